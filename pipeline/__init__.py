@@ -1,0 +1,1 @@
+"""Afghanistan security news pipeline: fetch, dedupe, extract, store, alert."""

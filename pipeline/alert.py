@@ -1,0 +1,425 @@
+"""Alert rules, Slack messages and outbox delivery.
+
+A rule match becomes an outbox row in the same transaction as its article; a later
+deliver step posts pending rows. Rows are claimed before posting, so two deliverers
+never post the same row, and a row is only retried when its post certainly failed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from pipeline.models import AlertMatch, Event
+from pipeline.settings import ConfigError, Settings, read_yaml_mapping
+
+log = logging.getLogger(__name__)
+
+MATCH_FIELDS = ("category", "actor", "target", "realis", "claim_status", "province", "district")
+RULE_FIELDS = {"id", "description", "severity", "channel", "title", "match"}
+SEVERITIES = ("low", "medium", "high", "critical")
+# Slack errors that retrying cannot fix: the token or channel is wrong.
+CONFIG_ERRORS = {
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "missing_scope",
+    "no_permission",
+}
+HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
+FALLBACK_LIMIT = 3000
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    id: str
+    description: str
+    severity: str
+    channel: str | None
+    title: str
+    match: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def matches(self, event: Event) -> bool:
+        for key, allowed in self.match.items():
+            value = _event_value(event, key)
+            if value not in allowed:
+                return False
+        return True
+
+
+def _event_value(event: Event, key: str) -> str | None:
+    if key == "province":
+        return event.location.province if event.location else None
+    if key == "district":
+        return event.location.district if event.location else None
+    return getattr(event, key)
+
+
+def load_rules(path: Path) -> list[AlertRule]:
+    """Read and validate alerts.yaml; every mistake names the rule and the field."""
+    data = read_yaml_mapping(path)
+    items = data.get("rules")
+    if not isinstance(items, list) or not items:
+        raise ConfigError(f"{path}: expected a non-empty 'rules:' list")
+    rules = [_rule(path, index, item) for index, item in enumerate(items, start=1)]
+    ids = [r.id for r in rules]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"{path}: rule ids must be unique, got {ids}")
+    return rules
+
+
+def _rule(path: Path, index: int, item: Any) -> AlertRule:
+    where = f"{path}: rule #{index}"
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: expected a mapping")
+    unknown = set(item) - RULE_FIELDS
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown field(s) {sorted(unknown)}; allowed {sorted(RULE_FIELDS)}"
+        )
+    if not item.get("id"):
+        raise ConfigError(f"{where}: missing 'id'")
+    where = f"{path}: rule '{item['id']}'"
+    severity = item.get("severity", "medium")
+    if severity not in SEVERITIES:
+        raise ConfigError(f"{where}: severity must be one of {SEVERITIES}, got {severity!r}")
+    match = item.get("match")
+    if not isinstance(match, dict) or not match:
+        raise ConfigError(f"{where}: missing 'match' mapping")
+    bad = set(match) - set(MATCH_FIELDS)
+    if bad:
+        raise ConfigError(f"{where}: unknown match field(s) {sorted(bad)}; allowed {MATCH_FIELDS}")
+    normalised = {k: tuple(v if isinstance(v, list) else [v]) for k, v in match.items()}
+    return AlertRule(
+        id=str(item["id"]),
+        description=str(item.get("description", "")),
+        severity=severity,
+        channel=item.get("channel"),
+        title=str(item.get("title") or item["id"]),
+        match=normalised,
+    )
+
+
+def match_rules(
+    rules: Sequence[AlertRule], found: Sequence[Event], default_channel: str
+) -> list[AlertMatch]:
+    """One match per rule and article: the first event that satisfies the rule."""
+    matches: list[AlertMatch] = []
+    for rule in rules:
+        for index, event in enumerate(found):
+            if rule.matches(event):
+                matches.append(
+                    AlertMatch(
+                        rule.id,
+                        rule.severity,
+                        rule.channel or default_channel,
+                        index,
+                        event.evidence,
+                        rule.title,
+                    )
+                )
+                break
+    return matches
+
+
+# --- messages -------------------------------------------------------------
+def escape(text: str) -> str:
+    """Slack control characters: feed text can never mention @channel or fake a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _escape_cut(text: str, limit: int) -> str:
+    """Escape first, then cut without splitting an entity such as &amp;."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def _place(event: Event) -> str:
+    if event.location is None:
+        return "Afghanistan"
+    loc = event.location
+    if loc.district and loc.province and loc.district != loc.province:
+        return f"{loc.district} district, {loc.province} province"
+    return loc.province or loc.district or loc.name
+
+
+def _claim_text(event: Event) -> str:
+    return {
+        "claimed": f"claimed by {event.actor}, not independently confirmed",
+        "denied": "denied",
+        "disputed": f"claimed by {event.actor}, disputed by the other side",
+    }.get(event.claim_status, "reported")
+
+
+def _bold_trigger(evidence: str, trigger: str) -> str:
+    escaped = escape(evidence)
+    token = escape(trigger)
+    position = escaped.find(token)
+    if not token or position < 0:
+        return escaped
+    return f"{escaped[:position]}*{token}*{escaped[position + len(token) :]}"
+
+
+def build_message(
+    match: AlertMatch, event: Event, *, title: str, url: str | None, channel: str
+) -> dict[str, Any]:
+    """chat.postMessage arguments: Block Kit blocks (built with slack_sdk) + text fallback."""
+    from slack_sdk.models.blocks import (
+        ContextBlock,
+        HeaderBlock,
+        MarkdownTextObject,
+        SectionBlock,
+    )
+
+    place = _place(event)
+    header = _cut(f"{match.title}: {place}", HEADER_LIMIT)
+    what = (
+        f"*Actor:* {escape(event.actor)}   *Event:* {escape(event.type)}\n"
+        f"*Where:* {escape(place)}   *When:* {escape(event.event_date or 'unknown')}\n"
+        f"*Status:* {escape(event.realis)}, {escape(_claim_text(event))}"
+    )
+    evidence = _cut("> " + _bold_trigger(event.evidence, event.trigger), SECTION_LIMIT)
+    source = f"<{escape(url)}|{_escape_cut(title or url, 200)}>" if url else _escape_cut(title, 200)
+    blocks = [
+        HeaderBlock(text=header),
+        SectionBlock(text=MarkdownTextObject(text=_cut(what, SECTION_LIMIT))),
+        SectionBlock(text=MarkdownTextObject(text=evidence)),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=_cut(f"Source: {source} · rule `{match.rule_id}` ({match.severity})", 2000)
+                )
+            ]
+        ),
+    ]
+    fallback = _escape_cut(f"{match.title}: {place}. {event.evidence}", FALLBACK_LIMIT)
+    return {"channel": channel, "text": fallback, "blocks": [b.to_dict() for b in blocks]}
+
+
+# --- sinks ----------------------------------------------------------------
+class DeliveryError(Exception):
+    """A post failed; `config_error` means retrying cannot help (token, channel)."""
+
+    def __init__(self, message: str, *, config_error: bool = False) -> None:
+        super().__init__(message)
+        self.config_error = config_error
+
+
+class Sink(Protocol):
+    name: str
+
+    def send(self, payload: dict[str, Any], key: str) -> tuple[str | None, str | None]:
+        """Post one message; return (channel id, ts) or raise DeliveryError."""
+        ...
+
+    def find_posted(
+        self, payload: dict[str, Any], key: str
+    ) -> tuple[str | None, str | None] | None:
+        """(channel id, ts) of a message already posted with this key, if it can tell."""
+        ...
+
+
+class ConsoleSink:
+    """The embedded default: alerts are printed for the person running the demo."""
+
+    name = "console"
+
+    def __init__(self, write: Any = print) -> None:
+        self.write = write
+
+    def send(self, payload: dict[str, Any], key: str) -> tuple[str | None, str | None]:
+        lines = [f"ALERT [{payload['channel']}] {_block_text(payload['blocks'][0])}"]
+        lines += [f"    {_block_text(b)}" for b in payload["blocks"][1:]]
+        self.write("\n".join(lines))
+        return None, None
+
+    def find_posted(
+        self, payload: dict[str, Any], key: str
+    ) -> tuple[str | None, str | None] | None:
+        return None
+
+
+def _block_text(block: dict[str, Any]) -> str:
+    if "text" in block:
+        return str(block["text"]["text"]).replace("\n", "\n    ")
+    return " ".join(str(e.get("text", "")) for e in block.get("elements", []))
+
+
+class SlackSink:
+    """chat.postMessage through slack_sdk with its rate-limit, 5xx and connection retries."""
+
+    name = "slack"
+
+    def __init__(self, token: str, base_url: str | None = None) -> None:
+        from slack_sdk import WebClient
+        from slack_sdk.http_retry.builtin_handlers import (
+            ConnectionErrorRetryHandler,
+            RateLimitErrorRetryHandler,
+            ServerErrorRetryHandler,
+        )
+
+        kwargs = {"base_url": base_url} if base_url else {}
+        self.client = WebClient(token=token, timeout=15, **kwargs)
+        self.client.retry_handlers = [
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ]
+
+    def send(self, payload: dict[str, Any], key: str) -> tuple[str | None, str | None]:
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            response = self.client.chat_postMessage(
+                channel=payload["channel"],
+                text=payload["text"],
+                blocks=payload["blocks"],
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={"event_type": "news_alert", "event_payload": {"key": key}},
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            raise DeliveryError(
+                f"slack error: {error}", config_error=error in CONFIG_ERRORS
+            ) from None
+        except Exception as exc:
+            raise DeliveryError(f"slack unreachable: {type(exc).__name__}") from None
+        return response.get("channel"), response.get("ts")
+
+    def find_posted(
+        self, payload: dict[str, Any], key: str
+    ) -> tuple[str | None, str | None] | None:
+        """Look for our idempotency key in the channel's recent message metadata."""
+        try:
+            response = self.client.conversations_history(
+                channel=payload["channel"], limit=200, include_all_metadata=True
+            )
+        except Exception:
+            return None
+        for message in response.get("messages", []):
+            meta = (message.get("metadata") or {}).get("event_payload") or {}
+            if meta.get("key") == key:
+                return response.get("channel") or payload["channel"], message.get("ts")
+        return None
+
+
+class WebhookSink:
+    """An incoming webhook: no thread replies, but no bot token to manage either."""
+
+    name = "webhook"
+
+    def __init__(self, url: str) -> None:
+        from slack_sdk.http_retry.builtin_handlers import (
+            ConnectionErrorRetryHandler,
+            RateLimitErrorRetryHandler,
+            ServerErrorRetryHandler,
+        )
+        from slack_sdk.webhook import WebhookClient
+
+        self.client = WebhookClient(
+            url,
+            timeout=15,
+            retry_handlers=[
+                ConnectionErrorRetryHandler(max_retry_count=2),
+                RateLimitErrorRetryHandler(max_retry_count=2),
+                ServerErrorRetryHandler(max_retry_count=2),
+            ],
+        )
+
+    def send(self, payload: dict[str, Any], key: str) -> tuple[str | None, str | None]:
+        try:
+            response = self.client.send(text=payload["text"], blocks=payload["blocks"])
+        except Exception as exc:
+            raise DeliveryError(f"webhook unreachable: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            config = response.status_code in (403, 404, 410)
+            raise DeliveryError(
+                f"webhook answered HTTP {response.status_code}: {response.body[:100]}",
+                config_error=config,
+            )
+        return None, None
+
+    def find_posted(
+        self, payload: dict[str, Any], key: str
+    ) -> tuple[str | None, str | None] | None:
+        return None  # webhooks cannot read back; a stale claim is retried
+
+
+def make_sink(settings: Settings) -> Sink:
+    if settings.slack_bot_token:
+        return SlackSink(settings.slack_bot_token, settings.slack_base_url)
+    if settings.slack_webhook_url:
+        return WebhookSink(settings.slack_webhook_url)
+    return ConsoleSink()
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    blocked: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "retrying": self.retrying,
+            "failed": self.failed,
+            "blocked": self.blocked,
+        }
+
+
+def recover_stale_claims(store: Any, sink: Sink) -> None:
+    """A deliverer died after claiming: if Slack has the message, record it, else retry."""
+    for row in store.stale_claims():
+        found = sink.find_posted(json.loads(row["payload"]), row["idempotency_key"])
+        if found is not None:
+            store.mark_alert_sent(row["id"], *found)
+        else:
+            store.release_claim(row["id"])
+
+
+def deliver(store: Any, sink: Sink, max_attempts: int = 5) -> DeliveryReport:
+    """Post every due outbox row once; stop at the first token/channel problem."""
+    report = DeliveryReport()
+    recover_stale_claims(store, sink)
+    for row in store.due_alerts():
+        if not store.claim_alert(row["id"]):
+            continue  # another deliverer took it
+        try:
+            channel_id, ts = sink.send(json.loads(row["payload"]), row["idempotency_key"])
+        except DeliveryError as exc:
+            status = store.mark_alert_attempt_failed(
+                row["id"], str(exc), max_attempts, count_attempt=not exc.config_error
+            )
+            if exc.config_error:
+                report.blocked = str(exc)
+                log.error("alert delivery stopped: %s (check the Slack token and channel)", exc)
+                break
+            report.failed += status == "failed"
+            report.retrying += status == "pending"
+            continue
+        store.mark_alert_sent(row["id"], channel_id, ts)
+        report.sent += 1
+    return report

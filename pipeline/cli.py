@@ -1,0 +1,344 @@
+"""`python -m pipeline ...`: run a cycle, load seeds, show status, analyse texts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from pipeline.settings import ConfigError, FeedConfig, Settings, load_feeds, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args, load_settings()) or 0)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Afghanistan security news pipeline. Without DATABASE_URL it uses "
+        "var/pipeline.sqlite3; without a Slack token alerts are printed.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="run one full cycle and print a summary",
+        description="Fetch every feed, store new articles and events, "
+        "queue and deliver alerts, then print a summary.",
+    )
+    run.add_argument(
+        "--feed",
+        action="append",
+        metavar="URL",
+        help="feed URL or path to use instead of the configured feeds (repeatable)",
+    )
+    run.add_argument(
+        "--feeds", type=Path, metavar="FILE", help="a feeds YAML file to use instead of FEEDS_FILE"
+    )
+    run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.add_argument("--quiet", action="store_true", help="no per-entry progress lines")
+    run.set_defaults(handler=cmd_run)
+
+    seed = sub.add_parser(
+        "seed",
+        help="load the seed corpus (idempotent)",
+        description="Load data/seed_corpus (or SEED_DIR) into the database.",
+    )
+    seed.set_defaults(handler=cmd_seed)
+
+    migrate = sub.add_parser(
+        "migrate",
+        help="create or upgrade the database schema",
+        description="Apply the Alembic migrations in sql/migrations.",
+    )
+    migrate.set_defaults(handler=cmd_migrate)
+
+    status = sub.add_parser(
+        "status",
+        help="feed health, counts, undelivered alerts",
+        description="Show each feed's last result and error, article, "
+        "event and alert counts, and alerts that are pending or failed.",
+    )
+    status.add_argument("--json", action="store_true", help="print as JSON")
+    status.set_defaults(handler=cmd_status)
+
+    deliver = sub.add_parser(
+        "deliver",
+        help="post pending alerts from the outbox",
+        description="Deliver due outbox rows to Slack (or the console).",
+    )
+    deliver.set_defaults(handler=cmd_deliver)
+
+    analyze = sub.add_parser(
+        "analyze",
+        help="analyse articles without storing them",
+        description="Dedupe against the stored corpus, extract events and match alert rules. "
+        "FILE is a plain-text article, a JSON object, or a .jsonl file of objects "
+        '{"id", "text", "url"?, "title"?, "published"?}; "-" reads stdin.',
+    )
+    analyze.add_argument("files", nargs="+", metavar="FILE")
+    analyze.add_argument("--json", action="store_true", help="one JSON object per article")
+    analyze.set_defaults(handler=cmd_analyze)
+
+    feeds = sub.add_parser(
+        "feeds",
+        help="enable or disable a stored feed",
+        description="Re-enable a feed disabled after failures, or disable one.",
+    )
+    feeds.add_argument("action", choices=("enable", "disable"))
+    feeds.add_argument("url")
+    feeds.set_defaults(handler=cmd_feeds)
+    return parser
+
+
+def _store(settings: Settings) -> Any:
+    from pipeline.store import Store
+
+    return Store.from_url(settings.database_url)
+
+
+def _feeds_from_args(args: argparse.Namespace) -> list[FeedConfig] | None:
+    if args.feed:
+        return [FeedConfig(url=url) for url in args.feed]
+    if args.feeds:
+        return load_feeds(args.feeds)
+    return None
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.cycle import run_cycle
+
+    started = time.monotonic()
+    feeds = _feeds_from_args(args)
+    say = None if args.quiet or args.json else print
+    if say:
+        config = settings.redacted()
+        say(f"database: {config['database_url']}   alerts to: {config['alert_sink']}")
+    summary = run_cycle(settings, feeds=feeds, progress=say)
+    if args.json:
+        print(json.dumps(summary.to_dict(), default=str))
+    else:
+        print_summary(summary, time.monotonic() - started)
+    return 0 if summary.delivery.blocked is None else 1
+
+
+def print_summary(summary: Any, seconds: float, out: TextIO = sys.stdout) -> None:
+    totals = summary.totals()
+    w = out.write
+    w("\n=== cycle summary ===\n")
+    if summary.seeds_loaded:
+        w(f"seed corpus: {summary.seeds_loaded} articles loaded\n")
+    w(f"feeds: {totals['feeds_ok']} fetched, {totals['feeds_failed']} failed\n")
+    for feed in summary.feeds:
+        state = "not modified" if feed.not_modified else f"{feed.entries} entries"
+        flag = "ok  " if feed.ok else "FAIL"
+        w(f"  {flag} {feed.label}: {state}{', ' + feed.error if feed.error else ''}\n")
+    w(
+        f"entries: {totals['new']} new, {totals['duplicates']} duplicate, "
+        f"{totals['known']} already stored\n"
+    )
+    for feed in summary.feeds:
+        for note in feed.duplicate_notes:
+            w(f"  duplicate {note}\n")
+    w(f"events stored: {totals['events']}\n")
+    d = summary.delivery
+    w(
+        f"alerts raised: {totals['alerts']}; delivered {d.sent}, retrying {d.retrying}, "
+        f"failed {d.failed}\n"
+    )
+    if d.blocked:
+        w(f"ALERT DELIVERY BLOCKED: {d.blocked}\n")
+    w(f"took {seconds:.1f} s\n")
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.cycle import load_seeds
+
+    store = _store(settings)
+    loaded = load_seeds(store, settings)
+    total = store.counts()["seeds"]
+    print(f"seed corpus: {loaded} loaded now, {total} in the database ({settings.seed_dir})")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    _store(settings)
+    print(f"schema up to date: {settings.redacted()['database_url']}")
+    return 0
+
+
+def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.alert import deliver, make_sink
+
+    report = deliver(_store(settings), make_sink(settings), settings.alert_max_attempts)
+    print(json.dumps(report.to_dict()))
+    return 0 if report.blocked is None else 1
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    data = {
+        "feeds": store.list_feeds(),
+        "counts": store.counts(),
+        "undelivered_alerts": store.unsent_alerts(),
+    }
+    if args.json:
+        print(json.dumps(data, default=str))
+        return 0
+    print(f"database: {settings.redacted()['database_url']}")
+    print("feeds:")
+    for feed in data["feeds"]:
+        state = (
+            "DISABLED"
+            if feed["disabled"]
+            else ("failing" if feed["consecutive_failures"] else "ok")
+        )
+        print(
+            f"  [{state}] {feed['name'] or feed['url']}  last status {feed['last_status']}, "
+            f"{feed['entries_last_fetch']} entries, failures in a row "
+            f"{feed['consecutive_failures']}"
+        )
+        if feed["last_error"]:
+            print(f"      last error: {feed['last_error']}")
+    counts = data["counts"]
+    print(
+        f"articles: {counts['articles']} ({counts['seeds']} seeds), by status "
+        f"{counts['by_duplicate_status']}; events: {counts['events']}"
+    )
+    print(f"alerts: {counts['alerts'] or 'none'}")
+    for alert in data["undelivered_alerts"]:
+        print(
+            f"  #{alert['id']} {alert['rule_id']} [{alert['status']}] attempts "
+            f"{alert['attempts']}: {alert['title'][:60]!r} {alert['last_error'] or ''}"
+        )
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    changed = _store(settings).set_feed_disabled(args.url, args.action == "disable")
+    if not changed:
+        print(f"no stored feed with URL {args.url}", file=sys.stderr)
+        return 1
+    print(f"feed {args.action}d: {args.url}")
+    return 0
+
+
+# --- analyze --------------------------------------------------------------
+def read_inputs(paths: Sequence[str], stdin: TextIO = sys.stdin) -> Iterator[dict[str, Any]]:
+    """Articles from plain text, JSON or JSONL files (or stdin), in input order."""
+    for name in paths:
+        raw = stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        default_id = "stdin" if name == "-" else Path(name).name
+        yield from _parse_input(raw, default_id, name)
+
+
+def _parse_input(raw: str, default_id: str, name: str) -> Iterator[dict[str, Any]]:
+    stripped = raw.lstrip()
+    if name.endswith(".jsonl"):
+        for number, line in enumerate(raw.splitlines(), start=1):
+            if line.strip():
+                yield _article(_json(line, f"{name}:{number}"), f"{default_id}:{number}")
+    elif stripped.startswith("{"):
+        yield _article(_json(raw, name), default_id)
+    else:
+        yield {"id": default_id, "text": raw, "url": None, "title": "", "published": None}
+
+
+def _json(text: str, where: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(value, dict) or not isinstance(value.get("text"), str):
+        raise ConfigError(f"{where}: expected an object with a 'text' string")
+    return value
+
+
+def _article(obj: dict[str, Any], default_id: str) -> dict[str, Any]:
+    return {
+        "id": obj.get("id", default_id),
+        "text": obj["text"],
+        "url": obj.get("url"),
+        "title": obj.get("title") or "",
+        "published": obj.get("published"),
+    }
+
+
+def _published(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def analyse_article(
+    article: dict[str, Any], store: Any, rules: Any, settings: Settings
+) -> dict[str, Any]:
+    """The analyze --json contract for one input article."""
+    from pipeline.cycle import analyse
+    from pipeline.models import Entry
+
+    entry = Entry(
+        url=article["url"],
+        title=article["title"],
+        text=article["text"],
+        published=_published(article["published"]),
+    )
+    result = analyse(entry, store, rules, settings)
+    return {
+        "id": article["id"],
+        "duplicate": result.decision.contract(),
+        "events": [e.contract() for e in result.events],
+        "alerts": [m.contract() for m in result.matches],
+    }
+
+
+def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.alert import load_rules
+    from pipeline.cycle import load_seeds
+
+    store = _store(settings)
+    load_seeds(store, settings)
+    rules = load_rules(settings.alerts_file)
+    for article in read_inputs(args.files):
+        result = analyse_article(article, store, rules, settings)
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            _print_analysis(result)
+    return 0
+
+
+def _print_analysis(result: dict[str, Any]) -> None:
+    dup = result["duplicate"]
+    of = f" of {dup['of']}" if dup["of"] else ""
+    print(f"== {result['id']}: {dup['status']}{of} (score {dup['score']}, {dup['method']})")
+    for event in result["events"]:
+        place = event["location"]["name"] if event["location"] else "-"
+        print(
+            f"  event {event['category']} actor={event['actor']} target={event['target']} "
+            f"place={place} realis={event['realis']} claim={event['claim_status']}"
+        )
+        print(f"        {event['evidence'][:160]}")
+    for alert in result["alerts"]:
+        note = f" (suppressed: {alert['suppressed']})" if alert["suppressed"] else ""
+        print(f"  ALERT {alert['rule']}{note}")

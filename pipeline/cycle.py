@@ -1,0 +1,337 @@
+"""One pipeline cycle: fetch each feed, then per entry dedupe, extract, store, alert.
+
+The same `analyse` function serves `run` (which stores) and `analyze` (which does not),
+so what the CLI shows is what the pipeline does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import dedupe
+from pipeline.alert import AlertRule, DeliveryReport, build_message, deliver, load_rules, make_sink
+from pipeline.models import AlertMatch, DuplicateDecision, Entry, Event, FeedReport
+from pipeline.settings import FeedConfig, Settings, load_feeds
+from pipeline.store import Store
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Analysis:
+    """Everything the pipeline concluded about one article, before storing."""
+
+    entry: Entry
+    url_key: str
+    fingerprint: dedupe.Fingerprint
+    decision: DuplicateDecision
+    events: list[Event]
+    matches: list[AlertMatch]
+
+
+@dataclass
+class CycleSummary:
+    feeds: list[FeedReport] = field(default_factory=list)
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+    seeds_loaded: int = 0
+
+    def totals(self) -> dict[str, int]:
+        keys = ("entries", "new", "duplicates", "known", "events", "alerts")
+        totals = {k: sum(getattr(f, k) for f in self.feeds) for k in keys}
+        totals["feeds_ok"] = sum(f.ok for f in self.feeds)
+        totals["feeds_failed"] = sum(not f.ok for f in self.feeds)
+        return totals
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "totals": self.totals(),
+            "feeds": [f.to_dict() for f in self.feeds],
+            "delivery": self.delivery.to_dict(),
+            "seeds_loaded": self.seeds_loaded,
+        }
+
+
+def url_key_for(entry: Entry, fingerprint: dedupe.Fingerprint) -> str:
+    """The unique key of an article: its canonical URL, else its guid, else its text."""
+    if entry.url and "://" in entry.url:
+        return dedupe.canonical_url(entry.url)
+    if entry.guid:
+        return f"guid:{entry.feed_url or ''}#{entry.guid}"
+    return f"hash:{fingerprint.content_hash}"
+
+
+def analyse(entry: Entry, store: Store, rules: Sequence[AlertRule], settings: Settings) -> Analysis:
+    """Dedupe, extract and match rules for one entry without writing anything."""
+    from pipeline.extract import extract_events
+
+    fingerprint = dedupe.Fingerprint.of(f"{entry.title}\n{entry.text}")
+    url_key = url_key_for(entry, fingerprint)
+    has_url = entry.url is not None and "://" in entry.url
+    decision = dedupe.decide(fingerprint, url_key if has_url else None, store)
+    found = (
+        []
+        if decision.status == "duplicate" and decision.method == "url"
+        else extract_events(entry.text, entry.published, settings.spacy_model)
+    )
+    found = _with_title_events(entry, found, settings)
+    from pipeline.alert import match_rules
+
+    matches = match_rules(rules, found, settings.slack_channel)
+    if decision.is_copy:
+        reason = dedupe.explain(decision)
+        matches = [_suppress(m, reason) for m in matches]
+    return Analysis(entry, url_key, fingerprint, decision, found, matches)
+
+
+def _with_title_events(entry: Entry, found: list[Event], settings: Settings) -> list[Event]:
+    """Teasers often carry the news only in the headline: read it when the body gives nothing."""
+    if found or not entry.title:
+        return found
+    from pipeline.extract import extract_events
+
+    return [
+        Event(**{**e.__dict__, "evidence_start": -1, "evidence_end": -1})
+        for e in extract_events(entry.title, entry.published, settings.spacy_model)
+    ]
+
+
+def _suppress(match: AlertMatch, reason: str) -> AlertMatch:
+    return AlertMatch(
+        match.rule_id,
+        match.severity,
+        match.channel,
+        match.event_index,
+        match.evidence,
+        match.title,
+        suppressed=reason,
+    )
+
+
+def store_analysis(
+    store: Store, analysis: Analysis, *, feed_id: int | None, source: str = "feed"
+) -> tuple[int | None, int]:
+    """Write article, shingles, events and outbox rows in one transaction."""
+    entry = analysis.entry
+    with store.transaction() as conn:
+        article_id = store.insert_article(
+            conn,
+            canonical_url=analysis.url_key,
+            url=entry.url,
+            guid=entry.guid,
+            feed_id=feed_id,
+            title=entry.title,
+            published_at=entry.published,
+            text=entry.text,
+            content_hash=analysis.fingerprint.content_hash,
+            source=source,
+            decision=analysis.decision,
+            shingle_sample=analysis.fingerprint.index_sample,
+        )
+        if article_id is None:
+            return None, 0
+        event_ids = store.insert_events(conn, article_id, analysis.events)
+        queued = 0
+        for match in analysis.matches:
+            if match.suppressed or source == "seed":
+                continue
+            event = analysis.events[match.event_index]
+            payload = build_message(
+                match, event, title=entry.title, url=entry.url, channel=match.channel
+            )
+            queued += store.enqueue_alert(
+                conn,
+                key=f"{match.rule_id}:{analysis.url_key}",
+                rule_id=match.rule_id,
+                article_id=article_id,
+                event_id=event_ids[match.event_index],
+                channel=match.channel,
+                payload=payload,
+            )
+    return article_id, queued
+
+
+def process_feed(
+    store: Store,
+    feed: FeedConfig,
+    client: Any,
+    rules: Sequence[AlertRule],
+    settings: Settings,
+    progress: Progress | None = None,
+) -> FeedReport:
+    """Fetch, parse and store one feed; its errors end up in the report and on its row."""
+    from pipeline.fetch import fetch_feed
+    from pipeline.parse import parse_feed
+
+    row = store.ensure_feed(feed.url, feed.name)
+    report = FeedReport(url=feed.url, label=feed.label)
+    if row["disabled"]:
+        report.ok, report.error = (
+            False,
+            "disabled (re-enable with `python -m pipeline feeds enable`)",
+        )
+        return report
+    result = fetch_feed(
+        feed.url,
+        client,
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        max_bytes=settings.http_max_bytes,
+    )
+    if result.error:
+        return _fail(store, row["id"], report, result.status, result.error, settings, result.gone)
+    if result.not_modified:
+        report.not_modified = True
+        store.record_feed_success(row["id"], result, 0)
+        return report
+    parsed = parse_feed(result)
+    report.entries = len(parsed.entries)
+    if not parsed.entries:
+        reason = parsed.bozo_reason or "no entries"
+        return _fail(
+            store, row["id"], report, result.status, f"no usable entries: {reason}", settings
+        )
+    for entry in parsed.entries:
+        _process_entry(store, row["id"], entry, rules, settings, report, progress)
+    store.record_feed_success(row["id"], result, len(parsed.entries))
+    if result.permanent_redirect and result.final_url:
+        store.move_feed(row["id"], result.final_url)
+    if parsed.bozo:
+        report.error = f"malformed but usable: {parsed.bozo_reason}"[:300]
+    return report
+
+
+def _fail(
+    store: Store,
+    feed_id: int,
+    report: FeedReport,
+    status: int | None,
+    error: str,
+    settings: Settings,
+    gone: bool = False,
+) -> FeedReport:
+    disabled = store.record_feed_failure(
+        feed_id, status, error, settings.feed_disable_after_failures, gone
+    )
+    report.ok = False
+    report.error = error + (" (feed disabled)" if disabled else "")
+    return report
+
+
+def _process_entry(
+    store: Store,
+    feed_id: int,
+    entry: Entry,
+    rules: Sequence[AlertRule],
+    settings: Settings,
+    report: FeedReport,
+    progress: Progress | None,
+) -> None:
+    if entry.guid and store.find_by_guid(feed_id, entry.guid):
+        report.known += 1
+        return
+    analysis = analyse(entry, store, rules, settings)
+    if analysis.decision.method == "url" and analysis.decision.of_label == analysis.url_key:
+        report.known += 1  # the same URL was stored before: nothing new to keep
+        return
+    article_id, queued = store_analysis(store, analysis, feed_id=feed_id)
+    if article_id is None:
+        report.known += 1
+        return
+    report.events += len(analysis.events)
+    report.alerts += queued
+    if analysis.decision.is_copy:
+        report.duplicates += 1
+        note = f"{entry.title[:70]!r}: {dedupe.explain(analysis.decision)}"
+        report.duplicate_notes.append(note)
+    else:
+        report.new += 1
+    if progress:
+        progress(f"  {analysis.decision.status:<14} {entry.title[:80]}")
+
+
+def load_seeds(store: Store, settings: Settings) -> int:
+    """Load data/seed_corpus idempotently; a seed's id is its file name."""
+    loaded = 0
+    for path in sorted(Path(settings.seed_dir).glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        title = next((line.strip() for line in text.splitlines() if line.strip()), path.name)
+        fingerprint = dedupe.Fingerprint.of(text)
+        key = f"seed:{path.name}"
+        if store.find_by_url(key):
+            continue
+        from pipeline.extract import extract_events
+
+        analysis = Analysis(
+            entry=Entry(url=None, title=title[:300], text=text, guid=path.name),
+            url_key=key,
+            fingerprint=fingerprint,
+            decision=DuplicateDecision("new"),
+            events=extract_events(text, None, settings.spacy_model),
+            matches=[],
+        )
+        article_id, _ = store_analysis(store, analysis, feed_id=None, source="seed")
+        loaded += article_id is not None
+    return loaded
+
+
+def run_cycle(
+    settings: Settings,
+    feeds: Sequence[FeedConfig] | None = None,
+    progress: Progress | None = None,
+    store: Store | None = None,
+) -> CycleSummary:
+    """Bootstrap (schema, seeds), process every feed, then deliver the outbox."""
+    from pipeline.fetch import make_client
+
+    store = store or Store.from_url(settings.database_url)
+    summary = CycleSummary(seeds_loaded=load_seeds(store, settings))
+    rules = load_rules(settings.alerts_file)
+    feeds = list(feeds) if feeds is not None else load_feeds(settings.feeds_file)
+    with make_client(settings) as client:
+        for number, feed in enumerate(feeds, start=1):
+            if progress:
+                progress(f"[{number}/{len(feeds)}] {feed.label}")
+            report = process_feed(store, feed, client, rules, settings, progress)
+            summary.feeds.append(report)
+    summary.delivery = deliver(store, make_sink(settings), settings.alert_max_attempts)
+    return summary
+
+
+# --- entry points for orchestrators (Airflow tasks pass only these counts) -------------
+def prepare(settings: Settings) -> dict[str, int]:
+    """Migrate the schema and load the seed corpus; safe to call on every run."""
+    store = Store.from_url(settings.database_url)
+    try:
+        return {"seeds_loaded": load_seeds(store, settings), **_article_counts(store)}
+    finally:
+        store.engine.dispose()
+
+
+def _article_counts(store: Store) -> dict[str, int]:
+    counts = store.counts()
+    return {"articles": counts["articles"], "events": counts["events"]}
+
+
+def run_feed(settings: Settings, feed: FeedConfig) -> FeedReport:
+    """Process one feed in its own store and HTTP client (one Airflow mapped task)."""
+    from pipeline.fetch import make_client
+
+    store = Store.from_url(settings.database_url, migrate_schema=False)
+    try:
+        with make_client(settings) as client:
+            return process_feed(store, feed, client, load_rules(settings.alerts_file), settings)
+    finally:
+        store.engine.dispose()
+
+
+def deliver_outbox(settings: Settings) -> DeliveryReport:
+    store = Store.from_url(settings.database_url, migrate_schema=False)
+    try:
+        return deliver(store, make_sink(settings), settings.alert_max_attempts)
+    finally:
+        store.engine.dispose()

@@ -1,0 +1,229 @@
+"""Recognise copies of known articles: by URL, by exact text, by shingle containment.
+
+Syndicated copies are cut short or wrapped in other sites' boilerplate, so we measure
+*containment* of word 5-grams in both directions rather than resemblance (see the
+README for the figures that set the thresholds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pipeline.models import DuplicateDecision
+
+SHINGLE_SIZE = 5
+SAMPLE_MODULUS = 8
+DUPLICATE_AT = 0.5
+NEAR_DUPLICATE_AT = 0.35
+CANDIDATES = 5
+
+TRACKING_PARAMS = re.compile(
+    r"^(utm_\w+|gclid|dclid|fbclid|msclkid|mc_cid|mc_eid|cmpid|ocid|icid|ito|ref|ref_src|"
+    r"referrer|source|src|traffic_source|rss|feed|_ga|igshid|smid|partner|CMP)$",
+    re.IGNORECASE,
+)
+QUOTES = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "–": "-",
+        "—": "-",
+        "‒": "-",
+        "―": "-",
+        "‐": "-",
+        "‑": "-",
+        "−": "-",
+    }
+)
+BOILERPLATE_LINE = re.compile(
+    r"^(source:\s*\w+|source link|also read\b.*|read more\b.*|leave a reply|previous post|"
+    r"next post|thank you for registering.*|sign up\b.*|subscribe\b.*|advertisement|"
+    r"stay up to date with notifications.*|notifications can be managed.*|"
+    r"\d{1,2}:\d{2}\s*-\s*source:.*|share this article.*|via ap news wire)$",
+    re.IGNORECASE,
+)
+WORD = re.compile(r"\w+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def canonical_url(url: str) -> str:
+    """A comparison key for a URL: no tracking parameters, fragment, www., AMP or port."""
+    try:
+        from courlan import normalize_url
+
+        url = normalize_url(url, strict=False)
+    except Exception:
+        url = url.strip()
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("amp.")
+    port = parts.port
+    if port and (parts.scheme, port) not in {("http", 80), ("https", 443)}:
+        host = f"{host}:{port}"
+    path = re.sub(r"/amp/?$|/amp(?=/)", "", parts.path) or "/"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not TRACKING_PARAMS.match(k) and k.lower() != "amp"
+    ]
+    scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
+    return urlunsplit((scheme, host, path.rstrip("/") or "/", urlencode(sorted(query)), ""))
+
+
+def normalise_text(text: str) -> str:
+    """NFKC, unified quotes and dashes, lower case, boilerplate lines dropped."""
+    text = unicodedata.normalize("NFKC", text).translate(QUOTES)
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    kept = (line for line in lines if line and not BOILERPLATE_LINE.match(line))
+    return "\n".join(kept).lower()
+
+
+def content_hash(normalised: str) -> str:
+    return hashlib.sha256(" ".join(WORD.findall(normalised)).encode()).hexdigest()
+
+
+def _hash64(phrase: str) -> int:
+    """A signed 64-bit hash, so it fits Postgres BIGINT."""
+    return int.from_bytes(
+        hashlib.blake2b(phrase.encode(), digest_size=8).digest(), "big", signed=True
+    )
+
+
+def shingle_set(normalised: str, size: int = SHINGLE_SIZE) -> set[int]:
+    """Hashes of every run of `size` consecutive words (the whole text if shorter)."""
+    words = WORD.findall(normalised)
+    if not words:
+        return set()
+    if len(words) < size:
+        return {_hash64(" ".join(words))}
+    return {_hash64(" ".join(words[i : i + size])) for i in range(len(words) - size + 1)}
+
+
+def sample(hashes: Iterable[int], modulus: int = SAMPLE_MODULUS) -> list[int]:
+    """Broder's mod-m sample: the same shingles are kept for every document."""
+    return sorted(h for h in hashes if h % modulus == 0)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Everything dedupe needs about a text, computed once."""
+
+    normalised: str
+    content_hash: str
+    shingles: frozenset[int]
+
+    @classmethod
+    def of(cls, text: str) -> Fingerprint:
+        normalised = normalise_text(text)
+        return cls(normalised, content_hash(normalised), frozenset(shingle_set(normalised)))
+
+    @property
+    def index_sample(self) -> list[int]:
+        return sample(self.shingles)
+
+
+class KnownArticleLike(Protocol):
+    id: int
+    label: str
+    text: str
+
+
+class History(Protocol):
+    """What dedupe asks of storage (the Store implements it)."""
+
+    def find_by_url(self, canonical_url: str) -> KnownArticleLike | None: ...
+
+    def find_by_hash(self, content_hash: str) -> KnownArticleLike | None: ...
+
+    def shingle_candidates(
+        self, sample: Iterable[int], limit: int = ...
+    ) -> Sequence[KnownArticleLike]: ...
+
+
+def decide(fingerprint: Fingerprint, url_key: str | None, history: History) -> DuplicateDecision:
+    """Classify a new text against everything stored, cheapest test first."""
+    if url_key:
+        same_url = history.find_by_url(url_key)
+        if same_url is not None:
+            return DuplicateDecision("duplicate", same_url.id, same_url.label, 1.0, "url")
+    same_text = history.find_by_hash(fingerprint.content_hash)
+    if same_text is not None:
+        return DuplicateDecision("duplicate", same_text.id, same_text.label, 1.0, "content_hash")
+    probe = fingerprint.index_sample or sorted(fingerprint.shingles)[:8]
+    best: DuplicateDecision | None = None
+    for known in history.shingle_candidates(probe, limit=CANDIDATES):
+        scored = compare(fingerprint, known)
+        if best is None or scored.score > best.score:
+            best = scored
+    if best is None or best.score < NEAR_DUPLICATE_AT:
+        score = best.score if best else 0.0
+        return DuplicateDecision("new", score=score, method="containment" if best else "none")
+    return best
+
+
+def compare(fingerprint: Fingerprint, known: KnownArticleLike) -> DuplicateDecision:
+    """Exact containment both ways on full shingle sets, with an explanation."""
+    known_print = Fingerprint.of(known.text)
+    shared = len(fingerprint.shingles & known_print.shingles)
+    new_in_known = shared / len(fingerprint.shingles) if fingerprint.shingles else 0.0
+    known_in_new = shared / len(known_print.shingles) if known_print.shingles else 0.0
+    score = max(new_in_known, known_in_new)
+    status = (
+        "duplicate"
+        if score >= DUPLICATE_AT
+        else "near_duplicate"
+        if score >= NEAR_DUPLICATE_AT
+        else "new"
+    )
+    same, total = shared_sentences(fingerprint.normalised, known_print.normalised)
+    detail = {
+        "containment_new_in_known": round(new_in_known, 4),
+        "containment_known_in_new": round(known_in_new, 4),
+        "shared_shingles": shared,
+        "shared_sentences": same,
+        "sentences": total,
+    }
+    return DuplicateDecision(status, known.id, known.label, score, "containment", detail)
+
+
+def shared_sentences(new: str, known: str) -> tuple[int, int]:
+    """How many sentences of the new text also stand, word for word, in the known one."""
+
+    def split(text: str) -> list[str]:
+        return [" ".join(WORD.findall(s)) for s in SENTENCE_END.split(text.replace("\n", " "))]
+
+    new_sentences = [s for s in split(new) if len(s.split()) >= 4]
+    known_sentences = set(split(known))
+    return sum(s in known_sentences for s in new_sentences), len(new_sentences)
+
+
+def explain(decision: DuplicateDecision) -> str:
+    """One line an analyst understands, e.g. for `status` and suppressed alerts."""
+    if not decision.is_copy:
+        return "new"
+    kind = "copy" if decision.status == "duplicate" else "near-copy"
+    target = (
+        f"seed {decision.of_label}"
+        if decision.of_label and "://" not in decision.of_label
+        else decision.of_label
+    )
+    if decision.method == "url":
+        return f"{kind} of {target}: same URL"
+    if decision.method == "content_hash":
+        return f"{kind} of {target}: identical text"
+    detail = decision.detail
+    line = f"{kind} of {target}: {decision.score:.0%} of 5-word phrases shared"
+    if detail.get("sentences"):
+        line += f"; {detail['shared_sentences']} of {detail['sentences']} sentences identical"
+    return line

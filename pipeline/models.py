@@ -1,0 +1,181 @@
+"""Plain data passed between stages: no database, HTTP or spaCy objects in here."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+CATEGORIES = (
+    "territory_captured",
+    "territory_retaken",
+    "attack",
+    "withdrawal",
+    "talks_meeting",
+    "agreement",
+    "statement_accusation",
+    "sanction_aid",
+    "other",
+)
+ACTORS = (
+    "Taliban",
+    "Afghan government",
+    "Afghan forces",
+    "US",
+    "NATO",
+    "al-Qaeda",
+    "ISIS-K",
+    "other",
+)
+REALIS = ("actual", "announced", "hypothetical", "negated")
+CLAIM_STATUS = ("reported", "claimed", "denied", "disputed")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One article as read from a feed, a seed file or an analyze input."""
+
+    url: str | None
+    title: str
+    text: str
+    guid: str | None = None
+    published: datetime | None = None
+    feed_url: str | None = None
+
+
+@dataclass
+class FetchResult:
+    """What one feed request produced; `error` is set when the feed failed."""
+
+    url: str
+    status: int | None = None
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    error: str | None = None
+    final_url: str | None = None
+    permanent_redirect: bool = False
+    gone: bool = False
+
+
+@dataclass
+class ParsedFeed:
+    """Entries of one feed plus what the parser said about the document."""
+
+    entries: list[Entry]
+    bozo: bool = False
+    bozo_reason: str | None = None
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class DuplicateDecision:
+    """Whether an article is new, and if not, what it copies and how we know."""
+
+    status: str  # new | duplicate | near_duplicate
+    of_article_id: int | None = None
+    of_label: str | None = None
+    score: float = 0.0
+    method: str = "none"
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_copy(self) -> bool:
+        return self.status != "new"
+
+    def contract(self) -> dict[str, Any]:
+        """The `duplicate` object of the analyze --json contract."""
+        return {
+            "status": self.status,
+            "of": self.of_label,
+            "score": round(self.score, 4),
+            "method": self.method,
+        }
+
+
+@dataclass(frozen=True)
+class Location:
+    name: str
+    district: str | None = None
+    province: str | None = None
+    district_code: str | None = None
+    province_code: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+    def contract(self) -> dict[str, Any]:
+        return {"name": self.name, "district": self.district, "province": self.province}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event found in one sentence of an article."""
+
+    category: str
+    type: str
+    actor: str
+    target: str | None
+    realis: str
+    claim_status: str
+    evidence: str
+    evidence_start: int
+    evidence_end: int
+    trigger: str
+    location: Location | None = None
+    event_date: str | None = None
+    sentence_index: int = 0
+
+    def contract(self) -> dict[str, Any]:
+        """The event object of the analyze --json contract (extra keys allowed)."""
+        return {
+            "category": self.category,
+            "type": self.type,
+            "actor": self.actor,
+            "target": self.target,
+            "location": self.location.contract() if self.location else None,
+            "realis": self.realis,
+            "claim_status": self.claim_status,
+            "evidence": self.evidence,
+            "evidence_span": [self.evidence_start, self.evidence_end],
+            "trigger": self.trigger,
+            "event_date": self.event_date,
+        }
+
+
+@dataclass(frozen=True)
+class AlertMatch:
+    """A rule that fired on an event of an article (before delivery)."""
+
+    rule_id: str
+    severity: str
+    channel: str
+    event_index: int
+    evidence: str
+    title: str
+    suppressed: str | None = None
+
+    def contract(self) -> dict[str, Any]:
+        return {"rule": self.rule_id, "evidence": self.evidence, "suppressed": self.suppressed}
+
+
+@dataclass
+class FeedReport:
+    """What happened to one feed during a cycle, for summaries and task return values."""
+
+    url: str
+    label: str
+    ok: bool = True
+    not_modified: bool = False
+    error: str | None = None
+    entries: int = 0
+    new: int = 0
+    duplicates: int = 0
+    known: int = 0
+    events: int = 0
+    alerts: int = 0
+    duplicate_notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

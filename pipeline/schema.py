@@ -1,0 +1,139 @@
+"""Table definitions shared by the store and by the Alembic migrations' drift test.
+
+The migrations in `sql/migrations` create these tables; a test checks that the
+migrated database and this metadata agree, and that `sql/schema.sql` does too.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("name", Text),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("last_fetched_at", DateTime(timezone=True)),
+    Column("last_success_at", DateTime(timezone=True)),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("entries_last_fetch", Integer, nullable=False, default=0),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("canonical_url", Text, nullable=False, unique=True),
+    Column("url", Text),
+    Column("guid", Text),
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="SET NULL")),
+    Column("title", Text, nullable=False, default=""),
+    Column("published_at", DateTime(timezone=True)),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("source", String(8), nullable=False),
+    Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
+    Column("dup_status", String(16), nullable=False, default="new"),
+    Column("dup_method", String(32)),
+    Column("dup_score", Float),
+    Column("dup_detail", Text),
+    Index("ix_articles_feed_id_guid", "feed_id", "guid"),
+)
+
+shingles = Table(
+    "shingles",
+    metadata,
+    Column("hash", BigInteger, primary_key=True, autoincrement=False),
+    Column(
+        "article_id",
+        Integer,
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "article_id",
+        Integer,
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("sentence_index", Integer, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("actor", String(32), nullable=False),
+    Column("target", String(32)),
+    Column("realis", String(16), nullable=False),
+    Column("claim_status", String(16), nullable=False),
+    Column("location_name", Text),
+    Column("district", Text),
+    Column("province", Text),
+    Column("district_code", String(16)),
+    Column("province_code", String(16)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("event_date", String(10)),
+    Column("trigger", Text),
+    Column("evidence", Text, nullable=False),
+    Column("evidence_start", Integer, nullable=False),
+    Column("evidence_end", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("article_id", "sentence_index", "category", "actor"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("idempotency_key", Text, nullable=False, unique=True),
+    Column("rule_id", String(64), nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="SET NULL")),
+    Column("channel", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False, default="pending", index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("slack_channel_id", Text),
+    Column("slack_ts", Text),
+)

@@ -1,0 +1,479 @@
+"""Storage: one SQLAlchemy engine over SQLite (embedded default) or Postgres.
+
+Every article is written in one transaction together with its shingles, events and
+outbox rows, so a crash or a dropped connection leaves either all of them or none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from pipeline.models import DuplicateDecision, Event, FetchResult
+from pipeline.schema import alerts, articles, events, feeds, shingles
+from pipeline.settings import PROJECT_ROOT
+
+MIGRATIONS_DIR = PROJECT_ROOT / "sql" / "migrations"
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine that survives dropped connections (pre-ping) and enforces SQLite FKs."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _insert(connection: Connection, table: Any) -> Any:
+    """A dialect insert that supports ON CONFLICT DO NOTHING on both back ends."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+@dataclass(frozen=True)
+class KnownArticle:
+    id: int
+    label: str
+    text: str
+
+
+def article_label(source: str, guid: str | None, canonical_url: str) -> str:
+    """How an analyst names a stored article: the seed file name or its URL."""
+    return guid if source == "seed" and guid else canonical_url
+
+
+class Store:
+    """Small repository over the application tables; each method is one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str, *, migrate_schema: bool = True) -> Store:
+        store = cls(make_engine(url))
+        if migrate_schema:
+            migrate(store.engine)
+        return store
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    # feeds -------------------------------------------------------------
+    def ensure_feed(self, url: str, name: str = "") -> dict[str, Any]:
+        with self.transaction() as conn:
+            conn.execute(
+                _insert(conn, feeds)
+                .values(
+                    url=url,
+                    name=name or None,
+                    consecutive_failures=0,
+                    disabled=False,
+                    entries_last_fetch=0,
+                )
+                .on_conflict_do_nothing(index_elements=["url"])
+            )
+            if name:
+                conn.execute(update(feeds).where(feeds.c.url == url).values(name=name))
+            return dict(conn.execute(select(feeds).where(feeds.c.url == url)).mappings().one())
+
+    def record_feed_success(self, feed_id: int, result: FetchResult, entries: int) -> None:
+        """Store validators only after the entries are safe, so nothing is skipped by a 304."""
+        values: dict[str, Any] = {
+            "last_status": result.status,
+            "last_error": None,
+            "last_fetched_at": utcnow(),
+            "last_success_at": utcnow(),
+            "consecutive_failures": 0,
+        }
+        if not result.not_modified:
+            values |= {
+                "etag": result.etag,
+                "last_modified": result.last_modified,
+                "entries_last_fetch": entries,
+            }
+        with self.transaction() as conn:
+            conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+
+    def record_feed_failure(
+        self, feed_id: int, status: int | None, error: str, disable_after: int, gone: bool = False
+    ) -> bool:
+        """Count the failure; disable the feed when it is gone or failed too often."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                select(feeds.c.consecutive_failures).where(feeds.c.id == feed_id)
+            ).one()
+            failures = row.consecutive_failures + 1
+            disabled = gone or failures >= disable_after
+            conn.execute(
+                update(feeds)
+                .where(feeds.c.id == feed_id)
+                .values(
+                    last_status=status,
+                    last_error=error[:2000],
+                    last_fetched_at=utcnow(),
+                    consecutive_failures=failures,
+                    disabled=disabled,
+                )
+            )
+            return disabled
+
+    def move_feed(self, feed_id: int, new_url: str) -> None:
+        """Follow a permanent redirect by updating the stored URL."""
+        with self.transaction() as conn:
+            taken = conn.execute(select(feeds.c.id).where(feeds.c.url == new_url)).first()
+            if taken is None:
+                conn.execute(update(feeds).where(feeds.c.id == feed_id).values(url=new_url))
+
+    def set_feed_disabled(self, url: str, disabled: bool) -> bool:
+        with self.transaction() as conn:
+            result = conn.execute(
+                update(feeds)
+                .where(feeds.c.url == url)
+                .values(disabled=disabled, consecutive_failures=0)
+            )
+            return result.rowcount > 0
+
+    def list_feeds(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(feeds).order_by(feeds.c.id)).mappings().all()
+            return [dict(row) for row in rows]
+
+    # articles ----------------------------------------------------------
+    def find_by_url(self, canonical_url: str) -> KnownArticle | None:
+        return self._find_one(articles.c.canonical_url == canonical_url)
+
+    def find_by_guid(self, feed_id: int, guid: str) -> KnownArticle | None:
+        return self._find_one((articles.c.feed_id == feed_id) & (articles.c.guid == guid))
+
+    def find_by_hash(self, content_hash: str) -> KnownArticle | None:
+        return self._find_one(
+            (articles.c.content_hash == content_hash) & (articles.c.dup_status == "new")
+        )
+
+    def _find_one(self, condition: Any) -> KnownArticle | None:
+        query = (
+            select(
+                articles.c.id,
+                articles.c.source,
+                articles.c.guid,
+                articles.c.canonical_url,
+                articles.c.text,
+            )
+            .where(condition)
+            .order_by(articles.c.id)
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _known(row)
+
+    def shingle_candidates(self, sample: Iterable[int], limit: int = 5) -> list[KnownArticle]:
+        """Stored originals sharing the most sampled shingles with a new text."""
+        hashes = list(set(sample))
+        if not hashes:
+            return []
+        shared = func.count().label("shared")
+        query = (
+            select(shingles.c.article_id, shared)
+            .where(shingles.c.hash.in_(hashes))
+            .group_by(shingles.c.article_id)
+            .order_by(shared.desc(), shingles.c.article_id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            ids = [row.article_id for row in conn.execute(query)]
+            if not ids:
+                return []
+            rows = conn.execute(
+                select(
+                    articles.c.id,
+                    articles.c.source,
+                    articles.c.guid,
+                    articles.c.canonical_url,
+                    articles.c.text,
+                ).where(articles.c.id.in_(ids))
+            ).all()
+        by_id = {row.id: _known(row) for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def insert_article(
+        self,
+        conn: Connection,
+        *,
+        canonical_url: str,
+        url: str | None,
+        guid: str | None,
+        feed_id: int | None,
+        title: str,
+        published_at: datetime | None,
+        text: str,
+        content_hash: str,
+        source: str,
+        decision: DuplicateDecision,
+        shingle_sample: Sequence[int],
+    ) -> int | None:
+        """Insert one article and its index rows; None when its URL is already stored."""
+        result = conn.execute(
+            _insert(conn, articles)
+            .values(
+                canonical_url=canonical_url,
+                url=url,
+                guid=guid,
+                feed_id=feed_id,
+                title=title,
+                published_at=published_at,
+                fetched_at=utcnow(),
+                text=text,
+                content_hash=content_hash,
+                source=source,
+                duplicate_of=decision.of_article_id,
+                dup_status=decision.status,
+                dup_method=decision.method,
+                dup_score=decision.score,
+                dup_detail=json.dumps(decision.detail) if decision.detail else None,
+            )
+            .on_conflict_do_nothing(index_elements=["canonical_url"])
+            .returning(articles.c.id)
+        )
+        article_id = result.scalar()
+        if article_id is None:
+            return None
+        if not decision.is_copy and shingle_sample:
+            conn.execute(
+                shingles.insert(),
+                [{"hash": h, "article_id": article_id} for h in sorted(set(shingle_sample))],
+            )
+        return int(article_id)
+
+    def insert_events(self, conn: Connection, article_id: int, found: Sequence[Event]) -> list[int]:
+        ids: list[int] = []
+        for item in found:
+            location = item.location
+            result = conn.execute(
+                events.insert()
+                .values(
+                    article_id=article_id,
+                    sentence_index=item.sentence_index,
+                    category=item.category,
+                    type=item.type,
+                    actor=item.actor,
+                    target=item.target,
+                    realis=item.realis,
+                    claim_status=item.claim_status,
+                    location_name=location.name if location else None,
+                    district=location.district if location else None,
+                    province=location.province if location else None,
+                    district_code=location.district_code if location else None,
+                    province_code=location.province_code if location else None,
+                    lat=location.lat if location else None,
+                    lon=location.lon if location else None,
+                    event_date=item.event_date,
+                    trigger=item.trigger,
+                    evidence=item.evidence,
+                    evidence_start=item.evidence_start,
+                    evidence_end=item.evidence_end,
+                    created_at=utcnow(),
+                )
+                .returning(events.c.id)
+            )
+            ids.append(int(result.scalar_one()))
+        return ids
+
+    def delete_article(self, article_id: int) -> None:
+        """Remove an article with its index rows, events and alerts (cascade)."""
+        with self.transaction() as conn:
+            conn.execute(articles.delete().where(articles.c.id == article_id))
+
+    # alerts outbox -----------------------------------------------------
+    def enqueue_alert(
+        self,
+        conn: Connection,
+        *,
+        key: str,
+        rule_id: str,
+        article_id: int,
+        event_id: int | None,
+        channel: str,
+        payload: dict[str, Any],
+    ) -> bool:
+        """Write an outbox row once per idempotency key; False if it already exists."""
+        result = conn.execute(
+            _insert(conn, alerts)
+            .values(
+                idempotency_key=key,
+                rule_id=rule_id,
+                article_id=article_id,
+                event_id=event_id,
+                channel=channel,
+                payload=json.dumps(payload),
+                status="pending",
+                attempts=0,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(alerts.c.id)
+        )
+        return result.scalar() is not None
+
+    def due_alerts(self, now: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Pending rows whose backoff has passed, oldest first."""
+        now = now or utcnow()
+        query = (
+            select(alerts)
+            .where(alerts.c.status == "pending")
+            .where((alerts.c.next_attempt_at.is_(None)) | (alerts.c.next_attempt_at <= now))
+            .order_by(alerts.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def claim_alert(self, alert_id: int) -> bool:
+        """Atomically move a row from pending to sending; False if someone else has it."""
+        with self.transaction() as conn:
+            result = conn.execute(
+                update(alerts)
+                .where((alerts.c.id == alert_id) & (alerts.c.status == "pending"))
+                .values(status="sending", claimed_at=utcnow())
+            )
+            return result.rowcount == 1
+
+    def stale_claims(self, older_than: timedelta = CLAIM_TIMEOUT) -> list[dict[str, Any]]:
+        """Rows left in `sending` by a deliverer that died between post and record."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(alerts).where(
+                    (alerts.c.status == "sending") & (alerts.c.claimed_at < utcnow() - older_than)
+                )
+            ).mappings()
+            return [dict(row) for row in rows]
+
+    def release_claim(self, alert_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                update(alerts)
+                .where((alerts.c.id == alert_id) & (alerts.c.status == "sending"))
+                .values(status="pending", claimed_at=None)
+            )
+
+    def mark_alert_sent(self, alert_id: int, channel_id: str | None, ts: str | None) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                update(alerts)
+                .where(alerts.c.id == alert_id)
+                .values(
+                    status="sent",
+                    sent_at=utcnow(),
+                    slack_channel_id=channel_id,
+                    slack_ts=ts,
+                    attempts=alerts.c.attempts + 1,
+                    last_error=None,
+                )
+            )
+
+    def mark_alert_attempt_failed(
+        self, alert_id: int, error: str, max_attempts: int, *, count_attempt: bool = True
+    ) -> str:
+        """Record a failed delivery; back off exponentially, give up after max_attempts."""
+        with self.transaction() as conn:
+            attempts = conn.execute(
+                select(alerts.c.attempts).where(alerts.c.id == alert_id)
+            ).scalar_one()
+            attempts += 1 if count_attempt else 0
+            status = "failed" if attempts >= max_attempts else "pending"
+            delay = timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+            conn.execute(
+                update(alerts)
+                .where(alerts.c.id == alert_id)
+                .values(
+                    attempts=attempts,
+                    last_error=error[:2000],
+                    status=status,
+                    claimed_at=None,
+                    next_attempt_at=utcnow() + delay if count_attempt else None,
+                )
+            )
+            return status
+
+    # status ------------------------------------------------------------
+    def counts(self) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            by_source = dict(
+                conn.execute(
+                    select(articles.c.dup_status, func.count()).group_by(articles.c.dup_status)
+                ).all()
+            )
+            seeds = conn.execute(
+                select(func.count()).where(articles.c.source == "seed")
+            ).scalar_one()
+            alert_counts = dict(
+                conn.execute(select(alerts.c.status, func.count()).group_by(alerts.c.status)).all()
+            )
+            event_count = conn.execute(select(func.count()).select_from(events)).scalar_one()
+        return {
+            "articles": sum(by_source.values()),
+            "seeds": seeds,
+            "by_duplicate_status": by_source,
+            "events": event_count,
+            "alerts": alert_counts,
+        }
+
+    def unsent_alerts(self) -> list[dict[str, Any]]:
+        query = (
+            select(
+                alerts.c.id,
+                alerts.c.rule_id,
+                alerts.c.status,
+                alerts.c.attempts,
+                alerts.c.last_error,
+                alerts.c.channel,
+                articles.c.title,
+            )
+            .join(articles, articles.c.id == alerts.c.article_id)
+            .where(alerts.c.status != "sent")
+            .order_by(alerts.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _known(row: Any) -> KnownArticle:
+    return KnownArticle(
+        id=row.id, label=article_label(row.source, row.guid, row.canonical_url), text=row.text
+    )

@@ -1,0 +1,169 @@
+"""A whole cycle on real parts: HTTP feeds, SQLite and Postgres, the Slack Web API server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from pipeline.cycle import run_cycle
+from pipeline.schema import alerts, articles, events
+from pipeline.settings import FeedConfig
+from tests.conftest import write_rss
+
+FALL = {
+    "title": "District centre falls in the north",
+    "link": "https://news.example.org/2021/06/22/fall?utm_source=rss",
+    "guid": "fall-1",
+    "pubDate": "Tue, 22 Jun 2021 08:00:00 GMT",
+    "description": (
+        "The Imam Sahib district centre in Kunduz province fell to the Taliban on Monday "
+        "after two days of fighting, a provincial council member said."
+    ),
+}
+QUIET = {
+    "title": "Harvest festival draws crowds",
+    "link": "https://news.example.org/2021/06/22/festival",
+    "guid": "fest-1",
+    "pubDate": "Tue, 22 Jun 2021 09:00:00 GMT",
+    "description": "Farmers sold apricots and melons at the weekend market in a mountain town.",
+}
+
+
+def _seed_copy(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    seed = sorted(Path(settings.seed_dir).glob("*.txt"))[2]
+    return {
+        "title": "Republished",
+        "link": "https://mirror.example.net/copy?utm_medium=feed",
+        "guid": "copy-1",
+        "description": seed.read_text(encoding="utf-8"),
+    }
+
+
+def _settings(make_settings, database_url: str, slack) -> object:  # type: ignore[no-untyped-def]
+    return make_settings(
+        database_url,
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_BASE_URL=slack.base_url,
+        SLACK_CHANNEL="C0ALERTS",
+    )
+
+
+def _rows(settings, table):  # type: ignore[no-untyped-def]
+    from pipeline.store import Store
+
+    store = Store.from_url(settings.database_url, migrate_schema=False)
+    with store.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(select(table)).mappings()]
+    store.engine.dispose()
+    return rows
+
+
+def test_cycle_stores_dedupes_and_alerts_once(
+    database_url, make_settings, feed_server, slack_server
+) -> None:
+    settings = _settings(make_settings, database_url, slack_server)
+    write_rss(feed_server.root / "wire.xml", [FALL, QUIET, _seed_copy(settings)])
+    feeds = [FeedConfig(url=feed_server.url("/wire.xml"), name="wire")]
+
+    first = run_cycle(settings, feeds=feeds)
+    totals = first.totals()
+    assert first.seeds_loaded == 5
+    assert (totals["new"], totals["duplicates"], totals["alerts"]) == (2, 1, 1)
+    assert "copy of seed 002_edead836a7bcae60.txt" in first.feeds[0].duplicate_notes[0]
+    assert first.delivery.sent == 1
+    [message] = slack_server.messages
+    assert message["channel"] == "C0ALERTS"
+    assert "Imam Sahib" in message["blocks"][0]["text"]["text"]
+    assert message["metadata"]["event_payload"]["key"].startswith("district-fallen:")
+
+    stored = {a["guid"]: a for a in _rows(settings, articles)}
+    assert stored["copy-1"]["dup_status"] == "duplicate"
+    assert stored["copy-1"]["duplicate_of"] == stored["002_edead836a7bcae60.txt"]["id"]
+    assert stored["fall-1"]["canonical_url"] == "https://news.example.org/2021/06/22/fall"
+    fall_events = [e for e in _rows(settings, events) if e["article_id"] == stored["fall-1"]["id"]]
+    assert {(e["category"], e["actor"]) for e in fall_events} >= {("territory_captured", "Taliban")}
+
+    second = run_cycle(settings, feeds=feeds)  # 304 from the server, nothing new
+    assert second.feeds[0].not_modified
+    feed_server.route("/wire.xml", file="wire.xml")  # same bytes, no validators: re-read
+    third = run_cycle(settings, feeds=feeds)
+    assert third.totals()["known"] == 3 and third.totals()["alerts"] == 0
+    assert len(slack_server.messages) == 1
+
+
+def test_slack_outage_loses_nothing_and_posts_once(
+    database_url, make_settings, feed_server, slack_server
+) -> None:
+    settings = _settings(make_settings, database_url, slack_server)
+    write_rss(feed_server.root / "wire.xml", [FALL])
+    feeds = [FeedConfig(url=feed_server.url("/wire.xml"))]
+    slack_server.fail_next("server_error", times=3)  # more than slack_sdk's own retries
+
+    first = run_cycle(settings, feeds=feeds)
+    assert (first.delivery.sent, first.delivery.retrying) == (0, 1)
+    assert not slack_server.messages
+    [row] = _rows(settings, alerts)
+    assert (
+        row["status"] == "pending" and row["attempts"] == 1 and "slack error" in row["last_error"]
+    )
+
+    _make_due(settings)
+    second = run_cycle(settings, feeds=feeds)
+    assert second.delivery.sent == 1
+    assert len(slack_server.messages) == 1
+    [row] = _rows(settings, alerts)
+    assert row["status"] == "sent" and row["slack_ts"] == slack_server.messages[0]["ts"]
+
+
+def test_bad_token_is_reported_and_burns_no_attempt(
+    database_url, make_settings, feed_server, slack_server
+) -> None:
+    settings = make_settings(
+        database_url,
+        SLACK_BOT_TOKEN="xoxb-wrong",
+        SLACK_BASE_URL=slack_server.base_url,
+        SLACK_CHANNEL="C0ALERTS",
+    )
+    write_rss(feed_server.root / "wire.xml", [FALL])
+    summary = run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/wire.xml"))])
+    assert summary.delivery.blocked == "slack error: invalid_auth"
+    [row] = _rows(settings, alerts)
+    assert row["status"] == "pending" and row["attempts"] == 0
+    assert "xoxb-wrong" not in json.dumps(row, default=str)
+
+
+def test_broken_feed_does_not_stop_others_and_is_recorded(
+    database_url, make_settings, feed_server, slack_server
+) -> None:
+    settings = _settings(make_settings, database_url, slack_server)
+    write_rss(feed_server.root / "good.xml", [FALL])
+    feed_server.route("/bad.xml", status=500, body=b"oops")
+    feed_server.route(
+        "/junk.xml",
+        body=b"<html><body>not a feed</body></html>",
+        headers={"Content-Type": "text/html"},
+    )
+    feeds = [FeedConfig(url=feed_server.url(p)) for p in ("/bad.xml", "/junk.xml", "/good.xml")]
+    summary = run_cycle(settings, feeds=feeds)
+    assert [f.ok for f in summary.feeds] == [False, False, True]
+    assert summary.feeds[0].error == "HTTP 500 Internal Server Error"
+    assert summary.feeds[2].new == 1
+    from pipeline.store import Store
+
+    by_url = {f["url"]: f for f in Store.from_url(settings.database_url).list_feeds()}
+    assert by_url[feeds[0].url]["consecutive_failures"] == 1
+    assert "no usable entries" in by_url[feeds[1].url]["last_error"]
+
+
+def _make_due(settings) -> None:  # type: ignore[no-untyped-def]
+    """Skip the backoff wait: the test is about retrying, not about waiting."""
+    from sqlalchemy import update
+
+    from pipeline.store import Store
+
+    store = Store.from_url(settings.database_url, migrate_schema=False)
+    with store.engine.begin() as conn:
+        conn.execute(update(alerts).values(next_attempt_at=None))
+    store.engine.dispose()

@@ -1,0 +1,70 @@
+"""The 40 real-world feeds of ../shared/feeds, served over HTTP with their quirks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.cycle import process_feed
+from pipeline.fetch import make_client
+from pipeline.settings import FeedConfig
+from tests.conftest import SHARED
+
+FEEDS = SHARED / "feeds" / "files"
+MANIFEST = SHARED / "feeds" / "manifest.json"
+GZ = "quirk_gzip_invalid_chars_nshipster.xml.gz"
+
+pytestmark = pytest.mark.skipif(not FEEDS.is_dir(), reason="../shared/feeds not present")
+
+
+def _expected_entries() -> dict[str, int]:
+    return {r["file"]: r["items_feedparser_6_0_14"] for r in json.loads(MANIFEST.read_text())}
+
+
+@pytest.fixture
+def real_feeds(feed_server):  # type: ignore[no-untyped-def]
+    for path in FEEDS.iterdir():
+        shutil.copy(path, feed_server.root / path.name)
+    feed_server.serve_gzip(f"/{GZ}", GZ)
+    feed_server.route("/plain-gzip.xml", file=GZ)  # raw gzip bytes, no Content-Encoding
+    latin = "quirk_iso8859-1_declared_jn_pt.xml"
+    feed_server.route(
+        "/wrong-charset.xml", file=latin, headers={"Content-Type": "application/xml; charset=utf-8"}
+    )
+    return feed_server
+
+
+def test_every_real_feed_is_fetched_parsed_and_stored(
+    real_feeds, make_settings, tmp_path: Path
+) -> None:
+    from pipeline.alert import load_rules
+    from pipeline.store import Store
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'feeds.sqlite3'}")
+    store = Store.from_url(settings.database_url)
+    rules = load_rules(settings.alerts_file)
+    expected = _expected_entries()
+    names = [*sorted(expected), "plain-gzip.xml", "wrong-charset.xml"]
+    reports = {}
+    with make_client(settings) as client:
+        for name in names:
+            feed = FeedConfig(url=real_feeds.url(f"/{name}"), name=name)
+            reports[name] = process_feed(store, feed, client, rules, settings)
+    for name, count in expected.items():
+        report = reports[name]
+        if count == 0:
+            assert not report.ok and "no usable entries" in (report.error or ""), name
+        else:
+            assert report.ok, (name, report.error)
+            assert report.new + report.duplicates + report.known >= 1, name
+    assert reports[GZ].entries == 25
+    assert reports["plain-gzip.xml"].entries == 25
+    assert reports["wrong-charset.xml"].entries == 40
+    rows = {row["url"].rsplit("/", 1)[-1]: row for row in store.list_feeds()}
+    assert rows["quirk_truncated_server_error_reuters_mostread.xml"]["last_error"]
+    assert rows[GZ]["last_error"] is None
+    stored = store.counts()["articles"]
+    assert stored > 900

@@ -1,0 +1,1 @@
+"""Local HTTP servers and helpers shared by the test-suite."""

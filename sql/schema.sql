@@ -1,0 +1,189 @@
+-- Postgres DDL of the application tables, generated from the Alembic migrations
+-- by scripts/dump_schema.sh; a test checks it still matches. Views: sql/views.sql.
+
+CREATE TABLE public.alerts (
+    id integer NOT NULL,
+    idempotency_key text NOT NULL,
+    rule_id character varying(64) NOT NULL,
+    article_id integer NOT NULL,
+    event_id integer,
+    channel text NOT NULL,
+    payload text NOT NULL,
+    status character varying(16) NOT NULL,
+    attempts integer NOT NULL,
+    last_error text,
+    next_attempt_at timestamp with time zone,
+    claimed_at timestamp with time zone,
+    created_at timestamp with time zone NOT NULL,
+    sent_at timestamp with time zone,
+    slack_channel_id text,
+    slack_ts text
+);
+
+CREATE TABLE public.articles (
+    id integer NOT NULL,
+    canonical_url text NOT NULL,
+    url text,
+    guid text,
+    feed_id integer,
+    title text NOT NULL,
+    published_at timestamp with time zone,
+    fetched_at timestamp with time zone NOT NULL,
+    text text NOT NULL,
+    content_hash character varying(64) NOT NULL,
+    source character varying(8) NOT NULL,
+    duplicate_of integer,
+    dup_status character varying(16) NOT NULL,
+    dup_method character varying(32),
+    dup_score double precision,
+    dup_detail text
+);
+
+CREATE SEQUENCE public.alerts_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.alerts_id_seq OWNED BY public.alerts.id;
+
+CREATE SEQUENCE public.articles_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.articles_id_seq OWNED BY public.articles.id;
+
+CREATE TABLE public.events (
+    id integer NOT NULL,
+    article_id integer NOT NULL,
+    sentence_index integer NOT NULL,
+    category character varying(32) NOT NULL,
+    type character varying(64) NOT NULL,
+    actor character varying(32) NOT NULL,
+    target character varying(32),
+    realis character varying(16) NOT NULL,
+    claim_status character varying(16) NOT NULL,
+    location_name text,
+    district text,
+    province text,
+    district_code character varying(16),
+    province_code character varying(16),
+    lat double precision,
+    lon double precision,
+    event_date character varying(10),
+    trigger text,
+    evidence text NOT NULL,
+    evidence_start integer NOT NULL,
+    evidence_end integer NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+CREATE SEQUENCE public.events_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.events_id_seq OWNED BY public.events.id;
+
+CREATE TABLE public.feeds (
+    id integer NOT NULL,
+    url text NOT NULL,
+    name text,
+    etag text,
+    last_modified text,
+    last_status integer,
+    last_error text,
+    last_fetched_at timestamp with time zone,
+    last_success_at timestamp with time zone,
+    consecutive_failures integer NOT NULL,
+    disabled boolean NOT NULL,
+    entries_last_fetch integer NOT NULL
+);
+
+CREATE SEQUENCE public.feeds_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.feeds_id_seq OWNED BY public.feeds.id;
+
+CREATE TABLE public.shingles (
+    hash bigint NOT NULL,
+    article_id integer NOT NULL
+);
+
+ALTER TABLE ONLY public.alerts ALTER COLUMN id SET DEFAULT nextval('public.alerts_id_seq'::regclass);
+
+ALTER TABLE ONLY public.articles ALTER COLUMN id SET DEFAULT nextval('public.articles_id_seq'::regclass);
+
+ALTER TABLE ONLY public.events ALTER COLUMN id SET DEFAULT nextval('public.events_id_seq'::regclass);
+
+ALTER TABLE ONLY public.feeds ALTER COLUMN id SET DEFAULT nextval('public.feeds_id_seq'::regclass);
+
+ALTER TABLE ONLY public.alerts
+    ADD CONSTRAINT pk_alerts PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.articles
+    ADD CONSTRAINT pk_articles PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.events
+    ADD CONSTRAINT pk_events PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.feeds
+    ADD CONSTRAINT pk_feeds PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.shingles
+    ADD CONSTRAINT pk_shingles PRIMARY KEY (hash, article_id);
+
+ALTER TABLE ONLY public.alerts
+    ADD CONSTRAINT uq_alerts_idempotency_key UNIQUE (idempotency_key);
+
+ALTER TABLE ONLY public.articles
+    ADD CONSTRAINT uq_articles_canonical_url UNIQUE (canonical_url);
+
+ALTER TABLE ONLY public.events
+    ADD CONSTRAINT uq_events_article_id_sentence_index_category_actor UNIQUE (article_id, sentence_index, category, actor);
+
+ALTER TABLE ONLY public.feeds
+    ADD CONSTRAINT uq_feeds_url UNIQUE (url);
+
+CREATE INDEX ix_alerts_status ON public.alerts USING btree (status);
+
+CREATE INDEX ix_articles_content_hash ON public.articles USING btree (content_hash);
+
+CREATE INDEX ix_articles_feed_id_guid ON public.articles USING btree (feed_id, guid);
+
+CREATE INDEX ix_events_article_id ON public.events USING btree (article_id);
+
+CREATE INDEX ix_shingles_article_id ON public.shingles USING btree (article_id);
+
+ALTER TABLE ONLY public.alerts
+    ADD CONSTRAINT fk_alerts_article_id_articles FOREIGN KEY (article_id) REFERENCES public.articles(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.alerts
+    ADD CONSTRAINT fk_alerts_event_id_events FOREIGN KEY (event_id) REFERENCES public.events(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.articles
+    ADD CONSTRAINT fk_articles_duplicate_of_articles FOREIGN KEY (duplicate_of) REFERENCES public.articles(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.articles
+    ADD CONSTRAINT fk_articles_feed_id_feeds FOREIGN KEY (feed_id) REFERENCES public.feeds(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.events
+    ADD CONSTRAINT fk_events_article_id_articles FOREIGN KEY (article_id) REFERENCES public.articles(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.shingles
+    ADD CONSTRAINT fk_shingles_article_id_articles FOREIGN KEY (article_id) REFERENCES public.articles(id) ON DELETE CASCADE;
+

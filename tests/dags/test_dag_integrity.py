@@ -1,0 +1,54 @@
+"""The DAG folder parses, and every DAG follows the house rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.settings import PROJECT_ROOT
+
+EXPECTED_DAGS = {"news_monitor"}
+
+
+@pytest.fixture(scope="module")
+def dagbag():  # type: ignore[no-untyped-def]
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
+
+
+def test_no_import_errors(dagbag) -> None:  # type: ignore[no-untyped-def]
+    assert dagbag.import_errors == {}
+
+
+def test_dag_inventory_is_pinned(dagbag) -> None:  # type: ignore[no-untyped-def]
+    assert set(dagbag.dag_ids) == EXPECTED_DAGS
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
+def test_shared_defaults(dagbag, dag_id: str) -> None:  # type: ignore[no-untyped-def]
+    dag = dagbag.dags[dag_id]
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert dag.dagrun_timeout is not None
+    assert dag.tags and dag.doc_md
+    for task in dag.tasks:
+        assert task.owner == "news-desk"
+        assert task.execution_timeout is not None
+
+
+def test_news_monitor_shape(dagbag) -> None:  # type: ignore[no-untyped-def]
+    dag = dagbag.dags["news_monitor"]
+    assert {t.task_id for t in dag.tasks} == {
+        "prepare", "list_feeds", "process_feed", "deliver_alerts"
+    }
+    assert dag.get_task("deliver_alerts").trigger_rule == "all_done"
+    assert dag.get_task("process_feed").max_active_tis_per_dag == 4
+
+
+def test_pipeline_package_does_not_import_airflow() -> None:
+    offenders = [
+        str(p) for p in (PROJECT_ROOT / "pipeline").rglob("*.py")
+        if any(line.lstrip().startswith(("import airflow", "from airflow"))
+               for line in p.read_text().splitlines())
+    ]
+    assert offenders == []

@@ -81,8 +81,17 @@ def news_monitor() -> None:
             raise RuntimeError(f"alert delivery blocked: {delivery['blocked']}")
         return delivery
 
-    feeds = list_feeds(prepare())
-    deliver_alerts(process_feed.expand(feed=feeds))
+    @task
+    def summarize(reports: list[dict[str, object]]) -> dict[str, int]:
+        """Totals of the run; left upstream_failed (and the run failed) when a feed failed."""
+        keys = ("entries", "new", "duplicates", "known", "events", "alerts")
+        totals = {k: sum(int(r[k]) for r in reports) for k in keys}  # type: ignore[call-overload]
+        print(f"run totals: {totals}")
+        return totals
+
+    reports = process_feed.expand(feed=list_feeds(prepare()))
+    deliver_alerts(reports)
+    summarize(reports)
 
 
 news_monitor()

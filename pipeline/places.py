@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -114,6 +115,22 @@ _NEEDS_DISTRICT = (
 )
 _SHORT_NAME_LIMIT = 4
 
+# Place names that are also common personal names ("Mo Farah", "Farah Khan",
+# "Sharan Singh").  They match only in a place-like context: after a
+# preposition or compass word, after a comma (lists of places), or before
+# "province", "city", "district" or "provincial".
+_PERSON_LIKE = ("Farah", "Sharan")
+_PLACE_WORDS_BEFORE = frozenset(
+    {
+        "in", "of", "from", "to", "near", "into", "across", "around", "at", "outside",
+        "inside", "toward", "towards", "through", "via", "and", "or", "north", "south",
+        "east", "west", "northern", "southern", "eastern", "western", "central",
+        "northeastern", "northwestern", "southeastern", "southwestern",
+    }
+)
+_PLACE_AFTER_RE = re.compile(r"\s+(?:provinces?|city|districts?|provincial)\b", re.IGNORECASE)
+_WORD_BEFORE_RE = re.compile(r"(\w+)[^\w,]*$|(,)\s*$")
+
 # Data artefacts that must never match ("Unknown" is listed as an alternative
 # name of Washer district in one source).
 _NEVER_MATCH = ("Unknown",)
@@ -142,10 +159,12 @@ _TOKEN_CANON = {
     "qalah": "qala",
     "darah": "dara",
 }
-_NAME_GAP_RE = re.compile(r"[ \t\-‐‑–'’]*")
+_NAME_GAP_RE = re.compile(r"[ \t\-‐‑–'’‘`ʼʻ]*")
 
 _DIR = r"(?:(?:north|south)(?:-?(?:east|west))?(?:ern)?|(?:east|west)(?:ern)?|central)"
-_SUFFIX_RE = re.compile(r"\s+(districts?|provinces?|city|town)\b", re.IGNORECASE)
+_SUFFIX_RE = re.compile(
+    r"\s+(districts?|provinces?|city|town|provincial\s+capital)\b", re.IGNORECASE
+)
 _LIST_SUFFIX_RE = re.compile(
     r"(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)[A-Z][\w'’\-]*(?:[ ][A-Z][\w'’\-]*){0,3}){1,6}"
     r"\s+(districts|provinces)\b"
@@ -279,14 +298,13 @@ def _tokenize(text: str) -> list[_Token]:
         start = i
         while i < n:
             ch = text[i]
-            if _is_word_char(ch):
-                i += 1
-            elif (
+            inner_apostrophe = (
                 ch in _APOSTROPHES
                 and i + 1 < n
                 and _is_word_char(text[i + 1])
                 and not _is_possessive(text, i)
-            ):
+            )
+            if _is_word_char(ch) or inner_apostrophe:
                 i += 1
             else:
                 break
@@ -325,6 +343,7 @@ class Gazetteer:
         self._weak: set[tuple[str, ...]] = set()
         self._city_coords: dict[str, tuple[float, float]] = {}
         self._never = {name_key(n) for n in _NEVER_MATCH}
+        self._person_like = {name_key(n) for n in _PERSON_LIKE}
         self._max_len = 1
 
     # ----- loading
@@ -394,10 +413,9 @@ class Gazetteer:
         pcode, dcode = row["province_pcode"], row["capital_district_pcode"]
         district = self.districts[dcode]
         lat, lon = _float(row["capital_lat"]), _float(row["capital_lon"])
-        self._city_coords[dcode] = (lat, lon) if lat is not None and lon is not None else (
-            district.lat,
-            district.lon,
-        )
+        if lat is None or lon is None:  # 9 capitals lack coordinates: use the district's
+            lat, lon = district.lat, district.lon
+        self._city_coords[dcode] = (lat, lon)
         target = _Target("city", pcode, dcode, *self._city_coords[dcode])
         names = [row["capital"], *_EXTRA_CAPITAL_NAMES.get(pcode, ())]
         same_name = name_key(row["capital"]) == name_key(row["capital_district_name"])
@@ -449,6 +467,8 @@ class Gazetteer:
 
         The whole text is resolved (a province named in another sentence still
         disambiguates a district), but only places inside ``sentence_span`` count.
+        A dateline ("KABUL (AP) -", "Kabul, June 20:") says where the story was
+        filed, not where it happened, so it is used only when nothing else is named.
         """
         places = self.find_places(text)
         if sentence_span is not None:
@@ -456,7 +476,7 @@ class Gazetteer:
             places = [p for p in places if p.start >= lo and p.end <= hi]
         if not places:
             return None
-        return min(places, key=lambda p: (p.kind == "province", p.start))
+        return min(places, key=lambda p: (_is_dateline(text, p), p.kind == "province", p.start))
 
     def _candidates(self, text: str, tokens: list[_Token]) -> Iterator[_Hit]:
         for i in range(len(tokens)):
@@ -471,11 +491,13 @@ class Gazetteer:
                     continue
                 if key in self._weak and not _district_follows(text, end):
                     continue
+                if key in self._person_like and not _place_context(text, start, end):
+                    continue
                 yield _Hit(start, end, key, tuple(targets))
 
     def _link(self, text: str, hits: list[_Hit]) -> None:
         """Apply "X district of Y", "Y's X district", "X, the capital of Y" patterns."""
-        for a, b in zip(hits, hits[1:], strict=False):
+        for a, b in itertools.pairwise(hits):
             between = text[a.end : b.start]
             if _DISTRICT_OF_RE.fullmatch(between):
                 _apply_link(a, b, strong=True)
@@ -490,20 +512,28 @@ class Gazetteer:
                 _apply_link(b, a, strong=strong)
 
     def _capital_phrases(self, text: str, hits: list[_Hit]) -> None:
-        """ "the provincial capital of Helmand" names the city, not the province."""
+        """ "the provincial capital of Helmand", "the Helmand provincial capital" name the city.
+
+        The match then spans the whole phrase, whose words identify the city.
+        """
         for hit in hits:
-            if hit.linked_as_capital_of:
-                continue
-            window_start = max(0, hit.start - _LOOKBEHIND_CHARS)
-            phrase = _CAPITAL_PHRASE_RE.search(text[window_start : hit.start])
             provinces = [t for t in hit.targets if t.kind == "province"]
-            if not phrase or not provinces:
+            if hit.linked_as_capital_of or not provinces:
                 continue
             capital = self._capital_target(provinces[0].province_code)
-            if capital is not None:
-                hit.start = window_start + phrase.start()
-                hit.targets = (capital,)
-                hit.force = "city"
+            window_start = max(0, hit.start - _LOOKBEHIND_CHARS)
+            before = _CAPITAL_PHRASE_RE.search(text[window_start : hit.start])
+            after = _SUFFIX_RE.match(text, hit.end)
+            if capital is None:
+                continue
+            if before:
+                hit.start = window_start + before.start()
+            elif after and after.group(1).lower().startswith("provincial"):
+                hit.end = after.end()
+            else:
+                continue
+            hit.targets = (capital,)
+            hit.force = "city"
 
     def _capital_target(self, province_code: str) -> _Target | None:
         for dcode, district in self.districts.items():
@@ -593,7 +623,7 @@ class Gazetteer:
 def _tight(text: str, window: list[_Token]) -> bool:
     """Tokens of one name are separated only by spaces, hyphens or apostrophes."""
     return all(
-        _NAME_GAP_RE.fullmatch(text[a.end : b.start]) for a, b in zip(window, window[1:], strict=False)
+        _NAME_GAP_RE.fullmatch(text[a.end : b.start]) for a, b in itertools.pairwise(window)
     )
 
 
@@ -612,6 +642,7 @@ def _suffix(text: str, end: int) -> str | None:
     if not match:
         return None
     word = match.group(1).lower()
+    word = "capital" if word.startswith("provincial") else word
     return {"districts": "district", "provinces": "province", "town": "city"}.get(word, word)
 
 
@@ -621,6 +652,26 @@ def _list_suffix(text: str, end: int) -> str | None:
     if not match:
         return None
     return "district" if match.group(1) == "districts" else "province"
+
+
+_DATELINE_TAIL_RE = re.compile(r"[ \t]*(?:,|\(|\[|:|—|–|-)")
+
+
+def _is_dateline(text: str, place: PlaceMatch) -> bool:
+    """A place opening a line and followed by a comma, bracket, colon or dash."""
+    line_start = text.rfind("\n", 0, place.start) + 1
+    opens_line = not text[line_start : place.start].strip()
+    return opens_line and bool(_DATELINE_TAIL_RE.match(text, place.end))
+
+
+def _place_context(text: str, start: int, end: int) -> bool:
+    """Whether a person-like name ("Farah") stands where a place would."""
+    if _PLACE_AFTER_RE.match(text, end) or _list_suffix(text, end):
+        return True
+    before = _WORD_BEFORE_RE.search(text[max(0, start - _LOOKBEHIND_CHARS) : start])
+    if before is None:
+        return False
+    return before.group(2) == "," or before.group(1).lower() in _PLACE_WORDS_BEFORE
 
 
 def _district_follows(text: str, end: int) -> bool:

@@ -43,7 +43,12 @@ def airflow_db() -> Iterator[str]:
             pytest.fail(f"Postgres unreachable at {ADMIN_URL} under CI: {exc}")
         pytest.skip(f"Postgres unreachable: {exc}")
     airflow = [sys.executable, "-m", "airflow"]
-    subprocess.run([*airflow, "db", "migrate"], check=True, capture_output=True,
-                   env={**os.environ, **AIRFLOW_ENV}, timeout=300)
+    subprocess.run(
+        [*airflow, "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, **AIRFLOW_ENV},
+        timeout=300,
+    )
     yield METADATA_URL
     _admin_execute(f'DROP DATABASE IF EXISTS "{METADATA_DB}" WITH (FORCE)')

@@ -39,7 +39,11 @@ def test_shared_defaults(dagbag, dag_id: str) -> None:  # type: ignore[no-untype
 def test_news_monitor_shape(dagbag) -> None:  # type: ignore[no-untyped-def]
     dag = dagbag.dags["news_monitor"]
     assert {t.task_id for t in dag.tasks} == {
-        "prepare", "list_feeds", "process_feed", "deliver_alerts"
+        "prepare",
+        "list_feeds",
+        "process_feed",
+        "deliver_alerts",
+        "summarize",
     }
     assert dag.get_task("deliver_alerts").trigger_rule == "all_done"
     assert dag.get_task("process_feed").max_active_tis_per_dag == 4
@@ -47,8 +51,11 @@ def test_news_monitor_shape(dagbag) -> None:  # type: ignore[no-untyped-def]
 
 def test_pipeline_package_does_not_import_airflow() -> None:
     offenders = [
-        str(p) for p in (PROJECT_ROOT / "pipeline").rglob("*.py")
-        if any(line.lstrip().startswith(("import airflow", "from airflow"))
-               for line in p.read_text().splitlines())
+        str(p)
+        for p in (PROJECT_ROOT / "pipeline").rglob("*.py")
+        if any(
+            line.lstrip().startswith(("import airflow", "from airflow"))
+            for line in p.read_text().splitlines()
+        )
     ]
     assert offenders == []

@@ -78,4 +78,5 @@ def test_broken_feed_fails_its_task_but_alerts_still_go(
     assert states[("process_feed", 0)] == "failed"
     assert states[("process_feed", 1)] == "success"
     assert states[("deliver_alerts", -1)] == "success"
+    assert states[("summarize", -1)] == "upstream_failed"
     assert len(slack_server.messages) == 1

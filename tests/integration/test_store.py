@@ -1,0 +1,150 @@
+"""Storage on SQLite and Postgres: seeds, the shingle index, the outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from pipeline import dedupe
+from pipeline.alert import ConsoleSink, SlackSink, deliver
+from pipeline.cycle import load_seeds
+from pipeline.models import DuplicateDecision
+from pipeline.schema import alerts, events, shingles
+from pipeline.store import utcnow
+
+TEXT = (
+    "Negotiators from both sides met for a third day in the Gulf capital and agreed on an "
+    "agenda for the next round, according to two people who attended the closed sessions."
+)
+
+
+def _article(store, conn, key: str, text: str = TEXT) -> int:  # type: ignore[no-untyped-def]
+    fingerprint = dedupe.Fingerprint.of(text)
+    article_id = store.insert_article(
+        conn,
+        canonical_url=key,
+        url=key,
+        guid=None,
+        feed_id=None,
+        title="t",
+        published_at=None,
+        text=text,
+        content_hash=fingerprint.content_hash,
+        source="feed",
+        decision=DuplicateDecision("new"),
+        shingle_sample=sorted(fingerprint.shingles),
+    )
+    assert article_id is not None
+    return article_id
+
+
+def _queue(store, key: str = "rule:a") -> int:  # type: ignore[no-untyped-def]
+    with store.transaction() as conn:
+        article_id = _article(store, conn, f"https://e.org/{key}")
+        assert store.enqueue_alert(
+            conn,
+            key=key,
+            rule_id="rule",
+            article_id=article_id,
+            event_id=None,
+            channel="C0ALERTS",
+            payload={
+                "channel": "C0ALERTS",
+                "text": "hello",
+                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}],
+            },
+        )
+        return article_id
+
+
+def test_seeds_load_once(store, make_settings, database_url) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(database_url)
+    assert load_seeds(store, settings) == 5
+    assert load_seeds(store, settings) == 0
+    counts = store.counts()
+    assert counts["seeds"] == 5 and counts["events"] > 0
+    known = store.find_by_url("seed:000_aab98cc96877af2b.txt")
+    assert known is not None and known.label == "000_aab98cc96877af2b.txt"
+
+
+def test_shingle_index_finds_candidates_and_deletion_removes_them(store) -> None:  # type: ignore[no-untyped-def]
+    with store.transaction() as conn:
+        article_id = _article(store, conn, "https://e.org/a")
+    probe = dedupe.Fingerprint.of(TEXT[:120])
+    [candidate] = store.shingle_candidates(sorted(probe.shingles))
+    assert candidate.id == article_id
+    store.delete_article(article_id)
+    assert store.shingle_candidates(sorted(probe.shingles)) == []
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(shingles)).scalar_one() == 0
+
+
+def test_outbox_key_is_unique(store) -> None:  # type: ignore[no-untyped-def]
+    article_id = _queue(store)
+    with store.transaction() as conn:
+        again = store.enqueue_alert(
+            conn,
+            key="rule:a",
+            rule_id="rule",
+            article_id=article_id,
+            event_id=None,
+            channel="C",
+            payload={},
+        )
+    assert again is False
+    assert len(store.due_alerts()) == 1
+
+
+def test_claim_is_exclusive(store) -> None:  # type: ignore[no-untyped-def]
+    _queue(store)
+    [row] = store.due_alerts()
+    assert store.claim_alert(row["id"]) is True
+    assert store.claim_alert(row["id"]) is False
+    assert store.due_alerts() == []
+
+
+def test_failed_after_max_attempts_and_listed(store) -> None:  # type: ignore[no-untyped-def]
+    _queue(store)
+    [row] = store.due_alerts()
+    assert store.mark_alert_attempt_failed(row["id"], "boom", max_attempts=2) == "pending"
+    assert store.due_alerts() == []  # backing off
+    assert store.due_alerts(now=utcnow() + timedelta(hours=2)) != []
+    assert store.mark_alert_attempt_failed(row["id"], "boom", max_attempts=2) == "failed"
+    [unsent] = store.unsent_alerts()
+    assert (unsent["status"], unsent["attempts"], unsent["last_error"]) == ("failed", 2, "boom")
+
+
+def test_crash_between_post_and_record_does_not_post_twice(store, slack_server) -> None:  # type: ignore[no-untyped-def]
+    _queue(store)
+    sink = SlackSink("xoxb-test-token", slack_server.base_url)
+    [row] = store.due_alerts()
+    store.claim_alert(row["id"])
+    sink.send({"channel": "C0ALERTS", "text": "hello", "blocks": []}, row["idempotency_key"])
+    # the process "dies" here: the row stays in `sending`; time passes
+    with store.transaction() as conn:
+        conn.execute(update(alerts).values(claimed_at=utcnow() - timedelta(minutes=10)))
+    report = deliver(store, sink)
+    assert report.sent == 0
+    assert len(slack_server.messages) == 1
+    [stored] = store.unsent_alerts() or [None]
+    assert stored is None  # recorded as sent from Slack's history
+
+
+def test_stale_claim_without_a_post_is_retried(store) -> None:  # type: ignore[no-untyped-def]
+    _queue(store)
+    [row] = store.due_alerts()
+    store.claim_alert(row["id"])
+    with store.transaction() as conn:
+        conn.execute(update(alerts).values(claimed_at=utcnow() - timedelta(minutes=10)))
+    printed: list[str] = []
+    assert deliver(store, ConsoleSink(printed.append)).sent == 1
+    assert len(printed) == 1
+
+
+def test_events_cascade_with_article(store) -> None:  # type: ignore[no-untyped-def]
+    article_id = _queue(store)
+    store.delete_article(article_id)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(alerts)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(events)).scalar_one() == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ CONFIG_ERRORS = {
     "missing_scope",
     "no_permission",
 }
+SLACK_LINK = re.compile(r"<([^|<>]+)\|([^<>]*)>")
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
 FALLBACK_LIMIT = 3000
@@ -261,8 +263,17 @@ class ConsoleSink:
 
 def _block_text(block: dict[str, Any]) -> str:
     if "text" in block:
-        return str(block["text"]["text"]).replace("\n", "\n    ")
-    return " ".join(str(e.get("text", "")) for e in block.get("elements", []))
+        text = str(block["text"]["text"]).replace("\n", "\n    ")
+    else:
+        text = " ".join(str(e.get("text", "")) for e in block.get("elements", []))
+    return _plain(text)
+
+
+def _plain(mrkdwn: str) -> str:
+    """Slack markup as a terminal shows it: links as "label (url)", entities decoded."""
+    text = SLACK_LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", mrkdwn)
+    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 class SlackSink:

@@ -203,6 +203,22 @@ ANNOUNCED = {
     "aim",
     "deadline",
 }
+# "an offensive to overrun the district", "attempts to capture": not (yet) a capture.
+ATTEMPT = {
+    "attempt",
+    "try",
+    "bid",
+    "offensive",
+    "effort",
+    "push",
+    "launch",
+    "aim",
+    "seek",
+    "plan",
+    "struggle",
+    "fail",
+}
+REPELLED = {"repulse", "repel", "foil", "thwart", "fend", "beat", "defeat", "push", "drive"}
 DENY = {"deny", "reject", "dismiss", "refute"}
 CLAIM = {"claim", "allege", "boast"}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -239,7 +255,7 @@ def load_nlp(model: str = FALLBACK_MODELS[0]) -> Any:
         after="ner",
         config={"overwrite_ents": True, "phrase_matcher_attr": "LOWER"},
     )
-    ruler.add_patterns(default_actors().entity_ruler_patterns())
+    ruler.add_patterns(default_actors().entity_ruler_patterns(include_generic=True, nlp=nlp))
     return nlp
 
 
@@ -266,12 +282,26 @@ def extract_events(
     return found
 
 
-def _actors(sentence: Any) -> list[tuple[str, Any]]:
-    return [(ent.ent_id_, ent) for ent in sentence.ents if ent.label_ == "ACTOR" and ent.ent_id_]
+def _actors(sentence: Any, published: datetime | date | None) -> list[tuple[str, Any]]:
+    """Actor spans with their group on the article's date (after 15 August 2021 the
+    "Afghan government" is the Taliban); generic words ("insurgents") only count when
+    the sentence names no actor outright."""
+    from pipeline.actors import default_actors
+
+    actors = default_actors()
+    on = published.date() if isinstance(published, datetime) else published
+    named, generic = [], []
+    for ent in sentence.ents:
+        if ent.label_ == "ACTOR":
+            named.append((actors.group_for(ent.text, on) or ent.ent_id_, ent))
+        elif ent.label_ == "ACTOR_GENERIC":
+            term = actors.generic_for(ent.text)
+            generic.append((term.group if term else ent.ent_id_, ent))
+    return [(g, e) for g, e in (named or generic) if g]
 
 
 def _sentence_events(sentence: Any, index: int, published: Any) -> list[Event]:
-    actors = _actors(sentence)
+    actors = _actors(sentence, published)
     if not actors:
         return []
     hit = _category(sentence)
@@ -332,21 +362,38 @@ def _find(lemmas: list[str], words: list[str]) -> int | None:
 
 
 def _is_territorial(sentence: Any, trigger: Any) -> bool:
-    """A capture needs a place: "fell to the Taliban" yes, "prices fell" no."""
-    words = {t.lower_ for t in sentence}
+    """A capture needs a place: "fell to the Taliban" yes, "prices fell" or "captured
+    four soldiers" no."""
     lemma = trigger.lemma_.lower()
-    if lemma == "fall":
-        nxt = trigger.nbor(1).lower_ if trigger.i + 1 < len(trigger.doc) else ""
-        if nxt == "to" or (trigger.lower_ == "fall" and nxt == "of"):
-            return bool(words & TERRITORY_NOUNS) or any(
-                e.label_ in ("GPE", "LOC", "FAC") for e in sentence.ents
-            )
+    nxt = trigger.nbor(1).lower_ if trigger.i + 1 < len(trigger.doc) else ""
+    if lemma in ("fall", "collapse"):
+        if nxt == "of":
+            return _is_place(trigger.nbor(1))
+        if nxt == "to" and lemma == "fall":
+            return _mentions_place(sentence)
         subjects = [c for c in trigger.children if c.dep_ in ("nsubj", "nsubjpass")]
-        return any(_subtree_has(s, TERRITORY_NOUNS) for s in subjects)
-    if lemma == "take" and not (words & {"control", "over"} or words & TERRITORY_NOUNS):
+        return any(_is_place(s) for s in subjects)
+    objects = [c for c in trigger.children if c.dep_ in ("dobj", "nsubjpass", "pobj")]
+    if objects:
+        return any(_is_place(o) for o in objects)
+    if lemma == "take" and nxt not in ("over", "control"):
         return False
-    places = any(e.label_ in ("GPE", "LOC", "FAC") for e in sentence.ents)
-    return bool(words & TERRITORY_NOUNS) or places
+    return _mentions_place(sentence)
+
+
+def _is_place(token: Any) -> bool:
+    """The phrase under this token names territory (a district, a town, a known place)."""
+    if _subtree_has(token, TERRITORY_NOUNS):
+        return True
+    span = token.doc[token.left_edge.i : token.right_edge.i + 1]
+    return any(e.label_ in ("GPE", "LOC", "FAC") for e in span.ents) or bool(_location(span.text))
+
+
+def _mentions_place(sentence: Any) -> bool:
+    words = {t.lower_ for t in sentence}
+    return bool(words & TERRITORY_NOUNS) or any(
+        e.label_ in ("GPE", "LOC", "FAC") for e in sentence.ents
+    )
 
 
 def _subtree_has(token: Any, nouns: set[str]) -> bool:
@@ -398,7 +445,18 @@ def _realis(sentence: Any, trigger: Any) -> str:
     ):
         return "negated"
     ancestors = {a.lemma_.lower() for a in trigger.ancestors}
-    if (children | window) & HYPOTHETICAL or ancestors & {"threaten", "could", "if", "fear"}:
+    marks = {c.lemma_.lower() for a in trigger.ancestors for c in a.children if c.dep_ == "mark"}
+    if (children | window) & HYPOTHETICAL or (ancestors | marks) & {
+        "threaten",
+        "could",
+        "if",
+        "fear",
+        "unless",
+    }:
+        return "hypothetical"
+    if ancestors & ATTEMPT or window & ATTEMPT:
+        if set(_lemmas(sentence)) & REPELLED:
+            return "negated"
         return "hypothetical"
     if (children | window | ancestors) & ANNOUNCED:
         return "announced"

@@ -20,7 +20,7 @@ from pipeline.settings import ConfigError, Settings, read_yaml_mapping
 
 log = logging.getLogger(__name__)
 
-MATCH_FIELDS = ("category", "actor", "target", "realis", "claim_status", "province", "district")
+MATCH_FIELDS = ("category", "type", "actor", "target", "realis", "claim_status", "province", "district")
 RULE_FIELDS = {"id", "description", "severity", "channel", "title", "match"}
 SEVERITIES = ("low", "medium", "high", "critical")
 # Slack errors that retrying cannot fix: the token or channel is wrong.

@@ -222,6 +222,13 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         f"articles: {counts['articles']} ({counts['seeds']} seeds), by status "
         f"{counts['by_duplicate_status']}; events: {counts['events']}"
     )
+    from pipeline.dedupe import explain
+
+    duplicates = store.recent_duplicates()
+    if duplicates:
+        print("recent duplicates:")
+        for title, decision in duplicates:
+            print(f"  {title[:60]!r}: {explain(decision)}")
     print(f"alerts: {counts['alerts'] or 'none'}")
     for alert in data["undelivered_alerts"]:
         print(

@@ -32,6 +32,10 @@ class Analysis:
     decision: DuplicateDecision
     events: list[Event]
     matches: list[AlertMatch]
+    story_key: str = ""
+
+    def __post_init__(self) -> None:
+        self.story_key = self.story_key or self.url_key
 
 
 @dataclass
@@ -82,10 +86,15 @@ def analyse(entry: Entry, store: Store, rules: Sequence[AlertRule], settings: Se
     from pipeline.alert import match_rules
 
     matches = match_rules(rules, found, settings.slack_channel)
-    if decision.is_copy:
+    story_key = url_key
+    if decision.status == "duplicate":
         reason = dedupe.explain(decision)
         matches = [_suppress(m, reason) for m in matches]
-    return Analysis(entry, url_key, fingerprint, decision, found, matches)
+    elif decision.status == "near_duplicate" and decision.of_article_id is not None:
+        story_key, fired = store.story_of(decision.of_article_id)
+        reason = f"already alerted for this story; {dedupe.explain(decision)}"
+        matches = [_suppress(m, reason) if m.rule_id in fired else m for m in matches]
+    return Analysis(entry, url_key, fingerprint, decision, found, matches, story_key)
 
 
 def _with_title_events(entry: Entry, found: list[Event], settings: Settings) -> list[Event]:
@@ -145,7 +154,7 @@ def store_analysis(
             )
             queued += store.enqueue_alert(
                 conn,
-                key=f"{match.rule_id}:{analysis.url_key}",
+                key=f"{match.rule_id}:{analysis.story_key}",
                 rule_id=match.rule_id,
                 article_id=article_id,
                 event_id=event_ids[match.event_index],

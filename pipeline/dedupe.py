@@ -12,16 +12,65 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.models import DuplicateDecision
+from pipeline.settings import PROJECT_ROOT, ConfigError, read_yaml_mapping
 
-SHINGLE_SIZE = 5
-SAMPLE_MODULUS = 8
-DUPLICATE_AT = 0.5
-NEAR_DUPLICATE_AT = 0.35
-CANDIDATES = 5
+DEDUPE_CONFIG = PROJECT_ROOT / "config" / "dedupe.yaml"
+
+
+@dataclass(frozen=True)
+class DedupeConfig:
+    """Thresholds and normalisation rules from config/dedupe.yaml."""
+
+    duplicate_at: float = 0.5
+    near_duplicate_at: float = 0.35
+    shingle_size: int = 5
+    sample_modulus: int = 8
+    candidates: int = 5
+    boilerplate: re.Pattern[str] = re.compile(r"^$")
+
+    @classmethod
+    def load(cls, path: Path = DEDUPE_CONFIG) -> DedupeConfig:
+        data = read_yaml_mapping(path)
+        known = {
+            "version",
+            "duplicate_at",
+            "near_duplicate_at",
+            "shingle_size",
+            "sample_modulus",
+            "candidates",
+            "boilerplate_lines",
+        }
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"{path}: unknown field(s) {sorted(unknown)}")
+        lines = data.get("boilerplate_lines") or []
+        try:
+            pattern = re.compile("^(" + "|".join(f"(?:{p})" for p in lines) + ")$", re.I)
+        except re.error as exc:
+            raise ConfigError(f"{path}: bad boilerplate pattern: {exc}") from None
+        config = cls(
+            duplicate_at=float(data.get("duplicate_at", 0.5)),
+            near_duplicate_at=float(data.get("near_duplicate_at", 0.35)),
+            shingle_size=int(data.get("shingle_size", 5)),
+            sample_modulus=int(data.get("sample_modulus", 8)),
+            candidates=int(data.get("candidates", 5)),
+            boilerplate=pattern if lines else re.compile(r"(?!x)x"),
+        )
+        if not 0 < config.near_duplicate_at <= config.duplicate_at <= 1:
+            raise ConfigError(f"{path}: need 0 < near_duplicate_at <= duplicate_at <= 1")
+        return config
+
+
+@lru_cache(maxsize=1)
+def config() -> DedupeConfig:
+    return DedupeConfig.load()
+
 
 TRACKING_PARAMS = re.compile(
     r"^(utm_\w+|gclid|dclid|fbclid|msclkid|mc_cid|mc_eid|cmpid|ocid|icid|ito|ref|ref_src|"
@@ -46,13 +95,6 @@ QUOTES = str.maketrans(
         "‑": "-",
         "−": "-",
     }
-)
-BOILERPLATE_LINE = re.compile(
-    r"^(source:\s*\w+|source link|also read\b.*|read more\b.*|leave a reply|previous post|"
-    r"next post|thank you for registering.*|sign up\b.*|subscribe\b.*|advertisement|"
-    r"stay up to date with notifications.*|notifications can be managed.*|"
-    r"\d{1,2}:\d{2}\s*-\s*source:.*|share this article.*|via ap news wire)$",
-    re.IGNORECASE,
 )
 WORD = re.compile(r"\w+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -85,7 +127,8 @@ def normalise_text(text: str) -> str:
     """NFKC, unified quotes and dashes, lower case, boilerplate lines dropped."""
     text = unicodedata.normalize("NFKC", text).translate(QUOTES)
     lines = (" ".join(line.split()) for line in text.splitlines())
-    kept = (line for line in lines if line and not BOILERPLATE_LINE.match(line))
+    boilerplate = config().boilerplate
+    kept = (line for line in lines if line and not boilerplate.match(line))
     return "\n".join(kept).lower()
 
 
@@ -100,8 +143,9 @@ def _hash64(phrase: str) -> int:
     )
 
 
-def shingle_set(normalised: str, size: int = SHINGLE_SIZE) -> set[int]:
+def shingle_set(normalised: str, size: int | None = None) -> set[int]:
     """Hashes of every run of `size` consecutive words (the whole text if shorter)."""
+    size = size or config().shingle_size
     words = WORD.findall(normalised)
     if not words:
         return set()
@@ -110,8 +154,9 @@ def shingle_set(normalised: str, size: int = SHINGLE_SIZE) -> set[int]:
     return {_hash64(" ".join(words[i : i + size])) for i in range(len(words) - size + 1)}
 
 
-def sample(hashes: Iterable[int], modulus: int = SAMPLE_MODULUS) -> list[int]:
+def sample(hashes: Iterable[int], modulus: int | None = None) -> list[int]:
     """Broder's mod-m sample: the same shingles are kept for every document."""
+    modulus = modulus or config().sample_modulus
     return sorted(h for h in hashes if h % modulus == 0)
 
 
@@ -162,11 +207,11 @@ def decide(fingerprint: Fingerprint, url_key: str | None, history: History) -> D
         return DuplicateDecision("duplicate", same_text.id, same_text.label, 1.0, "content_hash")
     probe = fingerprint.index_sample or sorted(fingerprint.shingles)[:8]
     best: DuplicateDecision | None = None
-    for known in history.shingle_candidates(probe, limit=CANDIDATES):
+    for known in history.shingle_candidates(probe, limit=config().candidates):
         scored = compare(fingerprint, known)
         if best is None or scored.score > best.score:
             best = scored
-    if best is None or best.score < NEAR_DUPLICATE_AT:
+    if best is None or best.score < config().near_duplicate_at:
         score = best.score if best else 0.0
         return DuplicateDecision("new", score=score, method="containment" if best else "none")
     return best
@@ -181,9 +226,9 @@ def compare(fingerprint: Fingerprint, known: KnownArticleLike) -> DuplicateDecis
     score = max(new_in_known, known_in_new)
     status = (
         "duplicate"
-        if score >= DUPLICATE_AT
+        if score >= config().duplicate_at
         else "near_duplicate"
-        if score >= NEAR_DUPLICATE_AT
+        if score >= config().near_duplicate_at
         else "new"
     )
     same, total = shared_sentences(fingerprint.normalised, known_print.normalised)

@@ -315,6 +315,19 @@ class Store:
             ids.append(int(result.scalar_one()))
         return ids
 
+    def story_of(self, article_id: int) -> tuple[str, set[str]]:
+        """The story key of an original article and the rules already queued for it."""
+        with self.engine.connect() as conn:
+            key = conn.execute(
+                select(articles.c.canonical_url).where(articles.c.id == article_id)
+            ).scalar_one()
+            rules = conn.execute(
+                select(alerts.c.rule_id).where(
+                    alerts.c.idempotency_key == alerts.c.rule_id + ":" + key
+                )
+            ).scalars()
+            return key, set(rules)
+
     def delete_article(self, article_id: int) -> None:
         """Remove an article with its index rows, events and alerts (cascade)."""
         with self.transaction() as conn:
@@ -453,6 +466,43 @@ class Store:
             "events": event_count,
             "alerts": alert_counts,
         }
+
+    def recent_duplicates(self, limit: int = 10) -> list[tuple[str, DuplicateDecision]]:
+        """Latest copies with what they copy, for `status` (newest first)."""
+        original = articles.alias("original")
+        query = (
+            select(
+                articles.c.title,
+                articles.c.dup_status,
+                articles.c.dup_method,
+                articles.c.dup_score,
+                articles.c.dup_detail,
+                articles.c.duplicate_of,
+                original.c.source,
+                original.c.guid,
+                original.c.canonical_url,
+            )
+            .join(original, original.c.id == articles.c.duplicate_of)
+            .where(articles.c.dup_status != "new")
+            .order_by(articles.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            (
+                row.title,
+                DuplicateDecision(
+                    row.dup_status,
+                    row.duplicate_of,
+                    article_label(row.source, row.guid, row.canonical_url),
+                    row.dup_score or 0.0,
+                    row.dup_method or "",
+                    json.loads(row.dup_detail) if row.dup_detail else {},
+                ),
+            )
+            for row in rows
+        ]
 
     def unsent_alerts(self) -> list[dict[str, Any]]:
         query = (

@@ -168,3 +168,54 @@ def _make_due(settings) -> None:  # type: ignore[no-untyped-def]
     with store.engine.begin() as conn:
         conn.execute(update(alerts).values(next_attempt_at=None))
     store.engine.dispose()
+
+
+STORY = [
+    "The Taliban captured the Yawan district centre in Badakhshan province on Saturday.",
+    "Local officials said government troops withdrew overnight after running out of supplies.",
+    "Residents reported that the insurgents raised their flag over the governor's compound.",
+    "A spokesman for the provincial police confirmed the loss of the district by telephone.",
+    "Several hundred families left for the provincial capital before the fighting reached them.",
+    "Aid workers said roads out of the valley were blocked by landslides and checkpoints.",
+    "The district had been contested for months, with frequent raids on outlying posts.",
+    "Elders in neighbouring villages asked both sides to spare the local school and clinic.",
+]
+REWRITE = [
+    *STORY[:4],
+    "Shopkeepers in the bazaar kept their shutters down for a second day, one trader said.",
+    "The ministry in Kabul promised a counter-offensive but gave no timetable for it.",
+    "Mobile phone coverage in the area was cut, making casualty figures hard to confirm.",
+    "Farmers worried that the apricot harvest would rot if the roads stayed closed.",
+]
+
+
+def test_near_duplicate_joins_the_story_and_does_not_alert_again(
+    database_url, make_settings, feed_server, slack_server
+) -> None:
+    settings = _settings(make_settings, database_url, slack_server)
+    original = {
+        "title": "Yawan falls",
+        "link": "https://a.example.org/yawan",
+        "guid": "a",
+        "description": " ".join(STORY),
+        "pubDate": "Sun, 04 Jul 2021 06:00:00 GMT",
+    }
+    rewrite = {
+        "title": "Yawan district lost",
+        "link": "https://b.example.net/yawan-lost",
+        "guid": "b",
+        "description": " ".join(REWRITE),
+        "pubDate": "Sun, 04 Jul 2021 09:00:00 GMT",
+    }
+    write_rss(feed_server.root / "a.xml", [original])
+    write_rss(feed_server.root / "b.xml", [rewrite])
+    feeds = [FeedConfig(url=feed_server.url("/a.xml")), FeedConfig(url=feed_server.url("/b.xml"))]
+
+    summary = run_cycle(settings, feeds=feeds)
+
+    assert summary.feeds[0].alerts == 1 and summary.feeds[1].alerts == 0
+    assert "near-copy of https://a.example.org/yawan" in summary.feeds[1].duplicate_notes[0]
+    stored = {a["guid"].rsplit("/", 1)[-1]: a for a in _rows(settings, articles)}
+    assert stored["b"]["dup_status"] == "near_duplicate"
+    assert stored["b"]["duplicate_of"] == stored["a"]["id"]
+    assert len(slack_server.messages) == 1

@@ -88,7 +88,7 @@ def test_unrelated_story_on_same_topic_is_new() -> None:
     )
     decision = dedupe.decide(dedupe.Fingerprint.of(other), None, history)
     assert decision.status == "new"
-    assert decision.score < dedupe.NEAR_DUPLICATE_AT
+    assert decision.score < dedupe.config().near_duplicate_at
 
 
 def test_same_url_wins_before_text() -> None:
@@ -112,4 +112,4 @@ def test_sample_is_stable_and_a_fraction() -> None:
     sampled = dedupe.sample(shingles)
     assert sampled == dedupe.sample(set(shingles))
     assert 0 < len(sampled) < len(shingles)
-    assert all(h % dedupe.SAMPLE_MODULUS == 0 for h in sampled)
+    assert all(h % dedupe.config().sample_modulus == 0 for h in sampled)

@@ -97,6 +97,21 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", action="store_true", help="one JSON object per article")
     analyze.set_defaults(handler=cmd_analyze)
 
+    alerts = sub.add_parser(
+        "alerts", help="alert tools (preview)", description="Work with alert messages."
+    )
+    alerts_sub = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    preview = alerts_sub.add_parser(
+        "preview",
+        help="print the Slack payloads articles would produce",
+        description="Print the chat.postMessage arguments (channel, text, blocks) that the "
+        "articles in FILE would produce, without sending or storing anything. FILE takes "
+        "the same forms as for analyze.",
+    )
+    preview.add_argument("files", nargs="+", metavar="FILE")
+    preview.add_argument("--json", action="store_true", help="one JSON payload per line")
+    preview.set_defaults(handler=cmd_alerts_preview)
+
     feeds = sub.add_parser(
         "feeds",
         help="enable or disable a stored feed",
@@ -332,6 +347,44 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(result, ensure_ascii=False))
         else:
             _print_analysis(result)
+    return 0
+
+
+def cmd_alerts_preview(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.alert import ConsoleSink, build_message, load_rules
+    from pipeline.cycle import analyse, load_seeds
+    from pipeline.models import Entry
+
+    store = _store(settings)
+    load_seeds(store, settings)
+    rules = load_rules(settings.alerts_file)
+    console = ConsoleSink()
+    for article in read_inputs(args.files):
+        entry = Entry(
+            url=article["url"],
+            title=article["title"],
+            text=article["text"],
+            published=_published(article["published"]),
+        )
+        result = analyse(entry, store, rules, settings)
+        for match in result.matches:
+            if match.suppressed:
+                print(
+                    f"# {article['id']}: {match.rule_id} suppressed: {match.suppressed}",
+                    file=sys.stderr,
+                )
+                continue
+            payload = build_message(
+                match,
+                result.events[match.event_index],
+                title=entry.title,
+                url=entry.url,
+                channel=match.channel,
+            )
+            if args.json:
+                print(json.dumps(payload, ensure_ascii=False))
+            else:
+                console.send(payload, key=f"{match.rule_id}:{result.story_key}")
     return 0
 
 

@@ -12,7 +12,17 @@ import pytest
 
 from pipeline.settings import PROJECT_ROOT
 
-COMMANDS = ["run", "seed", "migrate", "status", "deliver", "analyze", "feeds"]
+COMMANDS = [
+    "run",
+    "seed",
+    "migrate",
+    "status",
+    "deliver",
+    "analyze",
+    "feeds",
+    "alerts",
+    "alerts preview",
+]
 
 
 def _cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -35,7 +45,7 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(command: str) -> None:
-    result = _cli(command, "--help", env={})
+    result = _cli(*command.split(), "--help", env={})
     assert result.returncode == 0 and "usage: python -m pipeline" in result.stdout
 
 
@@ -114,3 +124,21 @@ def test_bad_alert_rules_give_a_clear_error(sqlite_env: dict[str, str], tmp_path
     result = _cli("run", "--quiet", env={**sqlite_env, "ALERTS_FILE": str(rules)})
     assert result.returncode == 2
     assert "rule #1: unknown field(s) ['colour']" in result.stderr
+
+
+def test_alerts_preview_prints_payloads_and_stores_nothing(sqlite_env: dict[str, str]) -> None:
+    article = {
+        "id": "p1",
+        "title": "Yawan <@U1> <!channel>",
+        "url": "https://e.org/p1",
+        "text": "Taliban fighters captured the Yawan district centre in Badakhshan "
+        "province on Saturday, officials said.",
+    }
+    result = _cli("alerts", "preview", "--json", "-", env=sqlite_env, stdin=json.dumps(article))
+    assert result.returncode == 0, result.stderr
+    [payload] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert payload["channel"] == "#afghanistan-alerts"
+    assert payload["blocks"][0]["text"]["text"].startswith("District fallen to the Taliban: Yawan")
+    assert "<@U1>" not in result.stdout and "&lt;@U1&gt;" in result.stdout
+    status = json.loads(_cli("status", "--json", env=sqlite_env).stdout)
+    assert status["counts"]["articles"] == 5 and status["counts"]["alerts"] == {}

@@ -1,26 +1,22 @@
-"""Poll the configured news feeds, store new articles and events, deliver alerts."""
+"""Poll the configured news feeds and store new articles, events and queued alerts.
+
+One mapped `process_feed` task per feed (at most 4 at once). A broken feed fails its
+own task (red in the grid, error on the feed's row) and the run, while the other
+feeds go through. When alerts were queued the run emits the `news_new_alerts` asset,
+which starts `news_alerts` within seconds.
+"""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import dag, task
+from news_common import NEW_ALERTS, default_args, pipeline_settings
 
 from pipeline.settings import load_settings
 
-SETTINGS = load_settings()
-TASK_RETRIES = int(os.environ.get("NEWS_TASK_RETRIES", "2"))
-
-DEFAULT_ARGS = {
-    "owner": "news-desk",
-    "retries": TASK_RETRIES,
-    "retry_delay": timedelta(seconds=30),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=5),
-    "execution_timeout": timedelta(minutes=10),
-}
+COUNT_KEYS = ("entries", "new", "duplicates", "known", "events", "alerts")
 
 
 class FeedFailed(RuntimeError):
@@ -29,33 +25,31 @@ class FeedFailed(RuntimeError):
 
 @dag(
     dag_id="news_monitor",
-    schedule=timedelta(minutes=SETTINGS.schedule_minutes),
+    schedule=timedelta(minutes=load_settings().schedule_minutes),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=timedelta(minutes=30),
-    default_args=DEFAULT_ARGS,
+    default_args=default_args(network=True),
     tags=["news", "afghanistan", "ingest"],
     doc_md=__doc__,
 )
 def news_monitor() -> None:
-    @task
+    @task(retries=0)
     def prepare() -> dict[str, int]:
         """Migrate the schema and load the seed corpus (idempotent)."""
         from pipeline.cycle import prepare as prepare_store
 
-        return prepare_store(load_settings())
+        return prepare_store(pipeline_settings())
 
-    @task
-    def list_feeds(_ready: dict[str, int]) -> list[dict[str, object]]:
+    @task(retries=0)
+    def list_feeds(ready: dict[str, int]) -> list[dict[str, object]]:
         """The feeds to poll, as small dicts (one mapped task each)."""
         from pipeline.settings import load_feeds
 
-        settings = load_settings()
-        return [
-            {"url": f.url, "name": f.name, "full_text": f.full_text}
-            for f in load_feeds(settings.feeds_file)
-        ]
+        feeds = load_feeds(pipeline_settings().feeds_file)
+        print(f"store ready: {ready}; polling {len(feeds)} feeds")
+        return [{"url": f.url, "name": f.name, "full_text": f.full_text} for f in feeds]
 
     @task(max_active_tis_per_dag=4, map_index_template="{{ task.op_kwargs['feed']['url'] }}")
     def process_feed(feed: dict[str, object]) -> dict[str, object]:
@@ -63,34 +57,37 @@ def news_monitor() -> None:
         from pipeline.cycle import run_feed
         from pipeline.settings import FeedConfig
 
-        report = run_feed(load_settings(), FeedConfig(**feed))  # type: ignore[arg-type]
+        report = run_feed(pipeline_settings(), FeedConfig(**feed))  # type: ignore[arg-type]
         counts = {k: v for k, v in report.to_dict().items() if k != "duplicate_notes"}
         print(f"feed {report.label}: {counts}")
+        for note in report.duplicate_notes:
+            print(f"duplicate {note}")
         if not report.ok:
             raise FeedFailed(f"{report.label}: {report.error}")
         return counts
 
-    @task(trigger_rule="all_done")
-    def deliver_alerts(reports: list[dict[str, object]]) -> dict[str, object]:
-        """Post pending outbox rows, even when some feeds failed."""
-        from pipeline.cycle import deliver_outbox
+    @task(trigger_rule="all_done", outlets=[NEW_ALERTS], retries=0)
+    def announce_alerts(reports: list[dict[str, object]]) -> int:
+        """Emit the asset that starts news_alerts, unless nothing was queued."""
+        from airflow.exceptions import AirflowSkipException
 
-        delivery = deliver_outbox(load_settings()).to_dict()
-        print(f"feeds processed: {len(list(reports))}; delivery: {delivery}")
-        if delivery["blocked"]:
-            raise RuntimeError(f"alert delivery blocked: {delivery['blocked']}")
-        return delivery
+        from pipeline.cycle import pending_alert_count
 
-    @task
+        pending = pending_alert_count(pipeline_settings())
+        print(f"feeds that reported: {len(list(reports))}; alerts waiting: {pending}")
+        if not pending:
+            raise AirflowSkipException("no alerts waiting")
+        return pending
+
+    @task(retries=0)
     def summarize(reports: list[dict[str, object]]) -> dict[str, int]:
         """Totals of the run; left upstream_failed (and the run failed) when a feed failed."""
-        keys = ("entries", "new", "duplicates", "known", "events", "alerts")
-        totals = {k: sum(int(r[k]) for r in reports) for k in keys}  # type: ignore[call-overload]
+        totals = {k: sum(int(r[k]) for r in reports) for k in COUNT_KEYS}  # type: ignore[call-overload]
         print(f"run totals: {totals}")
         return totals
 
     reports = process_feed.expand(feed=list_feeds(prepare()))
-    deliver_alerts(reports)
+    announce_alerts(reports)
     summarize(reports)
 
 

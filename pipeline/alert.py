@@ -20,7 +20,16 @@ from pipeline.settings import ConfigError, Settings, read_yaml_mapping
 
 log = logging.getLogger(__name__)
 
-MATCH_FIELDS = ("category", "type", "actor", "target", "realis", "claim_status", "province", "district")
+MATCH_FIELDS = (
+    "category",
+    "type",
+    "actor",
+    "target",
+    "realis",
+    "claim_status",
+    "province",
+    "district",
+)
 RULE_FIELDS = {"id", "description", "severity", "channel", "title", "match"}
 SEVERITIES = ("low", "medium", "high", "critical")
 # Slack errors that retrying cannot fix: the token or channel is wrong.
@@ -434,3 +443,35 @@ def deliver(store: Any, sink: Sink, max_attempts: int = 5) -> DeliveryReport:
         store.mark_alert_sent(row["id"], channel_id, ts)
         report.sent += 1
     return report
+
+
+SECRET_PATTERNS = (
+    re.compile(r"xox[abposr]-[A-Za-z0-9-]+"),
+    re.compile(r"(?<=://)([^:/@\s]+):[^@\s]+(?=@)"),
+    re.compile(r"https://hooks\.slack\.com/services/\S+"),
+)
+
+
+def redact_secrets(text: str) -> str:
+    """Mask tokens, URL passwords and webhook URLs before a message leaves the process."""
+    text = SECRET_PATTERNS[0].sub("xox*-***", text)
+    text = SECRET_PATTERNS[1].sub(r"\1:***", text)
+    return SECRET_PATTERNS[2].sub("https://hooks.slack.com/services/***", text)
+
+
+def notify_failure(settings: Settings, text: str) -> bool:
+    """Tell the alert channel that a task failed; never raises (it runs in a callback)."""
+    from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+    safe = _escape_cut(redact_secrets(text), 2900)
+    payload = {
+        "channel": settings.slack_channel,
+        "text": f"Pipeline failure: {safe}",
+        "blocks": [SectionBlock(text=MarkdownTextObject(text=f":warning: {safe}")).to_dict()],
+    }
+    try:
+        make_sink(settings).send(payload, key=f"failure:{hash(text)}")
+    except Exception as exc:
+        log.error("failure notice not delivered: %s", redact_secrets(str(exc)))
+        return False
+    return True

@@ -112,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--json", action="store_true", help="one JSON payload per line")
     preview.set_defaults(handler=cmd_alerts_preview)
 
+    from pipeline.evaluate import register as register_evaluate
+
+    register_evaluate(sub)
+
     feeds = sub.add_parser(
         "feeds",
         help="enable or disable a stored feed",

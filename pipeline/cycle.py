@@ -344,3 +344,11 @@ def deliver_outbox(settings: Settings) -> DeliveryReport:
         return deliver(store, make_sink(settings), settings.alert_max_attempts)
     finally:
         store.engine.dispose()
+
+
+def pending_alert_count(settings: Settings) -> int:
+    store = Store.from_url(settings.database_url, migrate_schema=False)
+    try:
+        return store.counts()["alerts"].get("pending", 0)
+    finally:
+        store.engine.dispose()

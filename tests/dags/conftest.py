@@ -29,6 +29,10 @@ AIRFLOW_ENV = {
     "NEWS_TASK_RETRIES": "0",
 }
 os.environ.update(AIRFLOW_ENV)
+# Airflow's bundle DagBag puts the DAG folder on sys.path (so DAG files can import
+# news_common); a plain DagBag in tests does not, so do the same here.
+if str(PROJECT_ROOT / "dags") not in sys.path:
+    sys.path.append(str(PROJECT_ROOT / "dags"))
 
 
 @pytest.fixture(scope="session")

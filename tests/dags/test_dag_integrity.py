@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.settings import PROJECT_ROOT
 
-EXPECTED_DAGS = {"news_monitor"}
+EXPECTED_DAGS = {"news_monitor", "news_alerts", "news_maintenance"}
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,8 @@ def test_shared_defaults(dagbag, dag_id: str) -> None:  # type: ignore[no-untype
     for task in dag.tasks:
         assert task.owner == "news-desk"
         assert task.execution_timeout is not None
+        notifiers = task.on_failure_callback
+        assert any(type(n).__name__ == "PipelineFailureNotifier" for n in notifiers)
 
 
 def test_news_monitor_shape(dagbag) -> None:  # type: ignore[no-untyped-def]
@@ -42,11 +44,19 @@ def test_news_monitor_shape(dagbag) -> None:  # type: ignore[no-untyped-def]
         "prepare",
         "list_feeds",
         "process_feed",
-        "deliver_alerts",
+        "announce_alerts",
         "summarize",
     }
-    assert dag.get_task("deliver_alerts").trigger_rule == "all_done"
+    assert dag.get_task("announce_alerts").trigger_rule == "all_done"
+    assert [o.name for o in dag.get_task("announce_alerts").outlets] == ["news_new_alerts"]
     assert dag.get_task("process_feed").max_active_tis_per_dag == 4
+    assert dag.get_task("process_feed").retries == 0  # NEWS_TASK_RETRIES=0 in tests
+
+
+def test_news_alerts_runs_on_the_asset_or_on_a_timer(dagbag) -> None:  # type: ignore[no-untyped-def]
+    dag = dagbag.dags["news_alerts"]
+    assert "news_new_alerts" in str(dag.timetable.asset_condition)
+    assert dag.timetable.timetable.expression == "*/5 * * * *"
 
 
 def test_pipeline_package_does_not_import_airflow() -> None:

@@ -1,0 +1,79 @@
+"""Maintenance actions behind the news_maintenance DAG and the CLI."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from pipeline.alert import build_message, load_rules, match_rules
+from pipeline.cycle import load_seeds
+from pipeline.schema import articles, events
+from pipeline.settings import Settings
+from pipeline.store import Store, utcnow
+
+
+def _store(settings: Settings) -> Store:
+    return Store.from_url(settings.database_url)
+
+
+def reload_seeds(settings: Settings) -> dict[str, Any]:
+    """Load seed files that are not stored yet (seeds already stored are kept)."""
+    store = _store(settings)
+    loaded = load_seeds(store, settings)
+    return {"seeds_loaded": loaded, "seeds_stored": store.counts()["seeds"]}
+
+
+def enable_feed(settings: Settings, url: str) -> dict[str, Any]:
+    if not url:
+        raise ValueError("enable_feed needs the feed_url param")
+    if not _store(settings).set_feed_disabled(url, False):
+        raise ValueError(f"no stored feed with URL {url}")
+    return {"enabled": url}
+
+
+def reprocess(settings: Settings, since_days: int = 7) -> dict[str, Any]:
+    """Extract events again and match the current rules for recent original articles.
+
+    Old events are replaced; alerts are queued only for rules that have not fired on the
+    article's story before (the outbox key prevents a second post).
+    """
+    from pipeline.extract import extract_events
+
+    store = _store(settings)
+    rules = load_rules(settings.alerts_file)
+    since = utcnow() - timedelta(days=since_days)
+    query = select(articles).where(
+        (articles.c.dup_status == "new")
+        & (articles.c.source == "feed")
+        & (articles.c.fetched_at >= since)
+    )
+    with store.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    counts = {"articles": 0, "events": 0, "alerts_queued": 0}
+    for row in rows:
+        found = extract_events(row["text"], row["published_at"], settings.spacy_model)
+        with store.transaction() as conn:
+            conn.execute(delete(events).where(events.c.article_id == row["id"]))
+            event_ids = store.insert_events(conn, row["id"], found)
+            for match in match_rules(rules, found, settings.slack_channel):
+                payload = build_message(
+                    match,
+                    found[match.event_index],
+                    title=row["title"],
+                    url=row["url"],
+                    channel=match.channel,
+                )
+                counts["alerts_queued"] += store.enqueue_alert(
+                    conn,
+                    key=f"{match.rule_id}:{row['canonical_url']}",
+                    rule_id=match.rule_id,
+                    article_id=row["id"],
+                    event_id=event_ids[match.event_index],
+                    channel=match.channel,
+                    payload=payload,
+                )
+        counts["articles"] += 1
+        counts["events"] += len(found)
+    return counts

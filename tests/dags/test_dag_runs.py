@@ -1,0 +1,122 @@
+"""`dag.test()` runs of every DAG against the local feed server, Postgres and Slack server."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from pipeline.schema import alerts, articles
+from pipeline.settings import PROJECT_ROOT
+from tests.conftest import write_rss
+
+FALL = {
+    "title": "Taliban take district in Badakhshan",
+    "link": "https://wire.example.org/2021/07/04/fall",
+    "guid": "dag-fall-1",
+    "pubDate": "Sun, 04 Jul 2021 06:00:00 GMT",
+    "description": "The Taliban captured the Yawan district centre in Badakhshan province "
+    "on Saturday, a local official said.",
+}
+
+
+@pytest.fixture(scope="module")
+def dags(airflow_db):  # type: ignore[no-untyped-def]
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(PROJECT_ROOT / "dags")).dags
+
+
+@pytest.fixture
+def app_env(monkeypatch, tmp_path, postgres_url, feed_server, slack_server):  # type: ignore[no-untyped-def]
+    """Point the tasks at the test services; returns a function that sets the feed list."""
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    monkeypatch.setenv("SLACK_BASE_URL", slack_server.base_url)
+    monkeypatch.setenv("SLACK_CHANNEL", "C0ALERTS")
+
+    def use_feeds(*paths: str) -> None:
+        path = tmp_path / "feeds.yaml"
+        path.write_text("feeds:\n" + "".join(f"  - url: {feed_server.url(p)}\n" for p in paths))
+        monkeypatch.setenv("FEEDS_FILE", str(path))
+
+    return use_feeds
+
+
+def _count(url: str, query):  # type: ignore[no-untyped-def]
+    from pipeline.store import Store
+
+    store = Store.from_url(url, migrate_schema=False)
+    with store.engine.connect() as conn:
+        result = conn.execute(query).all()
+    store.engine.dispose()
+    return result
+
+
+def test_monitor_then_alerts_delivers_once(
+    dags, app_env, postgres_url, feed_server, slack_server
+) -> None:
+    write_rss(feed_server.root / "wire.xml", [FALL])
+    app_env("/wire.xml")
+
+    monitor = dags["news_monitor"].test()
+    assert monitor.state == "success"
+    states = {ti.task_id: ti.state for ti in monitor.get_task_instances()}
+    assert states["announce_alerts"] == "success"  # the asset event for news_alerts
+    [(feed_articles,)] = _count(
+        postgres_url, select(func.count()).where(articles.c.source == "feed")
+    )
+    assert feed_articles == 1
+    assert slack_server.messages == []  # delivery is news_alerts' job
+
+    delivery = dags["news_alerts"].test()
+    assert delivery.state == "success"
+    assert [s for (s,) in _count(postgres_url, select(alerts.c.status))] == ["sent"]
+    [message] = slack_server.messages
+    assert "Yawan" in message["text"]
+
+    again = dags["news_monitor"].test()  # feed unchanged: 304, nothing new, no asset event
+    states = {ti.task_id: ti.state for ti in again.get_task_instances()}
+    assert states["announce_alerts"] == "skipped"
+    assert dags["news_alerts"].test().state == "success"
+    assert len(slack_server.messages) == 1
+
+
+def test_broken_feed_fails_its_task_and_notifies(dags, app_env, feed_server, slack_server) -> None:
+    write_rss(feed_server.root / "wire.xml", [FALL])
+    feed_server.route("/broken.xml", status=502, body=b"bad gateway")
+    app_env("/broken.xml", "/wire.xml")
+
+    run = dags["news_monitor"].test()
+
+    assert run.state == "failed"
+    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+    assert states[("process_feed", 0)] == "failed"
+    assert states[("process_feed", 1)] == "success"
+    assert states[("announce_alerts", -1)] == "success"
+    assert states[("summarize", -1)] == "upstream_failed"
+    [notice] = [m for m in slack_server.messages if m["text"].startswith("Pipeline failure")]
+    assert "news_monitor.process_feed[0]" in notice["text"]
+    assert "HTTP 502" in notice["text"]
+    assert "xoxb-test-token" not in str(slack_server.messages)
+
+
+def test_maintenance_reloads_seeds_and_reenables_a_feed(
+    dags, app_env, postgres_url, feed_server
+) -> None:
+    feed_server.route("/gone.xml", status=410, body=b"")
+    app_env("/gone.xml")
+    assert dags["news_monitor"].test().state == "failed"  # 410 disables the feed
+
+    run = dags["news_maintenance"].test(
+        run_conf={"action": "enable_feed", "feed_url": feed_server.url("/gone.xml")}
+    )
+    assert run.state == "success"
+    from pipeline.store import Store
+
+    [feed] = Store.from_url(postgres_url, migrate_schema=False).list_feeds()
+    assert feed["disabled"] is False
+
+    seeds = dags["news_maintenance"].test(run_conf={"action": "reload_seeds"})
+    assert seeds.state == "success"
+    [(count,)] = _count(postgres_url, select(func.count()).where(articles.c.source == "seed"))
+    assert count == 5

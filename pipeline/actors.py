@@ -277,7 +277,9 @@ class _Validator:
         if not isinstance(name, str) or not name.strip():
             raise self.fail("missing 'name'", gid, label)
         aliases = raw.get("aliases") or []
-        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        if not isinstance(aliases, list) or not all(
+            isinstance(a, str) and a.strip() for a in aliases
+        ):
             raise self.fail("'aliases' must be a list of non-empty strings", gid, label)
         kind = raw.get("kind")
         if kind is not None and kind not in KINDS:
@@ -347,11 +349,7 @@ def _by_priority(entries: Sequence[ActorEntry]) -> list[ActorEntry]:
 
 def _is_acronym(token: str) -> bool:
     letters = token.replace(".", "")
-    return (
-        letters.isalpha()
-        and letters.isupper()
-        and len(letters) <= _ACRONYM_MAX_LETTERS
-    )
+    return letters.isalpha() and letters.isupper() and len(letters) <= _ACRONYM_MAX_LETTERS
 
 
 def _lookup_key(name: str) -> tuple[str, ...]:

@@ -112,6 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--json", action="store_true", help="one JSON payload per line")
     preview.set_defaults(handler=cmd_alerts_preview)
 
+    digest = sub.add_parser(
+        "digest",
+        help="post the daily digest of the last 24 hours",
+        description="Counts by category, actor and province, the top events with links and "
+        "a chart (PNG): posted to Slack (chart uploaded in the thread) or printed, with the "
+        "chart written under var/.",
+    )
+    digest.add_argument("--json", action="store_true", help="print the digest figures as JSON")
+    digest.set_defaults(handler=cmd_digest)
+
     from pipeline.evaluate import register as register_evaluate
 
     register_evaluate(sub)
@@ -200,6 +210,16 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     _store(settings)
     print(f"schema up to date: {settings.redacted()['database_url']}")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.digest import post_digest
+
+    _store(settings)
+    result = post_digest(settings)
+    if args.json:
+        print(json.dumps(result, default=str))
     return 0
 
 

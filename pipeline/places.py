@@ -100,18 +100,86 @@ _EXTRA_TOWN_NAMES: dict[str, tuple[str, ...]] = {
 # fewer ("Kot", "Reg", "Chak", "Dara", "Kang", "Nawa") needs "district": such
 # short tokens collide with too many words, names and abbreviations.
 _NEEDS_DISTRICT = (
-    "Bar", "Khan", "Center", "Centre", "Markaz", "Sharak",
-    "Washer", "Burka", "Burkah", "Borka", "Farsi", "Argo", "Chora", "Daman",
-    "Mizan", "Mezan", "Guzara", "Guzera", "Registan", "Regestan", "Shuhada",
-    "Shahrak", "Shamal", "Shemal", "Shamul", "Panjab", "Narang", "Giro", "Gero",
-    "Kakar", "Mangal", "Zadran", "Shinwari", "Shenwari", "Tanai", "Dargai",
-    "Yaqubi", "Sabari", "Qaisar", "Qaysar", "Qalandar", "Qalander", "Khadir",
-    "Khader", "Andar", "Ander", "Maruf", "Maroof", "Marof", "Saghar", "Sayad",
-    "Shaki", "Shiki", "Doshi", "Chawki", "Sherzad", "Khash", "Gomal", "Mamay",
-    "Mai Mai", "Shiga", "Baral", "Ghaziabad", "Ghazi Abad", "Ahmadabad",
-    "Ahmad Abad", "Ahmadaba", "Mohammad Agha", "Muhammad Agha", "Mohammadagha",
-    "Muhammadagha", "Ali Sher", "Shaikh Ali", "Shekh Ali", "Shaykh Ali",
-    "Dawlat Shah", "Dowlat Shah", "Sayed Karam", "Said Karam", "Sayyid Karam",
+    "Bar",
+    "Khan",
+    "Center",
+    "Centre",
+    "Markaz",
+    "Sharak",
+    "Washer",
+    "Burka",
+    "Burkah",
+    "Borka",
+    "Farsi",
+    "Argo",
+    "Chora",
+    "Daman",
+    "Mizan",
+    "Mezan",
+    "Guzara",
+    "Guzera",
+    "Registan",
+    "Regestan",
+    "Shuhada",
+    "Shahrak",
+    "Shamal",
+    "Shemal",
+    "Shamul",
+    "Panjab",
+    "Narang",
+    "Giro",
+    "Gero",
+    "Kakar",
+    "Mangal",
+    "Zadran",
+    "Shinwari",
+    "Shenwari",
+    "Tanai",
+    "Dargai",
+    "Yaqubi",
+    "Sabari",
+    "Qaisar",
+    "Qaysar",
+    "Qalandar",
+    "Qalander",
+    "Khadir",
+    "Khader",
+    "Andar",
+    "Ander",
+    "Maruf",
+    "Maroof",
+    "Marof",
+    "Saghar",
+    "Sayad",
+    "Shaki",
+    "Shiki",
+    "Doshi",
+    "Chawki",
+    "Sherzad",
+    "Khash",
+    "Gomal",
+    "Mamay",
+    "Mai Mai",
+    "Shiga",
+    "Baral",
+    "Ghaziabad",
+    "Ghazi Abad",
+    "Ahmadabad",
+    "Ahmad Abad",
+    "Ahmadaba",
+    "Mohammad Agha",
+    "Muhammad Agha",
+    "Mohammadagha",
+    "Muhammadagha",
+    "Ali Sher",
+    "Shaikh Ali",
+    "Shekh Ali",
+    "Shaykh Ali",
+    "Dawlat Shah",
+    "Dowlat Shah",
+    "Sayed Karam",
+    "Said Karam",
+    "Sayyid Karam",
 )
 _SHORT_NAME_LIMIT = 4
 
@@ -122,10 +190,36 @@ _SHORT_NAME_LIMIT = 4
 _PERSON_LIKE = ("Farah", "Sharan")
 _PLACE_WORDS_BEFORE = frozenset(
     {
-        "in", "of", "from", "to", "near", "into", "across", "around", "at", "outside",
-        "inside", "toward", "towards", "through", "via", "and", "or", "north", "south",
-        "east", "west", "northern", "southern", "eastern", "western", "central",
-        "northeastern", "northwestern", "southeastern", "southwestern",
+        "in",
+        "of",
+        "from",
+        "to",
+        "near",
+        "into",
+        "across",
+        "around",
+        "at",
+        "outside",
+        "inside",
+        "toward",
+        "towards",
+        "through",
+        "via",
+        "and",
+        "or",
+        "north",
+        "south",
+        "east",
+        "west",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "northeastern",
+        "northwestern",
+        "southeastern",
+        "southwestern",
     }
 )
 _PLACE_AFTER_RE = re.compile(r"\s+(?:provinces?|city|districts?|provincial)\b", re.IGNORECASE)
@@ -603,8 +697,18 @@ class Gazetteer:
         province = self.provinces[target.province_code]
         raw = text[hit.start : hit.end]
         if kind == "province":
-            return PlaceMatch(raw, hit.start, hit.end, kind, None, None, province.name,
-                              province.pcode, province.lat, province.lon)
+            return PlaceMatch(
+                raw,
+                hit.start,
+                hit.end,
+                kind,
+                None,
+                None,
+                province.name,
+                province.pcode,
+                province.lat,
+                province.lon,
+            )
         district = self.districts[target.district_code or ""]
         lat, lon = district.lat, district.lon
         if kind == "city":
@@ -612,8 +716,18 @@ class Gazetteer:
                 lat, lon = target.lat, target.lon
             elif district.pcode in self._city_coords:
                 lat, lon = self._city_coords[district.pcode]
-        return PlaceMatch(raw, hit.start, hit.end, kind, district.name, district.pcode,
-                          province.name, province.pcode, lat, lon)
+        return PlaceMatch(
+            raw,
+            hit.start,
+            hit.end,
+            kind,
+            district.name,
+            district.pcode,
+            province.name,
+            province.pcode,
+            lat,
+            lon,
+        )
 
 
 # --------------------------------------------------------------------------
@@ -622,9 +736,7 @@ class Gazetteer:
 
 def _tight(text: str, window: list[_Token]) -> bool:
     """Tokens of one name are separated only by spaces, hyphens or apostrophes."""
-    return all(
-        _NAME_GAP_RE.fullmatch(text[a.end : b.start]) for a, b in itertools.pairwise(window)
-    )
+    return all(_NAME_GAP_RE.fullmatch(text[a.end : b.start]) for a, b in itertools.pairwise(window))
 
 
 def _select(hits: Iterable[_Hit]) -> list[_Hit]:

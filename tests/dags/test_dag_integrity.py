@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.settings import PROJECT_ROOT
 
-EXPECTED_DAGS = {"news_monitor", "news_alerts", "news_maintenance"}
+EXPECTED_DAGS = {"news_monitor", "news_alerts", "news_maintenance", "news_digest"}
 
 
 @pytest.fixture(scope="module")

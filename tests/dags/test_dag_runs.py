@@ -120,3 +120,18 @@ def test_maintenance_reloads_seeds_and_reenables_a_feed(
     assert seeds.state == "success"
     [(count,)] = _count(postgres_url, select(func.count()).where(articles.c.source == "seed"))
     assert count == 5
+
+
+def test_digest_posts_counts_and_uploads_a_chart(dags, app_env, feed_server, slack_server) -> None:
+    write_rss(feed_server.root / "wire.xml", [FALL])
+    app_env("/wire.xml")
+    assert dags["news_monitor"].test().state == "success"
+
+    assert dags["news_digest"].test().state == "success"
+
+    [digest] = [m for m in slack_server.messages if m["text"].startswith("Daily digest")]
+    assert "territory_captured 1" in digest["blocks"][1]["text"]["text"]
+    assert "Badakhshan" in digest["blocks"][1]["text"]["text"]
+    [chart] = slack_server.files
+    assert chart["thread_ts"] == digest["ts"] and chart["channel"] == "C0ALERTS"
+    assert b"\x89PNG" in chart["content"]

@@ -32,6 +32,7 @@ JsonDict = dict[str, Any]
 
 API_PREFIX = "/api/"
 WEBHOOK_PREFIX = "/services/"
+UPLOAD_PREFIX = "/upload/"
 BOT_USER_ID = "U0ALERTBOT"
 BOT_ID = "B0ALERTBOT"
 TEAM_ID = "T0TESTTEAM"
@@ -265,6 +266,9 @@ class _SlackHandler(QuietHandler):
         raw = self.read_body()
         if parts.path.startswith(WEBHOOK_PREFIX):
             self._webhook(parts.path, raw)
+        elif parts.path.startswith(UPLOAD_PREFIX):
+            ok = self.slack.receive_upload(parts.path[len(UPLOAD_PREFIX) :], raw)
+            self._send_text(200 if ok else 404, "OK" if ok else "not_found")
         elif parts.path.startswith(API_PREFIX):
             self._api(parts.path[len(API_PREFIX) :], raw, parts.query)
         else:
@@ -356,7 +360,11 @@ class SlackServer(BackgroundHTTPServer):
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "conversations.history": self._history,
+            "files.getUploadURLExternal": self._get_upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }
+        self.files: list[JsonDict] = []
+        self._uploads: dict[str, JsonDict] = {}
 
     @property
     def base_url(self) -> str:
@@ -404,6 +412,7 @@ class SlackServer(BackgroundHTTPServer):
             self.messages.clear()
             self.updates.clear()
             self.webhook_messages.clear()
+            self.files.clear()
             self.calls.clear()
             self._failures.clear()
 
@@ -519,6 +528,56 @@ class SlackServer(BackgroundHTTPServer):
             "pin_count": 0,
             "response_metadata": {"next_cursor": ""},
         }
+
+    def _get_upload_url(self, args: JsonDict) -> JsonDict:
+        """Step 1 of files_upload_v2: hand out an upload URL for one file."""
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            raise SlackError("invalid_arguments")
+        file_id = f"F{len(self._uploads) + 1:08d}"
+        self._uploads[file_id] = {
+            "id": file_id,
+            "filename": str(args["filename"]),
+            "length": int(args["length"]),
+            "content": None,
+        }
+        return {
+            "ok": True,
+            "upload_url": f"{self.origin}{UPLOAD_PREFIX}{file_id}",
+            "file_id": file_id,
+        }
+
+    def receive_upload(self, file_id: str, raw: bytes) -> bool:
+        """Step 2: the bytes arrive at the upload URL (multipart or raw; kept as sent)."""
+        with self._lock:
+            upload = self._uploads.get(file_id)
+            if upload is None:
+                return False
+            upload["content"] = raw
+            return True
+
+    def _complete_upload(self, args: JsonDict) -> JsonDict:
+        """Step 3: share the uploaded files in a channel (ID only, like Slack)."""
+        files = _json_value(args.get("files"), "invalid_arguments")
+        channel_id = (
+            self._channel_arg(args, id_only=True)
+            if args.get("channel_id") is None
+            else self._channel_arg({"channel": args["channel_id"]}, id_only=True)
+        )
+        shared = []
+        for item in files:
+            upload = self._uploads.get(str(item.get("id")))
+            if upload is None or upload["content"] is None:
+                raise SlackError("file_not_found")
+            record = {
+                **upload,
+                "title": item.get("title"),
+                "channel": channel_id,
+                "thread_ts": args.get("thread_ts"),
+                "initial_comment": args.get("initial_comment"),
+            }
+            self.files.append(record)
+            shared.append({"id": upload["id"], "title": item.get("title")})
+        return {"ok": True, "files": shared}
 
     def _find(self, channel_id: str, ts: str) -> JsonDict:
         for record in self.messages:

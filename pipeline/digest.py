@@ -1,0 +1,191 @@
+"""Daily digest: what happened in the last 24 hours, as counts, top events and a chart.
+
+Analysts would rather look than read, so the Slack digest carries a PNG bar chart
+(matplotlib, uploaded with files_upload_v2 into the digest's thread).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from pipeline.alert import _cut, escape
+from pipeline.schema import articles, events
+from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.store import Store, utcnow
+
+# The order analysts read in: territory first, talk last.
+CATEGORY_RANK = (
+    "territory_captured",
+    "territory_retaken",
+    "attack",
+    "withdrawal",
+    "agreement",
+    "talks_meeting",
+    "sanction_aid",
+    "statement_accusation",
+    "other",
+)
+TOP_EVENTS = 8
+
+
+@dataclass
+class Digest:
+    since: datetime
+    until: datetime
+    by_category: Counter[str] = field(default_factory=Counter)
+    by_actor: Counter[str] = field(default_factory=Counter)
+    by_province: Counter[str] = field(default_factory=Counter)
+    top: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_category.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "events": self.total,
+            "by_category": dict(self.by_category),
+            "by_actor": dict(self.by_actor),
+            "by_province": dict(self.by_province),
+            "top": self.top,
+        }
+
+
+def build_digest(store: Store, now: datetime | None = None, hours: int = 24) -> Digest:
+    """Events stored in the window, from original articles only (copies count once)."""
+    until = now or utcnow()
+    digest = Digest(since=until - timedelta(hours=hours), until=until)
+    query = (
+        select(
+            events.c.category,
+            events.c.type,
+            events.c.actor,
+            events.c.province,
+            events.c.district,
+            events.c.realis,
+            events.c.evidence,
+            articles.c.title,
+            articles.c.url,
+        )
+        .join(articles, articles.c.id == events.c.article_id)
+        .where((events.c.created_at >= digest.since) & (events.c.created_at <= until))
+        .where((articles.c.source == "feed") & (articles.c.dup_status == "new"))
+    )
+    with store.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    for row in rows:
+        digest.by_category[row["category"]] += 1
+        digest.by_actor[row["actor"]] += 1
+        digest.by_province[row["province"] or "unknown"] += 1
+    actual = [r for r in rows if r["realis"] == "actual"]
+    actual.sort(
+        key=lambda r: (
+            CATEGORY_RANK.index(r["category"])
+            if r["category"] in CATEGORY_RANK
+            else len(CATEGORY_RANK)
+        )
+    )
+    digest.top = actual[:TOP_EVENTS]
+    return digest
+
+
+def render_chart(digest: Digest) -> bytes:
+    """A PNG with events by category and by province."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4), dpi=100)
+    for axis, counts, title in (
+        (left, digest.by_category, "Events by category"),
+        (right, digest.by_province, "Events by province"),
+    ):
+        items = counts.most_common(10)[::-1]
+        axis.barh([k for k, _ in items] or ["none"], [v for _, v in items] or [0], color="#b03a2e")
+        axis.set_title(title)
+        axis.xaxis.get_major_locator().set_params(integer=True)
+    figure.suptitle(
+        f"Afghanistan security events, {digest.since:%d %b %H:%M} to {digest.until:%d %b %H:%M} UTC"
+    )
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def digest_message(digest: Digest, channel: str) -> dict[str, Any]:
+    """chat.postMessage arguments for the digest; feed text escaped like every alert."""
+    from slack_sdk.models.blocks import HeaderBlock, MarkdownTextObject, SectionBlock
+
+    def line(counter: Counter[str]) -> str:
+        return ", ".join(f"{escape(k)} {v}" for k, v in counter.most_common(8)) or "none"
+
+    counts = (
+        f"*{digest.total} events*\n*By category:* {line(digest.by_category)}\n"
+        f"*By actor:* {line(digest.by_actor)}\n*By province:* {line(digest.by_province)}"
+    )
+    tops = [
+        f"• *{escape(r['category'])}* ({escape(r['actor'])}"
+        f"{', ' + escape(r['district'] or r['province']) if r['province'] else ''}): "
+        + (
+            f"<{escape(r['url'])}|{escape(_cut(r['title'], 120))}>"
+            if r["url"]
+            else escape(_cut(r["title"], 120))
+        )
+        for r in digest.top
+    ]
+    blocks = [
+        HeaderBlock(text="Daily digest: Afghanistan security news"),
+        SectionBlock(text=MarkdownTextObject(text=_cut(counts, 3000))),
+        SectionBlock(
+            text=MarkdownTextObject(text=_cut("*Top events*\n" + ("\n".join(tops) or "none"), 3000))
+        ),
+    ]
+    return {
+        "channel": channel,
+        "text": f"Daily digest: {digest.total} events in 24 hours",
+        "blocks": [b.to_dict() for b in blocks],
+    }
+
+
+def post_digest(settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+    """Post the digest (Slack: message + chart in its thread; console: text + PNG file)."""
+    from pipeline.alert import ConsoleSink, SlackSink, make_sink
+
+    store = Store.from_url(settings.database_url, migrate_schema=False)
+    try:
+        digest = build_digest(store, now)
+    finally:
+        store.engine.dispose()
+    payload = digest_message(digest, settings.slack_channel)
+    chart = render_chart(digest)
+    sink = make_sink(settings)
+    channel_id, ts = sink.send(payload, key=f"digest:{digest.until:%Y-%m-%d}")
+    result = {**digest.to_dict(), "sink": sink.name, "chart_bytes": len(chart)}
+    if isinstance(sink, SlackSink) and channel_id:
+        sink.client.files_upload_v2(
+            channel=channel_id,
+            thread_ts=ts,
+            file=chart,
+            filename="digest.png",
+            title="Events in the last 24 hours",
+        )
+        result["chart"] = "uploaded"
+    elif isinstance(sink, ConsoleSink):
+        path = Path(PROJECT_ROOT / "var" / f"digest-{digest.until:%Y-%m-%d}.png")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(chart)
+        result["chart"] = str(path)
+        sink.write(f"chart: {path}")
+    return result

@@ -62,8 +62,8 @@ class CycleSummary:
 
 def url_key_for(entry: Entry, fingerprint: dedupe.Fingerprint) -> str:
     """The unique key of an article: its canonical URL, else its guid, else its text."""
-    if entry.url and "://" in entry.url:
-        return dedupe.canonical_url(entry.url)
+    if entry.canonical_url or (entry.url and "://" in entry.url):
+        return dedupe.canonical_url(entry.canonical_url or entry.url or "")
     if entry.guid:
         return f"guid:{entry.feed_url or ''}#{entry.guid}"
     return f"hash:{fingerprint.content_hash}"
@@ -204,8 +204,9 @@ def process_feed(
         return _fail(
             store, row["id"], report, result.status, f"no usable entries: {reason}", settings
         )
+    page_client = client if feed.full_text else None
     for entry in parsed.entries:
-        _process_entry(store, row["id"], entry, rules, settings, report, progress)
+        _process_entry(store, row["id"], entry, rules, settings, report, progress, page_client)
     store.record_feed_success(row["id"], result, len(parsed.entries))
     if result.permanent_redirect and result.final_url:
         store.move_feed(row["id"], result.final_url)
@@ -239,10 +240,13 @@ def _process_entry(
     settings: Settings,
     report: FeedReport,
     progress: Progress | None,
+    page_client: Any = None,
 ) -> None:
     if entry.guid and store.find_by_guid(feed_id, entry.guid):
         report.known += 1
         return
+    if page_client is not None and entry.url and entry.url.startswith(("http://", "https://")):
+        entry = with_full_text(entry, page_client, settings)
     analysis = analyse(entry, store, rules, settings)
     if analysis.decision.method == "url" and analysis.decision.of_label == analysis.url_key:
         report.known += 1  # the same URL was stored before: nothing new to keep
@@ -261,6 +265,17 @@ def _process_entry(
         report.new += 1
     if progress:
         progress(f"  {analysis.decision.status:<14} {entry.title[:80]}")
+
+
+def with_full_text(entry: Entry, client: Any, settings: Settings) -> Entry:
+    """Replace a feed teaser by the page's main text; keep the teaser if that fails."""
+    from dataclasses import replace
+
+    from pipeline.fetch import fetch_article
+
+    page = fetch_article(entry.url or "", client, settings.http_max_bytes)
+    text = page.text if page.text and len(page.text) > len(entry.text) else entry.text
+    return replace(entry, text=text, canonical_url=page.canonical_url)
 
 
 def load_seeds(store: Store, settings: Settings) -> int:

@@ -41,6 +41,7 @@ class Entry:
     guid: str | None = None
     published: datetime | None = None
     feed_url: str | None = None
+    canonical_url: str | None = None  # the page's rel=canonical, when full text was fetched
 
 
 @dataclass

@@ -219,3 +219,48 @@ def test_near_duplicate_joins_the_story_and_does_not_alert_again(
     assert stored["b"]["dup_status"] == "near_duplicate"
     assert stored["b"]["duplicate_of"] == stored["a"]["id"]
     assert len(slack_server.messages) == 1
+
+
+PAGE = """<html><head><title>Yawan</title>
+<link rel="canonical" href="https://news.example.org/2021/07/04/yawan"></head>
+<body><nav>Home | World | Sport</nav><article><h1>Yawan district falls</h1>
+{paragraphs}</article><footer>Copyright example</footer></body></html>"""
+
+
+def test_full_text_and_rel_canonical(
+    database_url, make_settings, feed_server, slack_server, tmp_path
+) -> None:
+    settings = _settings(make_settings, database_url, slack_server)
+    body = "".join(f"<p>{sentence}</p>" for sentence in STORY)
+    (feed_server.root / "page.html").write_text(PAGE.format(paragraphs=body))
+    (feed_server.root / "page-amp.html").write_text(PAGE.format(paragraphs=body))
+    teaser = "Yawan district lost, officials say."
+    write_rss(
+        feed_server.root / "wire.xml",
+        [
+            {
+                "title": "Yawan falls",
+                "link": feed_server.url("/page.html"),
+                "guid": "p1",
+                "description": teaser,
+            },
+            {
+                "title": "Yawan falls (AMP)",
+                "link": feed_server.url("/page-amp.html"),
+                "guid": "p2",
+                "description": teaser,
+            },
+        ],
+    )
+    feeds_file = tmp_path / "feeds.yaml"
+    feeds_file.write_text(f"feeds:\n  - url: {feed_server.url('/wire.xml')}\n    full_text: true\n")
+    from pipeline.settings import load_feeds
+
+    summary = run_cycle(settings, feeds=load_feeds(feeds_file))
+
+    assert (summary.totals()["new"], summary.totals()["known"]) == (1, 1)
+    [stored] = [a for a in _rows(settings, articles) if a["source"] == "feed"]
+    assert stored["canonical_url"] == "https://news.example.org/2021/07/04/yawan"
+    assert "raised their flag over the governor's compound" in stored["text"]
+    assert "Copyright example" not in stored["text"]
+    assert summary.totals()["alerts"] == 1

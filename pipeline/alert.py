@@ -227,6 +227,19 @@ def build_message(
     return {"channel": channel, "text": fallback, "blocks": [b.to_dict() for b in blocks]}
 
 
+def build_corroboration(title: str, url: str | None, outlets: int, channel: str) -> dict[str, Any]:
+    """A thread reply: another outlet reports a story we already alerted on."""
+    from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+    source = f"<{escape(url)}|{_escape_cut(title or url, 200)}>" if url else _escape_cut(title, 200)
+    text = f"Also reported: {source}. Corroborated by {outlets} outlets so far."
+    return {
+        "channel": channel,
+        "text": _cut(text, FALLBACK_LIMIT),
+        "blocks": [SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_LIMIT))).to_dict()],
+    }
+
+
 # --- sinks ----------------------------------------------------------------
 class DeliveryError(Exception):
     """A post failed; `config_error` means retrying cannot help (token, channel)."""
@@ -259,7 +272,8 @@ class ConsoleSink:
         self.write = write
 
     def send(self, payload: dict[str, Any], key: str) -> tuple[str | None, str | None]:
-        lines = [f"ALERT [{payload['channel']}] {_block_text(payload['blocks'][0])}"]
+        kind = f"UPDATE to {payload['reply_to']}" if payload.get("reply_to") else "ALERT"
+        lines = [f"{kind} [{payload['channel']}] {_block_text(payload['blocks'][0])}"]
         lines += [f"    {_block_text(b)}" for b in payload["blocks"][1:]]
         self.write("\n".join(lines))
         return None, None
@@ -314,6 +328,7 @@ class SlackSink:
                 channel=payload["channel"],
                 text=payload["text"],
                 blocks=payload["blocks"],
+                thread_ts=payload.get("thread_ts"),
                 unfurl_links=False,
                 unfurl_media=False,
                 metadata={"event_type": "news_alert", "event_payload": {"key": key}},
@@ -399,6 +414,7 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    waiting: int = 0  # thread replies whose parent alert is not sent yet
     blocked: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -406,6 +422,7 @@ class DeliveryReport:
             "sent": self.sent,
             "retrying": self.retrying,
             "failed": self.failed,
+            "waiting": self.waiting,
             "blocked": self.blocked,
         }
 
@@ -425,10 +442,19 @@ def deliver(store: Any, sink: Sink, max_attempts: int = 5) -> DeliveryReport:
     report = DeliveryReport()
     recover_stale_claims(store, sink)
     for row in store.due_alerts():
+        payload = json.loads(row["payload"])
+        if row.get("thread_of"):
+            parent = store.parent_alert(row["thread_of"])
+            if parent is None or parent["status"] != "sent":
+                report.waiting += 1
+                continue  # the parent goes first; this reply waits for its ts
+            payload["thread_ts"] = parent["slack_ts"]
+            payload["reply_to"] = row["thread_of"]
+            payload["channel"] = parent["slack_channel_id"] or payload["channel"]
         if not store.claim_alert(row["id"]):
             continue  # another deliverer took it
         try:
-            channel_id, ts = sink.send(json.loads(row["payload"]), row["idempotency_key"])
+            channel_id, ts = sink.send(payload, row["idempotency_key"])
         except DeliveryError as exc:
             status = store.mark_alert_attempt_failed(
                 row["id"], str(exc), max_attempts, count_attempt=not exc.config_error

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import dedupe
-from pipeline.alert import AlertRule, DeliveryReport, build_message, deliver, load_rules, make_sink
+from pipeline.alert import (
+    AlertRule,
+    DeliveryReport,
+    build_corroboration,
+    build_message,
+    deliver,
+    load_rules,
+    make_sink,
+)
 from pipeline.models import AlertMatch, DuplicateDecision, Entry, Event, FeedReport
 from pipeline.settings import FeedConfig, Settings, load_feeds
 from pipeline.store import Store
@@ -33,6 +41,8 @@ class Analysis:
     events: list[Event]
     matches: list[AlertMatch]
     story_key: str = ""
+    # rules already fired on this story: the report goes into the earlier alert's thread
+    corroborates: list[AlertMatch] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.story_key = self.story_key or self.url_key
@@ -93,7 +103,11 @@ def analyse(entry: Entry, store: Store, rules: Sequence[AlertRule], settings: Se
     elif decision.status == "near_duplicate" and decision.of_article_id is not None:
         story_key, fired = store.story_of(decision.of_article_id)
         reason = f"already alerted for this story; {dedupe.explain(decision)}"
+        corroborates = [m for m in matches if m.rule_id in fired]
         matches = [_suppress(m, reason) if m.rule_id in fired else m for m in matches]
+        return Analysis(
+            entry, url_key, fingerprint, decision, found, matches, story_key, corroborates
+        )
     return Analysis(entry, url_key, fingerprint, decision, found, matches, story_key)
 
 
@@ -160,6 +174,20 @@ def store_analysis(
                 event_id=event_ids[match.event_index],
                 channel=match.channel,
                 payload=payload,
+            )
+        for match in analysis.corroborates:
+            parent = f"{match.rule_id}:{analysis.story_key}"
+            outlets = store.story_outlets(conn, analysis.decision.of_article_id or article_id)
+            payload = build_corroboration(entry.title, entry.url, outlets, match.channel)
+            queued += store.enqueue_alert(
+                conn,
+                key=f"{parent}:also:{analysis.url_key}",
+                rule_id=match.rule_id,
+                article_id=article_id,
+                event_id=event_ids[match.event_index],
+                channel=match.channel,
+                payload=payload,
+                thread_of=parent,
             )
     return article_id, queued
 

@@ -136,4 +136,5 @@ alerts = Table(
     Column("sent_at", DateTime(timezone=True)),
     Column("slack_channel_id", Text),
     Column("slack_ts", Text),
+    Column("thread_of", Text),  # idempotency key of the alert this one replies to
 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -328,6 +329,27 @@ class Store:
             ).scalars()
             return key, set(rules)
 
+    def story_outlets(self, conn: Connection, original_id: int) -> int:
+        """Independent outlets (hosts) reporting a story: the original and its rewrites."""
+        rows = conn.execute(
+            select(articles.c.url, articles.c.canonical_url).where(
+                (articles.c.id == original_id)
+                | (
+                    (articles.c.duplicate_of == original_id)
+                    & (articles.c.dup_status == "near_duplicate")
+                )
+            )
+        ).all()
+        hosts = {
+            urlsplit(row.url or row.canonical_url).hostname or row.canonical_url for row in rows
+        }
+        return len(hosts)
+
+    def parent_alert(self, key: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(alerts).where(alerts.c.idempotency_key == key)).first()
+        return None if row is None else dict(row._mapping)
+
     def delete_article(self, article_id: int) -> None:
         """Remove an article with its index rows, events and alerts (cascade)."""
         with self.transaction() as conn:
@@ -344,11 +366,13 @@ class Store:
         event_id: int | None,
         channel: str,
         payload: dict[str, Any],
+        thread_of: str | None = None,
     ) -> bool:
         """Write an outbox row once per idempotency key; False if it already exists."""
         result = conn.execute(
             _insert(conn, alerts)
             .values(
+                thread_of=thread_of,
                 idempotency_key=key,
                 rule_id=rule_id,
                 article_id=article_id,

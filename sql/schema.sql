@@ -154,9 +154,6 @@ ALTER TABLE ONLY public.alerts
 ALTER TABLE ONLY public.articles
     ADD CONSTRAINT uq_articles_canonical_url UNIQUE (canonical_url);
 
-ALTER TABLE ONLY public.events
-    ADD CONSTRAINT uq_events_article_id_sentence_index_category_actor UNIQUE (article_id, sentence_index, category, actor);
-
 ALTER TABLE ONLY public.feeds
     ADD CONSTRAINT uq_feeds_url UNIQUE (url);
 

@@ -268,3 +268,33 @@ def test_full_text_and_rel_canonical(
     assert "raised their flag over the governor's compound" in stored["text"]
     assert "Copyright example" not in stored["text"]
     assert summary.totals()["alerts"] == 1
+
+
+def test_entry_that_fails_is_retried_next_cycle_and_others_are_kept(
+    database_url, make_settings, feed_server, slack_server, monkeypatch
+) -> None:
+    """Fault injection: storing one entry fails once (as a dropped connection would)."""
+    import pipeline.cycle as cycle
+
+    settings = _settings(make_settings, database_url, slack_server)
+    write_rss(feed_server.root / "wire.xml", [FALL, QUIET])
+    feeds = [FeedConfig(url=feed_server.url("/wire.xml"))]
+    real_store = cycle.store_analysis
+    calls = {"n": 0}
+
+    def flaky(store, analysis, **kwargs):  # type: ignore[no-untyped-def]
+        if analysis.entry.title == FALL["title"]:
+            calls["n"] += 1
+        if analysis.entry.title == FALL["title"] and calls["n"] == 1:
+            raise ConnectionError("server closed the connection unexpectedly")
+        return real_store(store, analysis, **kwargs)
+
+    monkeypatch.setattr(cycle, "store_analysis", flaky)
+    first = run_cycle(settings, feeds=feeds)
+    assert not first.feeds[0].ok and "1 of 2 entries failed" in first.feeds[0].error
+    assert first.totals()["new"] == 1 and first.delivery.sent == 0
+
+    second = run_cycle(settings, feeds=feeds)  # no 304: validators were not stored
+    assert second.feeds[0].ok and not second.feeds[0].not_modified
+    assert (second.totals()["new"], second.totals()["known"]) == (1, 1)
+    assert second.delivery.sent == 1 and len(slack_server.messages) == 1

@@ -106,13 +106,6 @@ def upgrade() -> None:
         sa.Column("evidence_end", sa.Integer, nullable=False),
         sa.Column("created_at", TZ, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_events"),
-        sa.UniqueConstraint(
-            "article_id",
-            "sentence_index",
-            "category",
-            "actor",
-            name="uq_events_article_id_sentence_index_category_actor",
-        ),
         sa.ForeignKeyConstraint(
             ["article_id"],
             ["articles.id"],

@@ -24,6 +24,7 @@ run: $(VENV)/.runtime
 
 ## test: install test tools, lint, run the whole suite (slow end-to-end tests included)
 test: $(VENV)/.dev
+	bash scripts/install_test_deps.sh
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

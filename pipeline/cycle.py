@@ -227,6 +227,10 @@ def process_feed(
         return report
     parsed = parse_feed(result)
     report.entries = len(parsed.entries)
+    if not parsed.entries and not parsed.bozo:
+        report.error = "feed is empty (no entries)"
+        store.record_feed_success(row["id"], result, 0)
+        return report
     if not parsed.entries:
         reason = parsed.bozo_reason or "no entries"
         return _fail(

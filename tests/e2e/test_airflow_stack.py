@@ -1,0 +1,172 @@
+"""news_monitor on a real Airflow stack (LocalExecutor), driven over REST and through the UI.
+
+api-server, scheduler, dag-processor and triggerer run as separate processes with their
+own metadata database; the run fetches from the local feed server, writes the application
+Postgres database and posts to the local Slack server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from pipeline.schema import alerts, articles, events
+from pipeline.settings import PROJECT_ROOT
+from tests.e2e.airflow_stack import ADMIN_USER, AirflowStack
+from tests.e2e.conftest import (
+    BACKGROUND_ITEM,
+    CORE_TASKS,
+    DAG_ID,
+    YAWAN_TITLE,
+    NewsCycle,
+    NewsScenario,
+    launch_stack,
+    run_news_cycle,
+    shutdown,
+    unavailable,
+)
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT = PROJECT_ROOT / "artifacts" / "airflow-ui.png"
+
+
+@pytest.fixture(scope="module")
+def local_stack(
+    module_tmp: Path, metadata_database: str, scenario: NewsScenario
+) -> Iterator[AirflowStack]:
+    stack = launch_stack(
+        module_tmp,
+        metadata_database,
+        scenario,
+        executor="LocalExecutor",
+        components={
+            "scheduler": ["scheduler"],
+            "dag-processor": ["dag-processor"],
+            "triggerer": ["triggerer"],
+        },
+        healthy=("metadatabase", "scheduler", "dag_processor", "triggerer"),
+    )
+    yield stack
+    shutdown(stack)
+
+
+@pytest.fixture(scope="module")
+def news_cycle(local_stack: AirflowStack, scenario: NewsScenario) -> NewsCycle:
+    """One triggered news_monitor run that succeeded and whose alert reached Slack."""
+    return run_news_cycle(local_stack, scenario)
+
+
+def test_triggered_run_stores_events_and_alerts_slack(
+    news_cycle: NewsCycle, scenario: NewsScenario
+) -> None:
+    states = {(ti["task_id"], ti["map_index"]): ti["state"] for ti in news_cycle.task_instances}
+    assert {task for task, _ in states} >= CORE_TASKS, states
+    assert set(states.values()) == {"success"}, states
+    assert news_cycle.run["run_type"] == "manual"
+    assert {r["state"] for r in news_cycle.alert_runs} == {"success"}, news_cycle.alert_runs
+
+    engine = create_engine(scenario.app_url)
+    try:
+        with engine.connect() as conn:
+            feed_articles = conn.execute(
+                select(articles.c.title).where(articles.c.source == "feed")
+            ).all()
+            feed_events = conn.execute(
+                select(events.c.category, events.c.actor, events.c.district)
+                .join(articles, events.c.article_id == articles.c.id)
+                .where(articles.c.source == "feed")
+            ).all()
+            alert_rows = conn.execute(select(alerts.c.status, alerts.c.rule_id)).all()
+    finally:
+        engine.dispose()
+
+    assert sorted(a.title for a in feed_articles) == sorted([YAWAN_TITLE, BACKGROUND_ITEM["title"]])
+    assert any(
+        e.category == "territory_captured"
+        and e.actor == "Taliban"
+        and "Yawan" in (e.district or "")
+        for e in feed_events
+    ), feed_events
+    assert [(a.status, a.rule_id) for a in alert_rows] == [("sent", "district-fallen")]
+
+    assert len(scenario.slack.messages) == 1, scenario.slack.messages
+    assert "Yawan" in news_cycle.message["text"]
+    print(f"\n[e2e] LocalExecutor, run {news_cycle.run_id}: {news_cycle.timings()}")
+    assert news_cycle.published_at <= news_cycle.triggered_at < news_cycle.delivered_at
+
+
+def _launch_chromium(playwright):  # type: ignore[no-untyped-def]
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+
+
+@pytest.fixture(scope="module")
+def browser_ready() -> None:
+    """Debian's Chromium and the playwright package (checked before the stack starts)."""
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing: run scripts/install_test_deps.sh")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        unavailable(f"the playwright package is missing: {exc}")
+
+
+def test_ui_lists_dag_with_successful_last_run(browser_ready: None, news_cycle: NewsCycle) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    stack = news_cycle.stack
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = _launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.set_default_timeout(30_000)
+            try:
+                page.goto(f"{stack.base_url}/")
+                page.wait_for_url("**/auth/login**")
+                page.get_by_label("Username").fill(ADMIN_USER)
+                page.get_by_label("Password").fill(stack.admin_password)
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url(lambda url: "/auth/login" not in url)
+
+                page.goto(f"{stack.base_url}/dags")
+                expect(page.get_by_role("link", name=DAG_ID, exact=True)).to_be_visible()
+                # The card's "Latest Run" links to our run and carries a state badge.
+                latest = page.locator(f'a[href="/dags/{DAG_ID}/runs/{news_cycle.run_id}"]')
+                expect(latest).to_be_visible()
+                expect(latest.get_by_label("success", exact=True)).to_be_visible()
+                page.screenshot(path=str(SCREENSHOT), full_page=True)
+            except Exception:
+                page.screenshot(path=str(SCREENSHOT.with_name("airflow-ui-failure.png")))
+                raise
+        finally:
+            browser.close()
+    assert SCREENSHOT.stat().st_size > 10_000
+    print(f"\n[e2e] Airflow UI screenshot: {SCREENSHOT}")
+
+
+def test_ci_flag_is_respected_for_missing_browser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Missing infrastructure: a failure under CI=true, a skip elsewhere."""
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        unavailable("no browser")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        unavailable("no browser")
+    assert os.environ["CI"] == "false"

@@ -95,7 +95,10 @@ def analyse(entry: Entry, store: Store, rules: Sequence[AlertRule], settings: Se
     found = _with_title_events(entry, found, settings)
     from pipeline.alert import match_rules
 
-    matches = match_rules(rules, found, settings.slack_channel)
+    outlets = 1
+    if decision.status == "near_duplicate" and decision.of_article_id is not None:
+        outlets = store.story_outlets(None, decision.of_article_id, also=entry.url)
+    matches = match_rules(rules, found, settings.slack_channel, outlets)
     story_key = url_key
     if decision.status == "duplicate":
         reason = dedupe.explain(decision)

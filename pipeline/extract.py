@@ -420,6 +420,7 @@ def _sentence_events(sentence: Any, index: int, published: Any, base: int = 0) -
                 evidence_end=base + sentence.end_char,
                 trigger=trigger.text,
                 location=location or _event_location(sentence, trigger),
+                lemmas=tuple(_lemmas(sentence)),
                 event_date=_event_date(sentence, published),
                 sentence_index=index,
             )

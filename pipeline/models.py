@@ -127,6 +127,8 @@ class Event:
     location: Location | None = None
     event_date: str | None = None
     sentence_index: int = 0
+    # lemmas of the evidence sentence, for keyword-phrase rules (not stored, not emitted)
+    lemmas: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def contract(self) -> dict[str, Any]:
         """The event object of the analyze --json contract (extra keys allowed)."""

@@ -329,8 +329,14 @@ class Store:
             ).scalars()
             return key, set(rules)
 
-    def story_outlets(self, conn: Connection, original_id: int) -> int:
-        """Independent outlets (hosts) reporting a story: the original and its rewrites."""
+    def story_outlets(
+        self, conn: Connection | None, original_id: int, also: str | None = None
+    ) -> int:
+        """Independent outlets (hosts) reporting a story: the original and its rewrites,
+        plus the host of `also` (a report not stored yet)."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.story_outlets(own, original_id, also)
         rows = conn.execute(
             select(articles.c.url, articles.c.canonical_url).where(
                 (articles.c.id == original_id)
@@ -343,6 +349,8 @@ class Store:
         hosts = {
             urlsplit(row.url or row.canonical_url).hostname or row.canonical_url for row in rows
         }
+        if also:
+            hosts.add(urlsplit(also).hostname or also)
         return len(hosts)
 
     def parent_alert(self, key: str) -> dict[str, Any] | None:

@@ -41,12 +41,13 @@ def _seed_copy(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
     }
 
 
-def _settings(make_settings, database_url: str, slack) -> object:  # type: ignore[no-untyped-def]
+def _settings(make_settings, database_url: str, slack, **env: str) -> object:  # type: ignore[no-untyped-def]
     return make_settings(
         database_url,
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_BASE_URL=slack.base_url,
         SLACK_CHANNEL="C0ALERTS",
+        **env,
     )
 
 
@@ -298,3 +299,58 @@ def test_entry_that_fails_is_retried_next_cycle_and_others_are_kept(
     assert second.feeds[0].ok and not second.feeds[0].not_modified
     assert (second.totals()["new"], second.totals()["known"]) == (1, 1)
     assert second.delivery.sent == 1 and len(slack_server.messages) == 1
+
+
+def test_rate_limits_and_dropped_connections_are_ridden_out(
+    database_url, make_settings, feed_server, slack_server
+) -> None:
+    settings = _settings(make_settings, database_url, slack_server)
+    write_rss(feed_server.root / "wire.xml", [FALL])
+    slack_server.fail_next("ratelimit", times=1, retry_after=1)
+    slack_server.fail_next("drop", times=1)
+    summary = run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/wire.xml"))])
+    assert summary.delivery.sent == 1
+    assert len(slack_server.messages) == 1  # retried by slack_sdk, posted once
+    assert slack_server.calls["chat.postMessage"] == 3
+
+
+def test_incoming_webhook_sink(database_url, make_settings, feed_server, slack_server) -> None:
+    settings = make_settings(database_url, SLACK_WEBHOOK_URL=slack_server.webhook_url)
+    write_rss(feed_server.root / "wire.xml", [FALL])
+    summary = run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/wire.xml"))])
+    assert summary.delivery.sent == 1
+    [posted] = slack_server.webhook_messages
+    assert posted["blocks"][0]["text"]["text"].startswith("District fallen to the Taliban")
+    [row] = _rows(settings, alerts)
+    assert "not-a-real-secret" not in json.dumps(row, default=str)
+
+
+def test_min_outlets_rule_fires_when_a_second_outlet_reports(
+    database_url, make_settings, feed_server, slack_server, tmp_path
+) -> None:
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(
+        "rules:\n  - id: corroborated-fall\n    min_outlets: 2\n"
+        "    match: {category: territory_captured, actor: Taliban}\n"
+    )
+    settings = _settings(make_settings, database_url, slack_server, ALERTS_FILE=str(rules))
+    original = {
+        "title": "Yawan falls",
+        "link": "https://a.example.org/yawan",
+        "guid": "a",
+        "description": " ".join(STORY),
+    }
+    rewrite = {
+        "title": "Yawan lost",
+        "link": "https://b.example.net/yawan",
+        "guid": "b",
+        "description": " ".join(REWRITE),
+    }
+    write_rss(feed_server.root / "a.xml", [original])
+    write_rss(feed_server.root / "b.xml", [rewrite])
+    first = run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/a.xml"))])
+    assert first.totals()["alerts"] == 0
+    second = run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/b.xml"))])
+    assert second.totals()["alerts"] == 1
+    [message] = slack_server.messages
+    assert message["blocks"][0]["text"]["text"].startswith("corroborated-fall")

@@ -23,6 +23,7 @@ def _event(**changes: object) -> Event:
         "trigger": "took",
         "location": Location("Yawan", "Yawan", "Badakhshan"),
         "event_date": "2021-07-03",
+        "lemmas": ("the", "taliban", "take", "the", "district", "and", "its", "market"),
     }
     values.update(changes)
     return Event(**values)  # type: ignore[arg-type]
@@ -88,3 +89,75 @@ def test_long_fields_are_cut_to_slack_limits() -> None:
     assert len(message["blocks"][0]["text"]["text"]) <= 150
     assert len(message["blocks"][2]["text"]["text"]) <= 3000
     assert len(message["text"]) <= 3000
+
+
+def _phrase_rule(tmp_path: Path, phrases: str) -> object:
+    path = tmp_path / "alerts.yaml"
+    path.write_text("rules:\n  - id: fallen\n    phrases:\n" + phrases)
+    [rule] = load_rules(path)
+    return rule
+
+
+def test_phrases_are_lemma_aware_with_synonyms_and_a_window(tmp_path: Path) -> None:
+    rule = _phrase_rule(
+        tmp_path,
+        "      window: 6\n      any: [[district, fall]]\n      synonyms: {fall: [fall, overrun]}\n",
+    )
+
+    def lemmas(text: str) -> tuple[str, ...]:
+        return tuple(text.lower().split())
+
+    hit = _event(lemmas=lemmas("fifty district have fall to the taliban"))
+    reversed_order = _event(lemmas=lemmas("the fall of panjwai district was confirm"))
+    synonym = _event(lemmas=lemmas("taliban overrun the district headquarters"))
+    too_far = _event(lemmas=lemmas("the district council met . prices later fall sharply again"))
+    other = _event(lemmas=lemmas("school district reopen this autumn"))
+    assert [rule.matches(e) for e in (hit, reversed_order, synonym, too_far, other)] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_ordered_phrases_keep_their_order(tmp_path: Path) -> None:
+    rule = _phrase_rule(tmp_path, "      ordered: true\n      any: [[fall, to, taliban]]\n")
+    assert rule.matches(_event(lemmas=("city", "fall", "to", "the", "taliban")))
+    assert not rule.matches(_event(lemmas=("taliban", "fall", "back", "to", "base")))
+
+
+@pytest.mark.parametrize(
+    ("phrases", "message"),
+    [
+        ("      any: district fall\n", "list of word lists"),
+        ("      any: [[district]]\n      window: 1\n", "window"),
+        ("      any: [[district]]\n      synonyms: {district: town}\n", "synonyms"),
+        ("      any: [[district]]\n      colour: red\n", "unknown phrases field"),
+    ],
+)
+def test_bad_phrases_are_reported(tmp_path: Path, phrases: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        _phrase_rule(tmp_path, phrases)
+
+
+def test_min_outlets(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.yaml"
+    path.write_text("rules:\n  - id: x\n    min_outlets: 2\n    match: {category: attack}\n")
+    [rule] = load_rules(path)
+    event = _event(category="attack")
+    assert not rule.matches(event, outlets=1) and rule.matches(event, outlets=2)
+
+
+def test_everyone_and_here_are_escaped_in_messages() -> None:
+    match = AlertMatch("r", "low", "#c", 0, "", "Rule")
+    message = build_message(
+        match,
+        _event(evidence="<!everyone> <!here> <@U0ABC> <https://evil.example|bank>"),
+        title="<!everyone>",
+        url=None,
+        channel="#c",
+    )
+    text = str(message)
+    for raw in ("<!everyone>", "<!here>", "<@U0ABC>", "<https://evil.example|bank>"):
+        assert raw not in text

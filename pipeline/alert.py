@@ -39,6 +39,7 @@ RULE_FIELDS = {
     "match",
     "phrases",
     "min_outlets",
+    "reply_to",
 }
 SEVERITIES = ("low", "medium", "high", "critical")
 # Slack errors that retrying cannot fix: the token or channel is wrong.
@@ -113,6 +114,7 @@ class AlertRule:
     match: dict[str, tuple[str, ...]] = field(default_factory=dict)
     phrases: PhraseSet | None = None
     min_outlets: int = 1
+    reply_to: str | None = None  # also reply in the thread of this rule's alert on the place
 
     def matches(self, event: Event, outlets: int = 1) -> bool:
         if outlets < self.min_outlets:
@@ -142,6 +144,9 @@ def load_rules(path: Path) -> list[AlertRule]:
     ids = [r.id for r in rules]
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{path}: rule ids must be unique, got {ids}")
+    for rule in rules:
+        if rule.reply_to and rule.reply_to not in ids:
+            raise ConfigError(f"{path}: rule '{rule.id}': reply_to names no rule: {rule.reply_to}")
     return rules
 
 
@@ -214,6 +219,7 @@ def _rule(path: Path, index: int, item: Any) -> AlertRule:
         match=normalised,
         phrases=_phrases(where, item["phrases"]) if "phrases" in item else None,
         min_outlets=_min_outlets(where, item.get("min_outlets", 1)),
+        reply_to=str(item["reply_to"]) if item.get("reply_to") else None,
     )
 
 
@@ -328,6 +334,26 @@ def build_message(
     ]
     fallback = _escape_cut(f"{match.title}: {place}. {event.evidence}", FALLBACK_LIMIT)
     return {"channel": channel, "text": fallback, "blocks": [b.to_dict() for b in blocks]}
+
+
+def build_place_update(
+    match: AlertMatch, event: Event, title: str, url: str | None, channel: str
+) -> dict[str, Any]:
+    """A thread reply on an earlier alert about the same place, e.g. "retaken by Afghan
+    forces" under "district fallen"."""
+    from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+    source = f"<{escape(url)}|{_escape_cut(title or url, 200)}>" if url else _escape_cut(title, 200)
+    text = (
+        f"*Update: {escape(match.title)}* ({escape(event.actor)}, "
+        f"{escape(event.event_date or 'date unknown')}): "
+        f"{_escape_cut(event.evidence, 1500)} {source}"
+    )
+    return {
+        "channel": channel,
+        "text": _cut(text, FALLBACK_LIMIT),
+        "blocks": [SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_LIMIT))).to_dict()],
+    }
 
 
 def build_corroboration(title: str, url: str | None, outlets: int, channel: str) -> dict[str, Any]:

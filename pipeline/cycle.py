@@ -138,8 +138,57 @@ def _suppress(match: AlertMatch, reason: str) -> AlertMatch:
     )
 
 
+def _queue_place_updates(
+    store: Store,
+    conn: Any,
+    analysis: Analysis,
+    rules_by_id: dict[str, AlertRule],
+    article_id: int,
+    event_ids: list[int],
+) -> int:
+    """A rule with `reply_to` also answers in the thread of that rule's latest alert on
+    the same district (e.g. a recapture under the district's fall)."""
+    from datetime import timedelta
+
+    from pipeline.alert import build_place_update
+    from pipeline.store import utcnow
+
+    queued = 0
+    for match in analysis.matches:
+        rule = rules_by_id.get(match.rule_id)
+        event = analysis.events[match.event_index]
+        if match.suppressed or rule is None or not rule.reply_to or event.location is None:
+            continue
+        if not event.location.district_code:
+            continue
+        parent = store.latest_alert_on_place(
+            conn, rule.reply_to, event.location.district_code, utcnow() - timedelta(days=90)
+        )
+        if parent is None:
+            continue
+        payload = build_place_update(
+            match, event, analysis.entry.title, analysis.entry.url, match.channel
+        )
+        queued += store.enqueue_alert(
+            conn,
+            key=f"{parent}:{match.rule_id}:{analysis.url_key}",
+            rule_id=match.rule_id,
+            article_id=article_id,
+            event_id=event_ids[match.event_index],
+            channel=match.channel,
+            payload=payload,
+            thread_of=parent,
+        )
+    return queued
+
+
 def store_analysis(
-    store: Store, analysis: Analysis, *, feed_id: int | None, source: str = "feed"
+    store: Store,
+    analysis: Analysis,
+    *,
+    feed_id: int | None,
+    source: str = "feed",
+    rules: Sequence[AlertRule] = (),
 ) -> tuple[int | None, int]:
     """Write article, shingles, events and outbox rows in one transaction."""
     entry = analysis.entry
@@ -161,6 +210,7 @@ def store_analysis(
         if article_id is None:
             return None, 0
         event_ids = store.insert_events(conn, article_id, analysis.events)
+        rules_by_id = {rule.id: rule for rule in rules}
         queued = 0
         for match in analysis.matches:
             if match.suppressed or source == "seed":
@@ -177,6 +227,10 @@ def store_analysis(
                 event_id=event_ids[match.event_index],
                 channel=match.channel,
                 payload=payload,
+            )
+        if source != "seed":
+            queued += _queue_place_updates(
+                store, conn, analysis, rules_by_id, article_id, event_ids
             )
         for match in analysis.corroborates:
             parent = f"{match.rule_id}:{analysis.story_key}"
@@ -296,7 +350,7 @@ def _process_entry(
     if analysis.decision.method == "url" and analysis.decision.of_label == analysis.url_key:
         report.known += 1  # the same URL was stored before: nothing new to keep
         return
-    article_id, queued = store_analysis(store, analysis, feed_id=feed_id)
+    article_id, queued = store_analysis(store, analysis, feed_id=feed_id, rules=rules)
     if article_id is None:
         report.known += 1
         return

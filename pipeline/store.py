@@ -353,6 +353,20 @@ class Store:
             hosts.add(urlsplit(also).hostname or also)
         return len(hosts)
 
+    def latest_alert_on_place(
+        self, conn: Connection, rule_id: str, district_code: str, since: datetime
+    ) -> str | None:
+        """Key of the newest alert of a rule about a district (for place updates)."""
+        row = conn.execute(
+            select(alerts.c.idempotency_key)
+            .join(events, events.c.id == alerts.c.event_id)
+            .where((alerts.c.rule_id == rule_id) & (events.c.district_code == district_code))
+            .where(alerts.c.thread_of.is_(None) & (alerts.c.created_at >= since))
+            .order_by(alerts.c.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else str(row.idempotency_key)
+
     def parent_alert(self, key: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(alerts).where(alerts.c.idempotency_key == key)).first()

@@ -354,3 +354,26 @@ def test_min_outlets_rule_fires_when_a_second_outlet_reports(
     assert second.totals()["alerts"] == 1
     [message] = slack_server.messages
     assert message["blocks"][0]["text"]["text"].startswith("corroborated-fall")
+
+
+def test_recapture_replies_in_the_thread_of_the_fall(
+    database_url, make_settings, feed_server, slack_server
+) -> None:
+    settings = _settings(make_settings, database_url, slack_server)
+    retaken = {
+        "title": "Imam Sahib retaken",
+        "link": "https://news.example.org/retaken",
+        "guid": "retake-1",
+        "pubDate": "Sat, 26 Jun 2021 08:00:00 GMT",
+        "description": "Afghan commandos recaptured the Imam Sahib district in Kunduz "
+        "province from the Taliban on Friday, the defence ministry said.",
+    }
+    write_rss(feed_server.root / "wire.xml", [FALL])
+    run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/wire.xml"))])
+    write_rss(feed_server.root / "later.xml", [retaken])
+    run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/later.xml"))])
+
+    fall, retake, update = slack_server.messages
+    assert fall["blocks"][0]["text"]["text"].startswith("District fallen")
+    assert retake["blocks"][0]["text"]["text"].startswith("Territory retaken")
+    assert update["thread_ts"] == fall["ts"] and "Update: Territory retaken" in update["text"]

@@ -51,6 +51,8 @@ def test_shipped_rules_load_and_district_rule_matches_only_real_falls() -> None:
         ("rules:\n  - id: a\n    match: {colour: red}\n", "unknown match field"),
         ("rules:\n  - id: a\n", "missing 'match'"),
         ("rules:\n  - {id: a, match: {actor: US}}\n  - {id: a, match: {actor: US}}\n", "unique"),
+        ("rules:\n  - {id: a, reply_to: b, match: {actor: US}}\n", "reply_to names no rule"),
+        ("rules:\n  - {id: a, min_outlets: 0, match: {actor: US}}\n", "min_outlets"),
     ],
 )
 def test_rule_validation_names_the_problem(tmp_path: Path, body: str, message: str) -> None:

@@ -55,4 +55,7 @@ def airflow_db() -> Iterator[str]:
         timeout=300,
     )
     yield METADATA_URL
+    from airflow import settings
+
+    settings.dispose_orm()  # close Airflow's pool first: no shutdown noise at exit
     _admin_execute(f'DROP DATABASE IF EXISTS "{METADATA_DB}" WITH (FORCE)')

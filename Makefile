@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint seed status airflow-standalone clean
+.PHONY: run test lint seed status bench bench-dedupe bench-latency evaluate clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,23 @@ test: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+
+## bench: extraction speed against a naive full-parse baseline (prints a table)
+bench: $(VENV)/.runtime
+	$(PY) bench/bench_extract.py --articles 400 --repeat 2 --profile never
+
+## bench-dedupe: dedupe insert/query latency and bytes per article at 10k/100k/1M in Postgres
+bench-dedupe: $(VENV)/.runtime
+	$(PY) bench/bench_dedupe.py
+
+## bench-latency: feed entry to Slack alert under a real Airflow stack (shipped settings)
+bench-latency: $(VENV)/.dev
+	$(PY) bench/bench_latency.py --entries 10
+
+## evaluate: scores on the development gold sets in ../shared/dev
+evaluate: $(VENV)/.runtime
+	DATABASE_URL=sqlite:///var/evaluate.sqlite3 $(PY) -m pipeline evaluate dedupe --gold ../shared/dev/dedupe
+	DATABASE_URL=sqlite:///var/evaluate.sqlite3 $(PY) -m pipeline evaluate events --gold ../shared/dev/events.jsonl
 
 seed: $(VENV)/.runtime
 	$(PY) -m pipeline seed

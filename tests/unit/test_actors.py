@@ -238,3 +238,18 @@ def test_entity_ruler_ignores_pronoun_us(ruler_nlp: spacy.language.Language) -> 
         ("Nato allies", "NATO"),
         ("Mullah Baradar", "Taliban"),
     ]
+
+
+def test_phrase_patterns_tag_the_same_entities_as_token_patterns() -> None:
+    """The fast phrase-pattern ruler (used by extract.py) agrees with the token one."""
+    sentence = ("US troops and NATO allies left as Afghan commandos and the Taleban clashed; "
+                "UNAMA and the Pentagon said the Haqqani Network was involved.")
+
+    def tagged(phrases: bool) -> list[tuple[str, str]]:
+        nlp = spacy.blank("en")
+        ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+        ruler.add_patterns(default_actors().entity_ruler_patterns(nlp=nlp, phrases=phrases))
+        return [(e.text, e.ent_id_) for e in nlp(sentence).ents]
+
+    assert tagged(phrases=True) == tagged(phrases=False)
+    assert ("Haqqani Network", "Taliban") in tagged(phrases=True)

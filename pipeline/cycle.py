@@ -169,17 +169,32 @@ def _queue_place_updates(
         payload = build_place_update(
             match, event, analysis.entry.title, analysis.entry.url, match.channel
         )
-        queued += store.enqueue_alert(
-            conn,
-            key=f"{parent}:{match.rule_id}:{analysis.url_key}",
-            rule_id=match.rule_id,
-            article_id=article_id,
-            event_id=event_ids[match.event_index],
-            channel=match.channel,
-            payload=payload,
-            thread_of=parent,
-        )
+        key = f"{parent}:{match.rule_id}:{analysis.url_key}"
+        queued += _enqueue(store, conn, match, key, payload, article_id, event_ids, parent)
     return queued
+
+
+def _enqueue(
+    store: Store,
+    conn: Any,
+    match: AlertMatch,
+    key: str,
+    payload: dict[str, Any],
+    article_id: int,
+    event_ids: list[int],
+    thread_of: str | None = None,
+) -> bool:
+    """One outbox row for a match (the key makes a second write a no-op)."""
+    return store.enqueue_alert(
+        conn,
+        key=key,
+        rule_id=match.rule_id,
+        article_id=article_id,
+        event_id=event_ids[match.event_index],
+        channel=match.channel,
+        payload=payload,
+        thread_of=thread_of,
+    )
 
 
 def store_analysis(
@@ -210,42 +225,29 @@ def store_analysis(
         if article_id is None:
             return None, 0
         event_ids = store.insert_events(conn, article_id, analysis.events)
-        rules_by_id = {rule.id: rule for rule in rules}
+        if source == "seed":
+            return article_id, 0  # seeds are already known: they never alert
         queued = 0
         for match in analysis.matches:
-            if match.suppressed or source == "seed":
+            if match.suppressed:
                 continue
-            event = analysis.events[match.event_index]
             payload = build_message(
-                match, event, title=entry.title, url=entry.url, channel=match.channel
-            )
-            queued += store.enqueue_alert(
-                conn,
-                key=f"{match.rule_id}:{analysis.story_key}",
-                rule_id=match.rule_id,
-                article_id=article_id,
-                event_id=event_ids[match.event_index],
+                match,
+                analysis.events[match.event_index],
+                title=entry.title,
+                url=entry.url,
                 channel=match.channel,
-                payload=payload,
             )
-        if source != "seed":
-            queued += _queue_place_updates(
-                store, conn, analysis, rules_by_id, article_id, event_ids
-            )
+            key = f"{match.rule_id}:{analysis.story_key}"
+            queued += _enqueue(store, conn, match, key, payload, article_id, event_ids)
+        rules_by_id = {rule.id: rule for rule in rules}
+        queued += _queue_place_updates(store, conn, analysis, rules_by_id, article_id, event_ids)
         for match in analysis.corroborates:
             parent = f"{match.rule_id}:{analysis.story_key}"
             outlets = store.story_outlets(conn, analysis.decision.of_article_id or article_id)
             payload = build_corroboration(entry.title, entry.url, outlets, match.channel)
-            queued += store.enqueue_alert(
-                conn,
-                key=f"{parent}:also:{analysis.url_key}",
-                rule_id=match.rule_id,
-                article_id=article_id,
-                event_id=event_ids[match.event_index],
-                channel=match.channel,
-                payload=payload,
-                thread_of=parent,
-            )
+            key = f"{parent}:also:{analysis.url_key}"
+            queued += _enqueue(store, conn, match, key, payload, article_id, event_ids, parent)
     return article_id, queued
 
 

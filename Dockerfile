@@ -21,6 +21,7 @@ COPY --chown=airflow:0 config/ /opt/airflow/project/config/
 COPY --chown=airflow:0 data/ /opt/airflow/project/data/
 COPY --chown=airflow:0 dags/ /opt/airflow/dags/
 
-ENV PYTHONPATH="/opt/airflow/project${PYTHONPATH:+:${PYTHONPATH}}" \
+# dags/ too: the triggerer must import the feed watcher (dags/news_triggers.py)
+ENV PYTHONPATH="/opt/airflow/project:/opt/airflow/dags${PYTHONPATH:+:${PYTHONPATH}}" \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/airflow/dags \
     FEEDS_FILE=/opt/airflow/project/config/feeds.yaml

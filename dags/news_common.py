@@ -3,6 +3,10 @@
 Not a DAG file itself. Secrets come from Airflow Variables/Connections when set
 (`news_database_url`, `news_slack_bot_token`, `news_slack_channel`,
 `news_slack_webhook_url`, `news_feeds_file`), else from the environment.
+
+Two assets chain the DAGs: `news_feeds_changed` (updated by a feed watcher in the
+triggerer, see news_triggers.py) starts news_monitor, and `news_new_alerts` (emitted by
+news_monitor) starts news_alerts.
 """
 
 from __future__ import annotations
@@ -11,10 +15,26 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import Asset, BaseNotifier
+from airflow.sdk import Asset, AssetWatcher, BaseNotifier
+from news_triggers import FeedChangeTrigger, watch_interval
 
 # Emitted by news_monitor when it queued alerts; news_alerts is scheduled on it.
 NEW_ALERTS = Asset(name="news_new_alerts", uri="news://outbox/new-alerts")
+# Updated by the triggerer when a configured feed's bytes changed (conditional GETs every
+# FEED_WATCH_SECONDS, default 15); news_monitor runs on it, or on its timer. Parsing only
+# records the feeds file path and the interval: the trigger reads the file when it runs.
+FEEDS_CHANGED = Asset(
+    name="news_feeds_changed",
+    uri="news://feeds/changed",
+    watchers=[
+        AssetWatcher(
+            name="feed_watcher",
+            trigger=FeedChangeTrigger(
+                feeds_file=os.environ.get("FEEDS_FILE") or None, interval=watch_interval()
+            ),
+        )
+    ],
+)
 TASK_RETRIES = int(os.environ.get("NEWS_TASK_RETRIES", "2"))
 VARIABLES = {
     "DATABASE_URL": "news_database_url",

@@ -4,6 +4,11 @@ One mapped `process_feed` task per feed (at most 4 at once). A broken feed fails
 own task (red in the grid, error on the feed's row) and the run, while the other
 feeds go through. When alerts were queued the run emits the `news_new_alerts` asset,
 which starts `news_alerts` within seconds.
+
+Runs start when the feed watcher in the triggerer sees a feed change (the
+`news_feeds_changed` asset, polled every FEED_WATCH_SECONDS, default 15 s) and, as a
+fallback, every SCHEDULE_MINUTES minutes (default 5). Changes seen while a run is active
+are coalesced into one next run.
 """
 
 from __future__ import annotations
@@ -11,8 +16,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import dag, task
-from news_common import NEW_ALERTS, default_args, pipeline_settings
+from airflow.sdk import AssetOrTimeSchedule, DeltaTriggerTimetable, dag, task
+from news_common import FEEDS_CHANGED, NEW_ALERTS, default_args, pipeline_settings
 
 from pipeline.settings import load_settings
 
@@ -25,7 +30,10 @@ class FeedFailed(RuntimeError):
 
 @dag(
     dag_id="news_monitor",
-    schedule=timedelta(minutes=load_settings().schedule_minutes),
+    schedule=AssetOrTimeSchedule(
+        timetable=DeltaTriggerTimetable(timedelta(minutes=load_settings().schedule_minutes)),
+        assets=[FEEDS_CHANGED],
+    ),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
@@ -69,7 +77,7 @@ def news_monitor() -> None:
     @task(trigger_rule="all_done", outlets=[NEW_ALERTS], retries=0)
     def announce_alerts(reports: list[dict[str, object]]) -> int:
         """Emit the asset that starts news_alerts, unless nothing was queued."""
-        from airflow.exceptions import AirflowSkipException
+        from airflow.sdk.exceptions import AirflowSkipException
 
         from pipeline.cycle import pending_alert_count
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from pipeline.settings import PROJECT_ROOT
+from pipeline.settings import PROJECT_ROOT, load_settings
 
 EXPECTED_DAGS = {"news_monitor", "news_alerts", "news_maintenance", "news_digest"}
 
@@ -57,6 +59,50 @@ def test_news_alerts_runs_on_the_asset_or_on_a_timer(dagbag) -> None:  # type: i
     dag = dagbag.dags["news_alerts"]
     assert "news_new_alerts" in str(dag.timetable.asset_condition)
     assert dag.timetable.timetable.expression == "*/5 * * * *"
+
+
+def test_news_monitor_runs_on_feed_changes_or_on_a_timer(dagbag) -> None:  # type: ignore[no-untyped-def]
+    from airflow.sdk import AssetOrTimeSchedule, DeltaTriggerTimetable
+
+    dag = dagbag.dags["news_monitor"]
+    schedule = dag.timetable
+    assert isinstance(schedule, AssetOrTimeSchedule)
+    assert isinstance(schedule.timetable, DeltaTriggerTimetable)
+    assert schedule.timetable.delta == timedelta(minutes=load_settings().schedule_minutes)
+    [asset] = schedule.asset_condition.objects
+    assert asset.name == "news_feeds_changed"
+    [watcher] = asset.watchers
+    assert watcher.name == "feed_watcher"
+    classpath, kwargs = watcher.trigger.serialize()
+    # The triggerer imports the class by this path (the DAG folder is on its PYTHONPATH).
+    assert classpath == "news_triggers.FeedChangeTrigger"
+    assert type(watcher.trigger).__name__ == "FeedChangeTrigger"
+    assert set(kwargs) == {"feeds_file", "interval"}
+    assert all(v is None or isinstance(v, (str, int, float)) for v in kwargs.values()), kwargs
+    assert kwargs["interval"] > 0
+
+
+@pytest.mark.parametrize("feeds_file", [None, "/nonexistent/feeds.yaml"])
+def test_parsing_does_not_read_the_feeds_file(
+    monkeypatch: pytest.MonkeyPatch, feeds_file: str | None
+) -> None:
+    """The watcher only records the path (or None) at parse time; it reads the file when it runs."""
+    import sys
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    if feeds_file is None:
+        monkeypatch.delenv("FEEDS_FILE", raising=False)
+    else:
+        monkeypatch.setenv("FEEDS_FILE", feeds_file)
+    monkeypatch.delenv("FEED_WATCH_SECONDS", raising=False)
+    for module in ("news_common", "news_triggers"):  # re-run their module code
+        monkeypatch.delitem(sys.modules, module, raising=False)
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
+    assert bag.import_errors == {}
+    [asset] = bag.dags["news_monitor"].timetable.asset_condition.objects
+    kwargs = asset.watchers[0].trigger.serialize()[1]
+    assert kwargs == {"feeds_file": feeds_file, "interval": 15.0}
 
 
 def test_pipeline_package_does_not_import_airflow() -> None:

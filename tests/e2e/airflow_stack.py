@@ -41,6 +41,7 @@ APP_ENV_KEYS = (
     "SLACK_BASE_URL",
     "SLACK_CHANNEL",
     "SCHEDULE_MINUTES",
+    "FEED_WATCH_SECONDS",
     "NEWS_TASK_RETRIES",
 )
 TERMINAL_RUN_STATES = {"success", "failed"}
@@ -113,7 +114,13 @@ class AirflowStack:
 
     def _build_env(self) -> dict[str, str]:
         env = clean_environment(os.environ)
-        pythonpath = [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        # The DAG folder too: the triggerer imports the feed watcher as `news_triggers`, and
+        # Airflow 3 puts the DAG folder on sys.path only while parsing DAG files.
+        pythonpath = [
+            str(PROJECT_ROOT),
+            str(DAGS_FOLDER),
+            *filter(None, [os.environ.get("PYTHONPATH")]),
+        ]
         env.update(
             {
                 "PYTHONPATH": os.pathsep.join(pythonpath),

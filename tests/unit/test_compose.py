@@ -306,3 +306,15 @@ def test_env_example_covers_compose_variables() -> None:
     text = COMPOSE_FILE.read_text(encoding="utf-8")
     required = set(re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:\}|:\?)", text))
     assert required <= set(_read_env_example()), required
+
+
+def test_triggerer_can_import_the_feed_watcher() -> None:
+    """The feed watcher trigger lives in dags/: the triggerer needs it on PYTHONPATH."""
+    import yaml
+
+    from pipeline.settings import PROJECT_ROOT
+
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+    env = compose["x-airflow-common"]["environment"]
+    assert "/opt/airflow/dags" in env["PYTHONPATH"].split(":")
+    assert "/opt/airflow/dags" in (PROJECT_ROOT / "Dockerfile").read_text().split("PYTHONPATH=")[1]

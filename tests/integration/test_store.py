@@ -173,3 +173,18 @@ def test_thread_reply_waits_for_its_parent(store, slack_server) -> None:  # type
     assert second.sent == 2
     parent, reply = slack_server.messages
     assert reply["thread_ts"] == parent["ts"]
+
+
+def test_common_phrases_do_not_crowd_out_the_original(store) -> None:  # type: ignore[no-untyped-def]
+    """With postings capped per hash, a copy is still found through its rarer phrases."""
+    common = "Officials said the situation in the province remained tense and unclear today."
+    texts = [
+        f"{common} Report number {n} describes market prices for item{n} and item{n + 1} "
+        f"in town{n}, where trader{n} sold goods to buyer{n} near river{n} on day{n}."
+        for n in range(30)
+    ]
+    with store.transaction() as conn:
+        ids = [_article(store, conn, f"https://e.org/{n}", t) for n, t in enumerate(texts)]
+    probe = dedupe.Fingerprint.of(texts[17])
+    [best, *_] = store.shingle_candidates(sorted(probe.shingles), limit=3, per_hash=5)
+    assert best.id == ids[17]

@@ -24,17 +24,28 @@ from pipeline.settings import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "sql" / "migrations"
 CLAIM_TIMEOUT = timedelta(minutes=5)
-POSTINGS_PER_HASH = 100
+# A sampled hash stored for more than this many articles is boilerplate (a site footer,
+# a stock phrase): it carries no signal, and reading its postings is what makes a naive
+# candidate query slow at a million articles (see bench/README.md).
+MAX_POSTINGS_PER_HASH = 100
 CAPPED_CANDIDATES = text(
     """
-    SELECT p.article_id, count(*) AS shared
-    FROM unnest(CAST(:hashes AS bigint[])) AS probe(hash)
-    CROSS JOIN LATERAL (
-        SELECT s.article_id FROM shingles s WHERE s.hash = probe.hash LIMIT :per_hash
-    ) AS p
-    GROUP BY p.article_id
-    ORDER BY shared DESC, p.article_id
-    LIMIT :limit
+    WITH ranked AS (
+        SELECT p.article_id, count(*) AS shared
+        FROM unnest(CAST(:hashes AS bigint[])) AS probe(hash)
+        CROSS JOIN LATERAL (
+            SELECT s.article_id, count(*) OVER () AS df
+            FROM (SELECT article_id FROM shingles WHERE shingles.hash = probe.hash
+                  LIMIT :cap_plus_one) AS s
+        ) AS p
+        WHERE p.df <= :cap
+        GROUP BY p.article_id
+        ORDER BY shared DESC, p.article_id
+        LIMIT :limit
+    )
+    SELECT a.id, a.source, a.guid, a.canonical_url, a.text, r.shared
+    FROM ranked r JOIN articles a ON a.id = r.article_id
+    ORDER BY r.shared DESC, a.id
     """
 )
 
@@ -218,32 +229,42 @@ class Store:
         return None if row is None else _known(row)
 
     def shingle_candidates(
-        self, sample: Iterable[int], limit: int = 5, per_hash: int = POSTINGS_PER_HASH
+        self, sample: Iterable[int], limit: int = 5, max_postings: int = MAX_POSTINGS_PER_HASH
     ) -> list[KnownArticle]:
         """Stored originals sharing the most sampled shingles with a new text.
 
-        On Postgres each probe hash reads at most `per_hash` postings (a LATERAL join on
-        the primary key): phrases shared by thousands of articles ("the Taliban said on")
-        would otherwise make the query read most of the index at a million articles,
-        while a real copy is found through its rarer phrases anyway."""
-        hashes = list(set(sample))
+        Hashes stored for more than `max_postings` articles are ignored; on Postgres each
+        probe reads at most `max_postings + 1` index entries (a LATERAL join on the primary
+        key) and the candidates' texts come in the same statement."""
+        hashes = sorted(set(sample))
         if not hashes:
             return []
         with self.engine.connect() as conn:
             if conn.dialect.name == "postgresql":
-                rows = conn.execute(
-                    CAPPED_CANDIDATES, {"hashes": hashes, "per_hash": per_hash, "limit": limit}
-                )
-            else:
-                shared = func.count().label("shared")
-                rows = conn.execute(
+                params = {
+                    "hashes": hashes,
+                    "cap": max_postings,
+                    "cap_plus_one": max_postings + 1,
+                    "limit": limit,
+                }
+                return [_known(row) for row in conn.execute(CAPPED_CANDIDATES, params)]
+            common = (
+                select(shingles.c.hash)
+                .where(shingles.c.hash.in_(hashes))
+                .group_by(shingles.c.hash)
+                .having(func.count() > max_postings)
+            )
+            shared = func.count().label("shared")
+            ids = [
+                row.article_id
+                for row in conn.execute(
                     select(shingles.c.article_id, shared)
-                    .where(shingles.c.hash.in_(hashes))
+                    .where(shingles.c.hash.in_(hashes) & shingles.c.hash.not_in(common))
                     .group_by(shingles.c.article_id)
                     .order_by(shared.desc(), shingles.c.article_id)
                     .limit(limit)
                 )
-            ids = [row.article_id for row in rows]
+            ]
             if not ids:
                 return []
             rows = conn.execute(

@@ -176,7 +176,7 @@ def test_thread_reply_waits_for_its_parent(store, slack_server) -> None:  # type
 
 
 def test_common_phrases_do_not_crowd_out_the_original(store) -> None:  # type: ignore[no-untyped-def]
-    """With postings capped per hash, a copy is still found through its rarer phrases."""
+    """Phrases stored for many articles are ignored; a copy is found by its rarer ones."""
     common = "Officials said the situation in the province remained tense and unclear today."
     texts = [
         f"{common} Report number {n} describes market prices for item{n} and item{n + 1} "
@@ -186,5 +186,7 @@ def test_common_phrases_do_not_crowd_out_the_original(store) -> None:  # type: i
     with store.transaction() as conn:
         ids = [_article(store, conn, f"https://e.org/{n}", t) for n, t in enumerate(texts)]
     probe = dedupe.Fingerprint.of(texts[17])
-    [best, *_] = store.shingle_candidates(sorted(probe.shingles), limit=3, per_hash=5)
+    [best, *_] = store.shingle_candidates(sorted(probe.shingles), limit=3, max_postings=5)
     assert best.id == ids[17]
+    only_common = dedupe.Fingerprint.of(common)
+    assert store.shingle_candidates(sorted(only_common.shingles), max_postings=5) == []

@@ -15,8 +15,36 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import Asset, AssetWatcher, BaseNotifier
+from airflow.sdk import (
+    Asset,
+    AssetWatcher,
+    BaseNotifier,
+    ExceptionRetryPolicy,
+    RetryAction,
+    RetryRule,
+)
 from news_triggers import FeedChangeTrigger, watch_interval
+
+
+class FeedUnreachable(RuntimeError):
+    """A feed could not be fetched (timeout, 5xx, connection): worth a retry."""
+
+
+class FeedRejected(RuntimeError):
+    """A feed answered with something unusable (malformed, 4xx): retrying cannot help."""
+
+
+# Retry network trouble with backoff (the task's retries); fail fast on bad data.
+FEED_RETRY_POLICY = ExceptionRetryPolicy(
+    rules=[
+        RetryRule(
+            exception=FeedRejected,
+            action=RetryAction.FAIL,
+            reason="the feed's content is unusable; retrying cannot fix it",
+        ),
+        RetryRule(exception=FeedUnreachable, action=RetryAction.RETRY),
+    ]
+)
 
 # Emitted by news_monitor when it queued alerts; news_alerts is scheduled on it.
 NEW_ALERTS = Asset(name="news_new_alerts", uri="news://outbox/new-alerts")

@@ -17,15 +17,19 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import AssetOrTimeSchedule, DeltaTriggerTimetable, dag, task
-from news_common import FEEDS_CHANGED, NEW_ALERTS, default_args, pipeline_settings
+from news_common import (
+    FEED_RETRY_POLICY,
+    FEEDS_CHANGED,
+    NEW_ALERTS,
+    FeedRejected,
+    FeedUnreachable,
+    default_args,
+    pipeline_settings,
+)
 
 from pipeline.settings import load_settings
 
 COUNT_KEYS = ("entries", "new", "duplicates", "known", "events", "alerts")
-
-
-class FeedFailed(RuntimeError):
-    """Raised after a feed's error is recorded, so the UI shows the feed's task as failed."""
 
 
 @dag(
@@ -59,7 +63,11 @@ def news_monitor() -> None:
         print(f"store ready: {ready}; polling {len(feeds)} feeds")
         return [{"url": f.url, "name": f.name, "full_text": f.full_text} for f in feeds]
 
-    @task(max_active_tis_per_dag=4, map_index_template="{{ task.op_kwargs['feed']['url'] }}")
+    @task(
+        max_active_tis_per_dag=4,
+        map_index_template="{{ task.op_kwargs['feed']['url'] }}",
+        retry_policy=FEED_RETRY_POLICY,
+    )
     def process_feed(feed: dict[str, object]) -> dict[str, object]:
         """Fetch one feed and store what is new; fail visibly if the feed is broken."""
         from pipeline.cycle import run_feed
@@ -71,7 +79,8 @@ def news_monitor() -> None:
         for note in report.duplicate_notes:
             print(f"duplicate {note}")
         if not report.ok:
-            raise FeedFailed(f"{report.label}: {report.error}")
+            failure = FeedUnreachable if report.retryable else FeedRejected
+            raise failure(f"{report.label}: {report.error}")
         return counts
 
     @task(trigger_rule="all_done", outlets=[NEW_ALERTS], retries=0)

@@ -279,6 +279,7 @@ def process_feed(
         max_bytes=settings.http_max_bytes,
     )
     if result.error:
+        report.retryable = result.status is None or result.status >= 500 or result.status == 429
         return _fail(store, row["id"], report, result.status, result.error, settings, result.gone)
     if result.not_modified:
         report.not_modified = True
@@ -292,6 +293,7 @@ def process_feed(
         return report
     if not parsed.entries:
         reason = parsed.bozo_reason or "no entries"
+        report.retryable = False
         return _fail(
             store, row["id"], report, result.status, f"no usable entries: {reason}", settings
         )

@@ -172,6 +172,8 @@ class FeedReport:
     ok: bool = True
     not_modified: bool = False
     error: str | None = None
+    # False when retrying soon cannot help (malformed feed, 4xx): fail fast
+    retryable: bool = True
     entries: int = 0
     new: int = 0
     duplicates: int = 0

@@ -52,6 +52,11 @@ def test_news_monitor_shape(dagbag) -> None:  # type: ignore[no-untyped-def]
     assert dag.get_task("announce_alerts").trigger_rule == "all_done"
     assert [o.name for o in dag.get_task("announce_alerts").outlets] == ["news_new_alerts"]
     assert dag.get_task("process_feed").max_active_tis_per_dag == 4
+    rules = dag.get_task("process_feed").retry_policy.rules
+    assert [(r._specs[0].__name__, r.action.name) for r in rules] == [
+        ("FeedRejected", "FAIL"),
+        ("FeedUnreachable", "RETRY"),
+    ]
     assert dag.get_task("process_feed").retries == 0  # NEWS_TASK_RETRIES=0 in tests
 
 

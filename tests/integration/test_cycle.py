@@ -151,6 +151,7 @@ def test_broken_feed_does_not_stop_others_and_is_recorded(
     summary = run_cycle(settings, feeds=feeds)
     assert [f.ok for f in summary.feeds] == [False, False, True]
     assert summary.feeds[0].error == "HTTP 500 Internal Server Error"
+    assert summary.feeds[0].retryable and not summary.feeds[1].retryable
     assert summary.feeds[2].new == 1
     from pipeline.store import Store
 

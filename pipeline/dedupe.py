@@ -217,9 +217,15 @@ def decide(fingerprint: Fingerprint, url_key: str | None, history: History) -> D
     return best
 
 
+@lru_cache(maxsize=256)
+def _known_fingerprint(text: str) -> Fingerprint:
+    """Stored texts are compared again and again (seeds, popular stories): shingle once."""
+    return Fingerprint.of(text)
+
+
 def compare(fingerprint: Fingerprint, known: KnownArticleLike) -> DuplicateDecision:
     """Exact containment both ways on full shingle sets, with an explanation."""
-    known_print = Fingerprint.of(known.text)
+    known_print = _known_fingerprint(known.text)
     shared = len(fingerprint.shingles & known_print.shingles)
     new_in_known = shared / len(fingerprint.shingles) if fingerprint.shingles else 0.0
     known_in_new = shared / len(known_print.shingles) if known_print.shingles else 0.0

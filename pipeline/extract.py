@@ -735,7 +735,7 @@ def _event_location(sentence: Any, trigger: Any) -> Location | None:
     from pipeline.places import default_gazetteer
 
     gazetteer = default_gazetteer()
-    places = gazetteer.find_places(sentence.text)
+    places = _places(sentence.text)
     if not places:
         return None
     at = trigger.idx - sentence.start_char
@@ -763,10 +763,8 @@ def _event_location(sentence: Any, trigger: Any) -> Location | None:
 
 def _listed_places(sentence: Any) -> list[Location]:
     """Several districts or towns named in one territory sentence, each its own event."""
-    from pipeline.places import default_gazetteer
-
     text = sentence.text
-    places = [p for p in default_gazetteer().find_places(text) if p.kind != "province"]
+    places = [p for p in _places(text) if p.kind != "province"]
     listed: list[Any] = []
     for place in places:
         if listed and not LIST_GAP.fullmatch(text[listed[-1].end : place.start]):
@@ -789,6 +787,16 @@ def _capital_of(gazetteer: Any, province_code: str | None) -> Any:
     )
 
 
+@lru_cache(maxsize=2048)
+def _places(text: str) -> tuple[Any, ...]:
+    """Gazetteer places of a sentence, cached: several events of one sentence and the
+    territory checks all ask for the same text."""
+    from pipeline.places import default_gazetteer
+
+    return tuple(default_gazetteer().find_places(text))
+
+
+@lru_cache(maxsize=2048)
 def _location(text: str) -> Location | None:
     from pipeline.places import default_gazetteer
 

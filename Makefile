@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint seed status bench bench-dedupe bench-latency evaluate clean
+.PHONY: run test lint seed status bench bench-dedupe bench-latency evaluate evaluate-stories clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,15 @@ evaluate: $(VENV)/.runtime
 	DATABASE_URL=sqlite:///var/evaluate.sqlite3 $(PY) -m pipeline evaluate dedupe --gold ../shared/dev/dedupe
 	DATABASE_URL=sqlite:///var/evaluate.sqlite3 $(PY) -m pipeline evaluate events --gold ../shared/dev/events.jsonl
 
+## evaluate-stories: would sentence embeddings group same-event reports? (own venv, ~1.5 GB)
+.venv-stories/.ready: bench/requirements-stories.txt
+	$(PYTHON) -m venv .venv-stories
+	.venv-stories/bin/pip install --quiet -r bench/requirements-stories.txt
+	touch $@
+
+evaluate-stories: .venv-stories/.ready
+	.venv-stories/bin/python bench/eval_stories.py
+
 seed: $(VENV)/.runtime
 	$(PY) -m pipeline seed
 
@@ -55,4 +64,4 @@ status: $(VENV)/.runtime
 	$(PY) -m pipeline status
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache .venv-stories

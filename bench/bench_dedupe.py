@@ -23,7 +23,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -331,7 +331,7 @@ class Query:
 
     @property
     def probe(self) -> list[int]:
-        return self.fingerprint.index_sample or sorted(self.fingerprint.shingles)[:8]
+        return dedupe.probe_hashes(self.fingerprint)
 
 
 @dataclass
@@ -345,15 +345,22 @@ class Timings:
     outcomes: dict[str, list[bool]] = field(default_factory=dict)
 
 
-def make_queries(vocab: Vocabulary, seed: int, n: int, count: int) -> list[Query]:
-    """A third fresh texts, a third first-40% copies, a third copies inside other pages."""
+def make_queries(
+    vocab: Vocabulary, seed: int, n: int, count: int, query_seed: int | None = None
+) -> list[Query]:
+    """A third fresh texts, a third first-40% copies, a third copies inside other pages.
+
+    `seed` is the corpus' (copies are of stored articles); another `query_seed` draws
+    other queries, e.g. to re-measure a kept database on texts it has not seen."""
+    query_seed = seed if query_seed is None else query_seed
+    fresh = f"fresh{n}" if query_seed == seed else f"fresh{n}-{query_seed}"
     queries = []
     for q in range(count):
         kind = QUERY_KINDS[q % 3]
-        rng = random.Random(f"{seed}:query:{n}:{q}")
+        rng = random.Random(f"{query_seed}:query:{n}:{q}")
         url_key = dedupe.canonical_url(f"https://syndicator{q % 37}.example/story/{n}-{q}")
         if kind == "fresh":
-            body, expected = make_article(vocab, seed, f"fresh{n}", q).text, None
+            body, expected = make_article(vocab, seed, fresh, q).text, None
         else:
             index = rng.randrange(n)
             original = make_article(vocab, seed, "corpus", index).text
@@ -373,13 +380,24 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return (time.perf_counter() - started) * 1000, result
 
 
-def measure_queries(store: Store, queries: list[Query], label: str, baseline: bool) -> Timings:
-    """Time decide() and the candidate query for every query; record whether it was right."""
+def measure_queries(
+    store: Store, queries: list[Query], warmup: list[Query], label: str, baseline: bool
+) -> Timings:
+    """Time decide() and the candidate query for every query; record whether it was right.
+
+    `warmup` queries (other texts) are run first, untimed, so that timed queries find
+    the connection pool and caches as a running pipeline would, but not their own pages."""
     timings = Timings(outcomes={kind: [] for kind in QUERY_KINDS})
-    for query in queries[:WARMUP]:
+    for query in warmup:
         dedupe.decide(query.fingerprint, query.url_key, store)
     for i, query in enumerate(queries):
         probe = query.probe
+        # The store's query runs first, on pages no other step of this query has read.
+        limit = dedupe.config().candidates
+        ms, found = timed(
+            lambda probe=probe, limit=limit: store.shingle_candidates(probe, limit=limit)
+        )
+        timings.candidates_ms.append(ms)
         if baseline:
             with store.engine.connect() as conn:
                 ms, _ = timed(
@@ -394,11 +412,6 @@ def measure_queries(store: Store, queries: list[Query], label: str, baseline: bo
                         {"h": sorted(set(probe))},
                     ).scalar_one()
                 )
-        limit = dedupe.config().candidates
-        ms, found = timed(
-            lambda probe=probe, limit=limit: store.shingle_candidates(probe, limit=limit)
-        )
-        timings.candidates_ms.append(ms)
         if baseline:  # the other parts of decide(), timed alone
             ms, _ = timed(
                 lambda q=query: (
@@ -411,6 +424,7 @@ def measure_queries(store: Store, queries: list[Query], label: str, baseline: bo
                 lambda q=query, found=found: [dedupe.compare(q.fingerprint, k) for k in found]
             )
             timings.compare_ms.append(ms)
+        dedupe.clear_caches()  # compare() above shingled these candidates; decide() pays too
         ms, decision = timed(
             lambda query=query: dedupe.decide(query.fingerprint, query.url_key, store)
         )
@@ -574,14 +588,15 @@ def run_stage(
     if n <= args.df_stats_max:
         histogram = df_histogram(conninfo)
 
-    queries = make_queries(vocab, args.seed, n, args.queries)
-    base = measure_queries(store, queries, "baseline", baseline=True)
+    queries = make_queries(vocab, args.seed, n, args.queries + WARMUP, args.query_seed)
+    queries, warmup = queries[: args.queries], queries[args.queries :]
+    base = measure_queries(store, queries, warmup, "baseline", baseline=True)
     slowest = max(range(len(queries)), key=lambda i: base.ids_ms[i])
     plan = explain(store, queries[slowest].probe)
     variants = {}
     for cap in args.cap:
         capped = measure_queries(
-            CappedCandidatesStore(store.engine, cap), queries, f"capped({cap})", baseline=False
+            CappedCandidatesStore(store.engine, cap), queries, [], f"capped({cap})", baseline=False
         )
         variants[f"CappedCandidatesStore(cap={cap})"] = capped
 
@@ -713,6 +728,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="re-measure a kept --db-name holding exactly the last of --sizes (no load)",
     )
     parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument(
+        "--query-seed", type=int, default=None, help="draw other queries (default: --seed)"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="loader processes")
     parser.add_argument(
         "--cap",
@@ -723,6 +741,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--df-stats-max", type=int, default=1_000_000, help="df histogram up to this N"
     )
     parser.add_argument("--no-boilerplate", action="store_true", help="no stock phrases or footers")
+    parser.add_argument(
+        "--probe-modulus",
+        type=int,
+        default=None,
+        help="look up hashes with hash %% M == 0 (default: config/dedupe.yaml's probe_modulus)",
+    )
     parser.add_argument(
         "--output", type=Path, default=None, help="JSON path (default bench/results/)"
     )
@@ -736,8 +760,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def use_probe_modulus(modulus: int | None) -> int:
+    """Override config/dedupe.yaml's probe_modulus for this run; returns the one in use."""
+    if modulus is not None:
+        chosen = replace(dedupe.config(), probe_modulus=modulus)
+        dedupe.config = lambda: chosen  # type: ignore[assignment]  # dedupe reads config()
+    return dedupe.config().probe_modulus
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    probe_modulus = use_probe_modulus(args.probe_modulus)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still drop the database
     started = time.perf_counter()
     name = args.db_name or f"bench_dedupe_{datetime.now(UTC):%Y%m%d%H%M%S}"
@@ -769,6 +802,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "argv": sys.argv[1:],
             "seed": args.seed,
+            "query_seed": args.query_seed,
+            "probe_modulus": probe_modulus,
             "queries": args.queries,
             "boilerplate": not args.no_boilerplate,
             "total_seconds": round(time.perf_counter() - started, 1),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -190,3 +191,41 @@ def test_common_phrases_do_not_crowd_out_the_original(store) -> None:  # type: i
     assert best.id == ids[17]
     only_common = dedupe.Fingerprint.of(common)
     assert store.shingle_candidates(sorted(only_common.shingles), max_postings=5) == []
+
+
+def test_thinned_probe_still_finds_an_original_inside_a_longer_page(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """probe_modulus 16 reads half the index entries; the original's own are all probed."""
+    original = " ".join(
+        f"Elders in valley {n} said that patrol {n * 5} withdrew from outpost {n * 13} "
+        f"before the talks resumed on day {n * 2}."
+        for n in range(50)
+    )
+    page = (
+        "Home | World | Asia | Opinion. Most read today: markets, weather and sport. "
+        + original
+        + " ".join(f" Related story {n}: a festival opened in city {n * 17}." for n in range(80))
+    )
+    with store.transaction() as conn:
+        fingerprint = dedupe.Fingerprint.of(original)
+        original_id = store.insert_article(
+            conn,
+            canonical_url="https://e.org/original",
+            url=None,
+            guid=None,
+            feed_id=None,
+            title="t",
+            published_at=None,
+            text=original,
+            content_hash=fingerprint.content_hash,
+            source="feed",
+            decision=DuplicateDecision("new"),
+            shingle_sample=fingerprint.index_sample,
+        )
+    thinned = replace(dedupe.config(), probe_modulus=16)
+    monkeypatch.setattr(dedupe, "config", lambda: thinned)
+    new = dedupe.Fingerprint.of(page)
+    assert len(dedupe.probe_hashes(new)) < len(new.index_sample)
+    decision = dedupe.decide(new, "https://other.example/page", store)
+    assert decision.is_copy
+    assert decision.of_article_id == original_id
+    assert decision.detail["containment_known_in_new"] == 1.0

@@ -242,8 +242,10 @@ def test_entity_ruler_ignores_pronoun_us(ruler_nlp: spacy.language.Language) -> 
 
 def test_phrase_patterns_tag_the_same_entities_as_token_patterns() -> None:
     """The fast phrase-pattern ruler (used by extract.py) agrees with the token one."""
-    sentence = ("US troops and NATO allies left as Afghan commandos and the Taleban clashed; "
-                "UNAMA and the Pentagon said the Haqqani Network was involved.")
+    sentence = (
+        "US troops and NATO allies left as Afghan commandos and the Taleban clashed; "
+        "UNAMA and the Pentagon said the Haqqani Network was involved."
+    )
 
     def tagged(phrases: bool) -> list[tuple[str, str]]:
         nlp = spacy.blank("en")

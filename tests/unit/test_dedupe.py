@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import pytest
 
 from pipeline import dedupe
+from pipeline.settings import ConfigError
 
 ORIGINAL = (
     "Officials in the northern province said on Monday that fighting had spread to three "
@@ -113,3 +116,48 @@ def test_sample_is_stable_and_a_fraction() -> None:
     assert sampled == dedupe.sample(set(shingles))
     assert 0 < len(sampled) < len(shingles)
     assert all(h % dedupe.config().sample_modulus == 0 for h in sampled)
+
+
+def _report(n_sentences: int, topic: str) -> str:
+    """A long text of distinct sentences (our own words), so it has many sampled hashes."""
+    return " ".join(
+        f"The {topic} envoy said convoy {n} reached checkpoint {n * 7} near village {n * 3} "
+        f"after crossing bridge {n * 11} at dawn."
+        for n in range(n_sentences)
+    )
+
+
+def _with_probe_modulus(monkeypatch, modulus: int) -> None:  # type: ignore[no-untyped-def]
+    thinned = replace(dedupe.config(), probe_modulus=modulus)
+    monkeypatch.setattr(dedupe, "config", lambda: thinned)
+
+
+def test_probe_is_the_whole_sample_by_default() -> None:
+    fingerprint = dedupe.Fingerprint.of(_report(40, "northern"))
+    assert dedupe.probe_hashes(fingerprint) == fingerprint.index_sample
+
+
+def test_probe_modulus_thins_the_lookups_to_indexed_hashes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    fingerprint = dedupe.Fingerprint.of(_report(60, "northern"))
+    _with_probe_modulus(monkeypatch, 16)
+    probe = dedupe.probe_hashes(fingerprint)
+    assert len(probe) >= dedupe.MIN_PROBES
+    assert set(probe) < set(fingerprint.index_sample)
+    assert all(h % 16 == 0 for h in probe)
+
+
+def test_short_text_keeps_its_whole_sample_as_probe(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    fingerprint = dedupe.Fingerprint.of(ORIGINAL)
+    _with_probe_modulus(monkeypatch, 64)
+    assert len([h for h in fingerprint.index_sample if h % 64 == 0]) < dedupe.MIN_PROBES
+    assert dedupe.probe_hashes(fingerprint) == fingerprint.index_sample
+
+
+def test_probe_modulus_must_be_a_multiple_of_the_sample_modulus(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "dedupe.yaml"
+    for probe in (12, 4, 0):
+        path.write_text(f"version: 1\nsample_modulus: 8\nprobe_modulus: {probe}\n", "utf-8")
+        with pytest.raises(ConfigError, match="probe_modulus"):
+            dedupe.DedupeConfig.load(path)
+    path.write_text("version: 1\nsample_modulus: 8\nprobe_modulus: 16\n", encoding="utf-8")
+    assert dedupe.DedupeConfig.load(path).probe_modulus == 16

@@ -1,7 +1,8 @@
 """Benchmark near-duplicate detection (`pipeline.dedupe` + `pipeline.store`) on Postgres.
 
 Usage: .venv/bin/python bench/bench_dedupe.py [--sizes 10000,100000,1000000] [--queries 500]
-       [--database-url ADMIN_URL] [--keep]
+       [--database-url ADMIN_URL] [--keep] [--probe-modulus 16]
+       [--measure-only --db-name NAME --query-seed N]
 
 For each size N (growing one fresh database 10k -> 100k -> 1M) it bulk-loads synthetic
 articles with COPY (rows identical to `Store.insert_article`'s, checked at start), then

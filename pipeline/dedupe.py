@@ -166,6 +166,9 @@ def sample(hashes: Iterable[int], modulus: int | None = None) -> list[int]:
     return sorted(h for h in hashes if h % modulus == 0)
 
 
+MIN_PROBES = 8  # fewer sampled hashes than this: index or probe the whole sample/text
+
+
 @dataclass(frozen=True)
 class Fingerprint:
     """Everything dedupe needs about a text, computed once."""
@@ -181,10 +184,12 @@ class Fingerprint:
 
     @property
     def index_sample(self) -> list[int]:
-        return sample(self.shingles)
+        """The hashes stored in (and looked up from) the index.
 
-
-MIN_PROBES = 8
+        A short text (a headline-only feed item) keeps all of its shingles: its mod-m
+        sample may be empty, and two short copies of one item would never meet."""
+        sampled = sample(self.shingles)
+        return sampled if len(sampled) >= MIN_PROBES else sorted(self.shingles)
 
 
 def probe_hashes(fingerprint: Fingerprint) -> list[int]:

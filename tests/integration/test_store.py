@@ -13,6 +13,7 @@ from pipeline.cycle import load_seeds
 from pipeline.models import DuplicateDecision
 from pipeline.schema import alerts, events, shingles
 from pipeline.store import utcnow
+from tests.support.texts import short_item_without_sampled_hashes
 
 TEXT = (
     "Negotiators from both sides met for a third day in the Gulf capital and agreed on an "
@@ -20,7 +21,8 @@ TEXT = (
 )
 
 
-def _article(store, conn, key: str, text: str = TEXT) -> int:  # type: ignore[no-untyped-def]
+def _article(store, conn, key: str, text: str = TEXT, indexed: str = "all") -> int:  # type: ignore[no-untyped-def]
+    """Store `text`; `indexed="sample"` stores what the pipeline stores, "all" every shingle."""
     fingerprint = dedupe.Fingerprint.of(text)
     article_id = store.insert_article(
         conn,
@@ -34,7 +36,9 @@ def _article(store, conn, key: str, text: str = TEXT) -> int:  # type: ignore[no
         content_hash=fingerprint.content_hash,
         source="feed",
         decision=DuplicateDecision("new"),
-        shingle_sample=sorted(fingerprint.shingles),
+        shingle_sample=(
+            fingerprint.index_sample if indexed == "sample" else sorted(fingerprint.shingles)
+        ),
     )
     assert article_id is not None
     return article_id
@@ -229,3 +233,14 @@ def test_thinned_probe_still_finds_an_original_inside_a_longer_page(store, monke
     assert decision.is_copy
     assert decision.of_article_id == original_id
     assert decision.detail["containment_known_in_new"] == 1.0
+
+
+def test_short_items_without_sampled_hashes_still_meet(store) -> None:  # type: ignore[no-untyped-def]
+    """Two headline-only items differing in a few words: the index holds all their shingles."""
+    item = short_item_without_sampled_hashes()
+    with store.transaction() as conn:
+        item_id = _article(store, conn, "https://e.org/item", item, indexed="sample")
+    copy = dedupe.Fingerprint.of(item + " Residents confirmed it.")
+    decision = dedupe.decide(copy, "https://other.example/item", store)
+    assert decision.is_copy
+    assert decision.of_article_id == item_id

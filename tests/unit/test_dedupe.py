@@ -6,6 +6,7 @@ import pytest
 
 from pipeline import dedupe
 from pipeline.settings import ConfigError
+from tests.support.texts import short_item_without_sampled_hashes
 
 ORIGINAL = (
     "Officials in the northern province said on Monday that fighting had spread to three "
@@ -161,3 +162,11 @@ def test_probe_modulus_must_be_a_multiple_of_the_sample_modulus(tmp_path) -> Non
             dedupe.DedupeConfig.load(path)
     path.write_text("version: 1\nsample_modulus: 8\nprobe_modulus: 16\n", encoding="utf-8")
     assert dedupe.DedupeConfig.load(path).probe_modulus == 16
+
+
+def test_short_text_is_indexed_in_full_long_text_by_sample() -> None:
+    short = dedupe.Fingerprint.of(short_item_without_sampled_hashes())
+    assert short.index_sample == sorted(short.shingles)
+    long = dedupe.Fingerprint.of(_report(40, "northern"))
+    assert long.index_sample == dedupe.sample(long.shingles)
+    assert len(long.index_sample) >= dedupe.MIN_PROBES

@@ -210,21 +210,7 @@ def test_thinned_probe_still_finds_an_original_inside_a_longer_page(store, monke
         + " ".join(f" Related story {n}: a festival opened in city {n * 17}." for n in range(80))
     )
     with store.transaction() as conn:
-        fingerprint = dedupe.Fingerprint.of(original)
-        original_id = store.insert_article(
-            conn,
-            canonical_url="https://e.org/original",
-            url=None,
-            guid=None,
-            feed_id=None,
-            title="t",
-            published_at=None,
-            text=original,
-            content_hash=fingerprint.content_hash,
-            source="feed",
-            decision=DuplicateDecision("new"),
-            shingle_sample=fingerprint.index_sample,
-        )
+        original_id = _article(store, conn, "https://e.org/original", original, indexed="sample")
     thinned = replace(dedupe.config(), probe_modulus=16)
     monkeypatch.setattr(dedupe, "config", lambda: thinned)
     new = dedupe.Fingerprint.of(page)

@@ -262,12 +262,17 @@ class GoldEvent:
 
 @dataclass(frozen=True)
 class GoldPassage:
+    """One gold passage; `alert` None means the alert is not judged for it, and the
+    challenge set adds an error `error_class` and (type, actor) pairs that must not appear."""
+
     id: str
     text: str
     url: str | None = None
     date: str | None = None
-    alert: bool = False
+    alert: bool | None = False
     events: tuple[GoldEvent, ...] = ()
+    error_class: str | None = None
+    forbid: tuple[Pair, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,8 +286,18 @@ class PassagePrediction:
     suppressed: str | None = None  # why a district-fallen match was suppressed
 
 
+def _parse_forbid(value: Any, where: str) -> tuple[Pair, ...]:
+    """The `forbid` list of a challenge passage as (type, actor) pairs."""
+    try:
+        return tuple((str(f["type"]), str(f["actor"])) for f in value or [])
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"{where}: each forbid entry needs 'type' and 'actor' ({exc!r})"
+        ) from None
+
+
 def parse_gold_passage(obj: dict[str, Any], where: str) -> GoldPassage:
-    """One events.jsonl object as a GoldPassage."""
+    """One events.jsonl or challenge.jsonl object as a GoldPassage."""
     if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or "id" not in obj:
         raise ConfigError(f"{where}: expected an object with 'id' and 'text'")
     try:
@@ -298,13 +313,17 @@ def parse_gold_passage(obj: dict[str, Any], where: str) -> GoldPassage:
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{where}: each event needs 'type' and 'actor' ({exc!r})") from None
+    # an explicit null leaves the alert unjudged; a missing key reads as "no alert"
+    alert = obj.get("alert_district_fallen", False)
     return GoldPassage(
         id=str(obj["id"]),
         text=obj["text"],
         url=obj.get("url"),
         date=obj.get("date"),
-        alert=bool(obj.get("alert_district_fallen")),
+        alert=None if alert is None else bool(alert),
         events=events,
+        error_class=obj.get("class"),
+        forbid=_parse_forbid(obj.get("forbid"), where),
     )
 
 
@@ -421,15 +440,121 @@ def _location_results(
 
 
 def _alert_miss(gold: GoldPassage, pred: PassagePrediction) -> dict[str, Any] | None:
+    if gold.alert is None:
+        return None
     if gold.alert and not pred.alert:
         evidence = next(
-            (e.evidence for e in gold.events if e.category == "territory_captured"), gold.text
+            (e.evidence for e in gold.events if e.category == "territory_captured" and e.evidence),
+            gold.text,
         )
         miss = {"kind": "alert_fn", "id": gold.id, "evidence": evidence}
         return {**miss, "suppressed": pred.suppressed} if pred.suppressed else miss
     if pred.alert and not gold.alert:
         return {"kind": "alert_fp", "id": gold.id, "evidence": pred.alert_evidence or ""}
     return None
+
+
+def gold_province(gold_location: str | None) -> str | None:
+    """The province a gold location names after its comma ("Yawan district, Badakhshan"),
+    so a right district name cannot hide a wrong province."""
+    if not gold_location or "," not in gold_location:
+        return None
+    return gold_location.split(",", 1)[1].strip() or None
+
+
+def province_hit(province: str, predicted: Event) -> bool:
+    """True when the predicted location's province is the gold one (folded)."""
+    loc = predicted.location
+    return loc is not None and bool(loc.province) and fold(loc.province or "") == fold(province)
+
+
+def province_results(gold: GoldPassage, pred: PassagePrediction) -> tuple[int, int]:
+    """(gold territory events whose location gives a province, those with a same-category
+    predicted event in that province)."""
+    total = hits = 0
+    for event in gold.events:
+        province = gold_province(event.location) if event.category in TERRITORY else None
+        if province is None:
+            continue
+        total += 1
+        same = (p for p in pred.events if p.category == event.category)
+        hits += any(province_hit(province, p) for p in same)
+    return total, hits
+
+
+def _province_scores(
+    gold: Sequence[GoldPassage], preds: Sequence[PassagePrediction]
+) -> dict[str, Any]:
+    results = [province_results(g, p) for g, p in zip(gold, preds, strict=True)]
+    total, hits = sum(r[0] for r in results), sum(r[1] for r in results)
+    return {
+        "gold_events": total,
+        "hits": hits,
+        "accuracy": round(hits / total, 4) if total else 0.0,
+    }
+
+
+def _alert_failure(gold: GoldPassage, pred: PassagePrediction) -> list[str]:
+    if gold.alert is None or gold.alert == pred.alert:
+        return []
+    if pred.alert:
+        return ["unexpected alert"]
+    return [f"no alert (suppressed: {pred.suppressed})" if pred.suppressed else "no alert"]
+
+
+def _territory_failure(event: GoldEvent, pred: PassagePrediction) -> str | None:
+    """Why no predicted event of the gold category and actor stands at the gold place."""
+    label = f"{event.category}/{event.actor} at {event.location}"
+    same = [
+        p
+        for p in pred.events
+        if (p.category, p.actor) == (event.category, event.actor)
+        and location_hit(event.location, p)
+    ]
+    if not same:
+        return f"no {label}"
+    province = gold_province(event.location)
+    if province is None or any(province_hit(province, p) for p in same):
+        return None
+    found = ", ".join(sorted({p.location.province or "-" for p in same if p.location}))
+    return f"{label}: province {found}"
+
+
+def passage_failures(gold: GoldPassage, pred: PassagePrediction) -> list[str]:
+    """Why a passage fails the challenge check (empty when it passes): a wrong alert, a
+    missing gold pair, a territory event not at the gold place/province, a forbidden pair."""
+    got = predicted_pairs(pred)
+    reasons = _alert_failure(gold, pred)
+    reasons += [f"missing {c}/{a}" for c, a in sorted(gold_pairs(gold) - got)]
+    # a missing pair is reported once above, not again for its place
+    territorial = (
+        e
+        for e in gold.events
+        if e.category in TERRITORY and e.location and (e.category, e.actor) in got
+    )
+    reasons += [r for r in (_territory_failure(e, pred) for e in territorial) if r]
+    reasons += [f"forbidden {c}/{a}" for c, a in dict.fromkeys(gold.forbid) if (c, a) in got]
+    return reasons
+
+
+def challenge_results(
+    gold: Sequence[GoldPassage], preds: Sequence[PassagePrediction]
+) -> dict[str, Any]:
+    """Pass counts per error class (passages without a class are left out) and overall."""
+    classes: dict[str, dict[str, Any]] = {}
+    for g, p in zip(gold, preds, strict=True):
+        if g.error_class is None:
+            continue
+        row = classes.setdefault(g.error_class, {"passed": 0, "total": 0, "failed": []})
+        reasons = passage_failures(g, p)
+        row["total"] += 1
+        row["passed"] += not reasons
+        row["failed"] += [{"id": g.id, "reasons": reasons}] if reasons else []
+    return {
+        "classes": dict(sorted(classes.items())),
+        "passed": sum(c["passed"] for c in classes.values()),
+        "total": sum(c["total"] for c in classes.values()),
+    }
 
 
 def score_events(
@@ -441,7 +566,8 @@ def score_events(
     location = [_location_results(g, p) for g, p in zip(gold, preds, strict=True)]
     alerts = Tally()
     for g, p in zip(gold, preds, strict=True):
-        alerts.add_sets({ALERT_RULE} if g.alert else set(), {ALERT_RULE} if p.alert else set())
+        if g.alert is not None:  # an unjudged alert counts neither way
+            alerts.add_sets({ALERT_RULE} if g.alert else set(), {ALERT_RULE} if p.alert else set())
     located = sum(r[0] for r in location)
     hits = sum(r[1] for r in location)
     misses: list[dict[str, Any]] = []
@@ -471,6 +597,8 @@ def score_events(
             "with_same_category_prediction": sum(r[2] for r in location),
         },
         "alert": alerts.scores(),
+        "provinces": _province_scores(gold, preds),
+        **challenge_results(gold, preds),
         "misses": misses,
     }
 
@@ -580,7 +708,8 @@ def cmd_evaluate_dedupe(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_evaluate_events(args: argparse.Namespace, settings: Settings) -> int:
-    """Extract events from every gold passage and print P/R/F1, location and alert figures."""
+    """Extract events from every gold passage and print P/R/F1, location and alert figures,
+    and per-class pass counts for a challenge file."""
     passages = load_events_gold(Path(args.gold))
     analyser = Analyser.open(settings)
     try:
@@ -592,7 +721,7 @@ def cmd_evaluate_events(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
-        print_events(report)
+        print_events(report, args.show_misses)
     return 0
 
 
@@ -687,10 +816,25 @@ def _miss_label(miss: dict[str, Any]) -> str:
 def _print_miss(miss: dict[str, Any]) -> None:
     label = _miss_label(miss)
     print(f"  {miss['id']:<6} {label}")
-    print(f"         {miss['evidence'][:200]}")
+    if miss["evidence"]:  # the challenge gold carries no evidence spans
+        print(f"         {miss['evidence'][:200]}")
 
 
-def print_events(report: dict[str, Any]) -> None:
+def _print_classes(report: dict[str, Any], show_failures: int) -> None:
+    """Per-class pass table, the total, then up to `show_failures` failing items."""
+    print(f"\n{'class':<32} passed/total")
+    for name, row in report["classes"].items():
+        print(f"{name:<32} {row['passed']:>3}/{row['total']}")
+    print(f"challenge passed: {report['passed']}/{report['total']}")
+    failed = [(name, f) for name, row in report["classes"].items() for f in row["failed"]]
+    shown = failed[: max(show_failures, 0)]
+    if shown:
+        print(f"\nfailing items ({len(shown)} of {len(failed)}):")
+    for name, item in shown:
+        print(f"  {item['id']}  [{name}] {'; '.join(item['reasons'])}")
+
+
+def print_events(report: dict[str, Any], show_failures: int = DEFAULT_SHOW_MISSES) -> None:
     """Readable tables for the events report."""
     print(
         f"passages: {report['passages']}; gold events {report['gold_events']}; "
@@ -706,6 +850,13 @@ def print_events(report: dict[str, Any]) -> None:
         "event of the same category)"
     )
     print(f"district-fallen alert: {_score_line(report['alert'])}")
+    prov = report["provinces"]
+    print(
+        f"provinces of territory events: {prov['hits']}/{prov['gold_events']} = "
+        f"{prov['accuracy']:.3f} (a same-category predicted event in the gold province)"
+    )
+    if report["classes"]:
+        _print_classes(report, show_failures)
     for kind, group in report["misses"].items():
         if group["shown"]:
             print(f"\n{kind} ({len(group['shown'])} of {group['total']}):")
@@ -733,7 +884,8 @@ def add_commands(subparsers: Any) -> None:
         help="score event extraction and the district-fallen alert on an events gold file",
         description="Analyse each passage of an events JSONL gold file (nothing is stored) and "
         "print precision/recall/F1 by category, by actor and for (category, actor) pairs, "
-        "location accuracy of territory events, district-fallen alert figures and misses.",
+        "location accuracy of territory events, district-fallen alert figures and misses; for "
+        "a challenge file (passages with 'class' and 'forbid') also per-class pass counts.",
     )
     events_cmd.add_argument("--gold", required=True, metavar="FILE.jsonl", help="gold JSONL file")
     events_cmd.add_argument("--json", action="store_true", help="print one JSON object")

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -216,6 +218,192 @@ def test_load_events_gold_reads_passages_and_rejects_bad_lines(tmp_path: Path) -
         evaluate.load_events_gold(bad)
 
 
+# --- challenge checks ------------------------------------------------------------
+def test_load_events_gold_reads_class_forbid_and_a_null_alert(tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": "c1",
+            "class": "actor_confusion",
+            "text": "Police said gunmen shot at a checkpoint.",
+            "alert_district_fallen": None,
+            "events": [{"type": "attack", "actor": "other", "target": None, "location": None}],
+            "forbid": [{"type": "attack", "actor": "Taliban"}],
+        },
+        {"id": "old", "text": PRICES, "events": []},
+    ]
+    path = tmp_path / "challenge.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    challenge, old = evaluate.load_events_gold(path)
+    assert (challenge.error_class, challenge.forbid, challenge.alert) == (
+        "actor_confusion",
+        (("attack", "Taliban"),),
+        None,
+    )
+    assert (old.error_class, old.forbid, old.alert) == (None, (), False)
+    path.write_text('{"id": "c2", "text": "t", "forbid": [{"type": "attack"}]}\n')
+    with pytest.raises(ConfigError, match="forbid"):
+        evaluate.load_events_gold(path)
+
+
+def test_gold_province_is_the_text_after_the_comma() -> None:
+    assert evaluate.gold_province("Yawan district, Badakhshan") == "Badakhshan"
+    assert evaluate.gold_province("Herat") is None
+    assert evaluate.gold_province(None) is None
+
+
+def captured_in_yawan(**changes: Any) -> evaluate.GoldPassage:
+    """A classed gold passage: Yawan taken, an alert, a retake forbidden."""
+    base = evaluate.GoldPassage(
+        "y1",
+        FALL,
+        alert=True,
+        events=(gold_event("territory_captured", "Taliban", "Yawan district, Badakhshan"),),
+        error_class="place_resolution",
+        forbid=(("territory_retaken", "Afghan forces"),),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def yawan_prediction(
+    *extra: Event, province: str = "Badakhshan", alert: bool = True
+) -> evaluate.PassagePrediction:
+    found = event("territory_captured", "Taliban", Location("Yawan", "Yawan", province))
+    return evaluate.PassagePrediction("y1", (found, *extra), alert=alert)
+
+
+def test_passage_failures_is_empty_when_everything_matches() -> None:
+    assert evaluate.passage_failures(captured_in_yawan(), yawan_prediction()) == []
+
+
+def test_a_forbidden_pair_fails_an_item() -> None:
+    forbidden = event("territory_retaken", "Afghan forces", Location("Yawan"))
+    reasons = evaluate.passage_failures(captured_in_yawan(), yawan_prediction(forbidden))
+    assert reasons == ["forbidden territory_retaken/Afghan forces"]
+
+
+def test_a_wrong_province_fails_an_item() -> None:
+    reasons = evaluate.passage_failures(captured_in_yawan(), yawan_prediction(province="Takhar"))
+    assert reasons == ["territory_captured/Taliban at Yawan district, Badakhshan: province Takhar"]
+
+
+def test_the_place_must_come_from_an_event_of_the_gold_actor() -> None:
+    elsewhere = evaluate.PassagePrediction(
+        "y1",
+        (
+            event("territory_captured", "Taliban", Location("Kabul", None, "Kabul")),
+            event("territory_captured", "other", Location("Yawan", "Yawan", "Badakhshan")),
+        ),
+        alert=True,
+    )
+    reasons = evaluate.passage_failures(captured_in_yawan(), elsewhere)
+    assert reasons == ["no territory_captured/Taliban at Yawan district, Badakhshan"]
+
+
+def test_a_missing_pair_and_a_wrong_alert_fail_an_item() -> None:
+    nothing = evaluate.PassagePrediction("y1", suppressed="denied")
+    assert evaluate.passage_failures(captured_in_yawan(), nothing) == [
+        "no alert (suppressed: denied)",
+        "missing territory_captured/Taliban",
+    ]
+    calm = captured_in_yawan(alert=False)
+    assert evaluate.passage_failures(calm, yawan_prediction()) == ["unexpected alert"]
+
+
+def test_a_null_alert_is_ignored_by_the_check_and_the_alert_tally() -> None:
+    unjudged = captured_in_yawan(alert=None)
+    assert evaluate.passage_failures(unjudged, yawan_prediction(alert=True)) == []
+    assert evaluate.passage_failures(unjudged, yawan_prediction(alert=False)) == []
+    report = evaluate.score_events([unjudged], [yawan_prediction(alert=True)])
+    assert report["alert"] == evaluate.prf(0, 0, 0)
+    assert not [m for m in report["misses"] if m["kind"].startswith("alert")]
+
+
+def test_challenge_results_count_passes_per_class_and_skip_unclassed() -> None:
+    gold = [
+        captured_in_yawan(id="a"),
+        captured_in_yawan(id="b"),
+        captured_in_yawan(id="c", error_class="actor_confusion"),
+        captured_in_yawan(id="d", error_class=None),
+    ]
+    wrong = event("territory_retaken", "Afghan forces")
+    preds = [
+        evaluate.PassagePrediction("a", yawan_prediction().events, alert=True),
+        evaluate.PassagePrediction("b", yawan_prediction(wrong).events, alert=True),
+        evaluate.PassagePrediction("c", yawan_prediction().events, alert=True),
+    ]
+    results = evaluate.challenge_results(gold, [*preds, evaluate.PassagePrediction("d")])
+    assert results["classes"] == {
+        "actor_confusion": {"passed": 1, "total": 1, "failed": []},
+        "place_resolution": {
+            "passed": 1,
+            "total": 2,
+            "failed": [{"id": "b", "reasons": ["forbidden territory_retaken/Afghan forces"]}],
+        },
+    }
+    assert (results["passed"], results["total"]) == (2, 3)
+    report = evaluate.score_events(gold, preds)  # "d" has no prediction and no class
+    assert (report["passed"], report["total"]) == (2, 3)
+
+
+def test_province_results_count_gold_places_with_a_province() -> None:
+    gold = evaluate.GoldPassage(
+        "p",
+        FALL,
+        events=(
+            gold_event("territory_captured", "Taliban", "Yawan district, Badakhshan"),
+            gold_event("territory_retaken", "Afghan forces", "Deh Yak district, Ghazni"),
+            gold_event("territory_captured", "Taliban", "Herat"),
+            gold_event("attack", "Taliban", "Nad Ali district, Helmand"),
+        ),
+    )
+    pred = evaluate.PassagePrediction(
+        "p",
+        (
+            event("territory_captured", "other", Location("a village", None, "Badakhshan")),
+            event("territory_retaken", "Afghan forces", Location("Deh Yak", None, "Ghor")),
+            event("attack", "Taliban", Location("Nad Ali", None, "Helmand")),
+        ),
+    )
+    assert evaluate.province_results(gold, pred) == (2, 1)
+    report = evaluate.score_events([gold], [pred])
+    assert report["provinces"] == {"gold_events": 2, "hits": 1, "accuracy": 0.5}
+
+
+def test_print_events_shows_the_class_table_and_limited_failures(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    gold = [captured_in_yawan(id="a"), captured_in_yawan(id="b"), captured_in_yawan(id="c")]
+    preds = [
+        evaluate.PassagePrediction("a", yawan_prediction().events, alert=True),
+        evaluate.PassagePrediction("b"),
+        evaluate.PassagePrediction("c"),
+    ]
+    report = evaluate.score_events(gold, preds)
+    report["misses"] = evaluate.limit_misses(report["misses"], 0)
+    evaluate.print_events(report, show_failures=1)
+    out = capsys.readouterr().out
+    assert "district-fallen alert: tp 1 fp 0 fn 2" in out
+    assert "provinces of territory events: 1/3 = 0.333" in out
+    assert "place_resolution                   1/3" in out
+    assert "challenge passed: 1/3" in out
+    assert "failing items (1 of 2):" in out
+    assert "  b  [place_resolution] no alert; missing territory_captured/Taliban" in out
+    assert "  c  [" not in out
+
+
+def test_print_events_leaves_out_the_class_table_without_classes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    gold, predicted = gold_and_predictions()
+    report = evaluate.score_events(gold, predicted)
+    report["misses"] = evaluate.limit_misses(report["misses"], 5)
+    evaluate.print_events(report)
+    out = capsys.readouterr().out
+    assert (report["classes"], report["passed"], report["total"]) == ({}, 0, 0)
+    assert "provinces of territory events: 1/2 = 0.500" in out
+    assert "passed" not in out
+
+
 # --- dedupe gold -----------------------------------------------------------------
 def test_parse_dedupe_file_reads_each_relation(tmp_path: Path) -> None:
     dup = evaluate.parse_dedupe_file(write_case(tmp_path, "d.txt", "duplicate-of s1.txt", SEED))
@@ -348,6 +536,8 @@ def test_events_command_scores_a_tiny_gold_file(
     assert report["location"]["hits"] == report["location"]["gold_events"] == 1
     assert report["category"]["per_label"]["territory_captured"] == evaluate.prf(1, 0, 0)
     assert report["pairs"]["tp"] == 1 and report["pairs"]["fn"] == 0
+    assert report["provinces"]["gold_events"] == 1
+    assert (report["classes"], report["passed"], report["total"]) == ({}, 0, 0)
 
     args = argparse.Namespace(gold=str(gold), json=False, show_misses=5)
     assert evaluate.cmd_evaluate_events(args, load_settings()) == 0

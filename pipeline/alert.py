@@ -29,6 +29,7 @@ MATCH_FIELDS = (
     "claim_status",
     "province",
     "district",
+    "control",
 )
 RULE_FIELDS = {
     "id",

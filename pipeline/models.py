@@ -129,6 +129,9 @@ class Event:
     sentence_index: int = 0
     # lemmas of the evidence sentence, for keyword-phrase rules (not stored, not emitted)
     lemmas: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    # territory events: who holds the place at the end of the passage (taliban, government,
+    # contested, claimed_by_taliban, other); decides the district-fallen alert
+    control: str | None = None
 
     def contract(self) -> dict[str, Any]:
         """The event object of the analyze --json contract (extra keys allowed)."""
@@ -144,6 +147,7 @@ class Event:
             "evidence_span": [self.evidence_start, self.evidence_end],
             "trigger": self.trigger,
             "event_date": self.event_date,
+            "control": self.control,
         }
 
 

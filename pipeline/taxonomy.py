@@ -83,7 +83,7 @@ _PLOVER = re.compile(r"^(?P<type>[A-Z]+)(?::(?P<mode>[a-z][a-z-]*))?$")
 _CAMEO = re.compile(r"^\d{2,4}$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = frozenset({"version", "categories"})
-_CATEGORY_KEYS = frozenset({"description", "types", *SCHEMES})
+_CATEGORY_KEYS = frozenset({"description", "types", "extract_triggers", *SCHEMES})
 _TYPE_KEYS = frozenset({"definition", "extract_triggers", *SCHEMES})
 
 Codes = tuple[str, ...]
@@ -119,6 +119,8 @@ class Category:
     cameo: Codes
     acled: Codes
     types: tuple[str, ...] = field(default_factory=tuple)
+    # triggers whose type is decided by something else (territory: the kind of place)
+    extract_triggers: tuple[str, ...] = ()
 
     def equivalents(self) -> dict[str, Codes]:
         return {"plover": self.plover, "cameo": self.cameo, "acled": self.acled}
@@ -143,6 +145,17 @@ class Taxonomy:
             for t in self.types.values()
             for trigger in t.extract_triggers
         }
+
+    def triggers(self) -> list[tuple[str, str, str | None]]:
+        """Every extract trigger (a lemma or a lemma phrase) with its category and, where
+        the trigger decides it, its type: what the extractor looks for in text."""
+        found: list[tuple[str, str, str | None]] = [
+            (trigger, category.name, None)
+            for category in self.categories.values()
+            for trigger in category.extract_triggers
+        ]
+        found += [(t, c, name) for (c, t), name in self._triggers.items()]
+        return found
 
     # ----- loading
 
@@ -310,7 +323,9 @@ class _Validator:
         if not isinstance(raw_types, dict) or not raw_types:
             raise fail("'types' must be a non-empty mapping of type name to definition")
         event_types: list[EventType] = []
-        triggers: dict[str, str] = {}
+        triggers: dict[str, str] = {
+            t: "the category" for t in _triggers(body.get("extract_triggers"), fail)
+        }
         for type_name, type_body in raw_types.items():
             if not isinstance(type_name, str) or not _NAME.match(type_name):
                 raise fail(f"type name {type_name!r} must be lower_snake_case")
@@ -337,6 +352,7 @@ class _Validator:
             cameo=codes["cameo"],
             acled=codes["acled"],
             types=tuple(t.name for t in event_types),
+            extract_triggers=tuple(t for t, where in triggers.items() if where == "the category"),
         )
         return category, event_types
 
@@ -356,11 +372,7 @@ class _Validator:
             else inherited[scheme]
             for scheme in SCHEMES
         }
-        raw_triggers = body.get("extract_triggers") or []
-        if not isinstance(raw_triggers, list) or not all(
-            isinstance(t, str) and t and t == t.lower() and " " not in t for t in raw_triggers
-        ):
-            raise fail("'extract_triggers' must be a list of lower-case single words")
+        raw_triggers = _triggers(body.get("extract_triggers"), fail)
         return EventType(
             name=name,
             category=category,
@@ -430,6 +442,16 @@ def _check_keys(
     unknown = sorted(str(k) for k in data if k not in allowed)
     if unknown:
         raise fail(f"unknown keys {unknown} (allowed: {sorted(allowed)})")
+
+
+def _triggers(raw: Any, fail: Callable[[str], TaxonomyError]) -> list[str]:
+    """Lower-case lemmas or lemma phrases ("pull out"), single spaces between words."""
+    raw = raw or []
+    if not isinstance(raw, list) or not all(
+        isinstance(t, str) and t and t == t.lower() and t == " ".join(t.split()) for t in raw
+    ):
+        raise fail("'extract_triggers' must be a list of lower-case lemmas or lemma phrases")
+    return list(raw)
 
 
 def _text(value: Any, key: str, fail: Callable[[str], TaxonomyError]) -> str:

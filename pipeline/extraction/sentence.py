@@ -21,7 +21,9 @@ from pipeline.places import PlaceMatch
 Token = Any  # spacy.tokens.Token
 SUBJECTS = ("nsubj", "nsubjpass", "csubj", "expl")
 OBJECTS = ("dobj", "attr", "oprd")
-CLAUSE_LINKS = ("xcomp", "ccomp", "advcl", "conj", "acl", "relcl", "pcomp", "prep", "pobj", "dobj")
+CLAUSE_LINKS = (
+    "xcomp", "ccomp", "advcl", "conj", "acl", "relcl", "pcomp", "prep", "pobj", "dobj", "acomp"
+)
 MODIFIERS = ("compound", "amod", "poss", "nmod", "appos")
 TERRITORY_FRAMES = ("territory", "control", "place_subject", "loss", "expel", "state")
 # categories whose events need a named party (an attack or a fall may be agentless)
@@ -114,21 +116,27 @@ def actor_of(token: Token, spans: dict[int, str], lex: Lexicon, depth: int = 0) 
         lex.group_nouns
     ) or token.pos_ == "PROPN" and token.i in spans
     ref.military = lemma in lex.military_nouns
-    if token.i in spans:
-        ref.groups.append(spans[token.i])
-    else:
+    if depth < 2:
         for child in token.children:
-            if child.dep_ in MODIFIERS and depth < 2:
+            if child.dep_ in MODIFIERS and child.i < token.i and child.i not in _same_entity(
+                token, spans
+            ):
                 inner = actor_of(child, spans, lex, depth + 1)
                 ref.groups += [g for g in inner.groups if g not in ref.groups]
+    if token.i in spans and spans[token.i] not in ref.groups:
+        ref.groups.append(spans[token.i])
+    if not ref.groups and depth < 2:
+        for child in token.children:
+            if child.dep_ in MODIFIERS and child.i > token.i:
+                ref.groups += actor_of(child, spans, lex, depth + 1).groups
                 if ref.groups:
                     break
-        if not ref.groups and ref.person:
-            for prep in token.children:
-                if prep.dep_ == "prep" and prep.lower_ in ("of", "from"):
-                    for obj in prep.children:
-                        if obj.dep_ == "pobj":
-                            ref.groups += actor_of(obj, spans, lex, depth + 1).groups
+    if not ref.groups and ref.person:
+        for prep in token.children:
+            if prep.dep_ == "prep" and prep.lower_ in ("of", "from"):
+                for obj in prep.children:
+                    if obj.dep_ == "pobj":
+                        ref.groups += actor_of(obj, spans, lex, depth + 1).groups
     if not ref.groups:
         ref.pronoun = _pronoun(token, lex)
     for conj in token.children:
@@ -140,6 +148,16 @@ def actor_of(token: Token, spans: dict[int, str], lex: Lexicon, depth: int = 0) 
     elif lemma == "afghan" or (ref.groups and _has_afghan_conjunct(token)):
         ref.groups.insert(0, _afghan_group(token.head, lex))
     return ref
+
+
+def _same_entity(token: Token, spans: dict[int, str]) -> set[int]:
+    """Token indices of the actor entity a token belongs to ("NATO troops")."""
+    if token.i not in spans or token.ent_iob_ == "":
+        return set()
+    for ent in token.doc.ents:
+        if ent.start <= token.i < ent.end:
+            return set(range(ent.start, ent.end))
+    return set()
 
 
 def _has_afghan_conjunct(token: Token) -> bool:
@@ -176,6 +194,8 @@ def subject_of(verb: Token) -> Token | None:
                 return child
         if verb.dep_ == "relcl":
             return verb.head
+        if verb.dep_ == "xcomp" and direct_object(verb.head) is not None:
+            return direct_object(verb.head)  # "forced the insurgents to flee"
         if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
             if verb.dep_ == "advcl" and not _is_participle(verb):
                 return None
@@ -253,7 +273,7 @@ def span_of(token: Token) -> tuple[int, int]:
 def find_triggers(doc: Any, lex: Lexicon) -> Iterator[tuple[Token, Trigger, list[Token]]]:
     """Each token that starts a trigger of the lexicon, with the trigger and its tokens."""
     for token in doc:
-        for key in {token.lemma_.lower(), token.lower_}:
+        for key in {token.lemma_.lower(), token.lower_, lex.lemma_of_form.get(token.lower_, "")}:
             for trigger in lex.by_head.get(key, ()):
                 tokens = _phrase_tokens(token, trigger.lemmas)
                 if tokens is None:
@@ -300,36 +320,55 @@ def _phrase_head(tokens: list[Token]) -> Token:
 
 def realis_of(trigger: Token, lex: Lexicon) -> str:
     """actual, announced, hypothetical or negated, from the trigger's own clause and the
-    clauses governing it."""
-    chain = [trigger, *governors(trigger)]
-    own = {c.lower_ for c in trigger.children if c.dep_ in ("neg", "aux", "auxpass", "det")}
-    if _negated(trigger, lex) or (trigger.pos_ == "NOUN" and _negated(trigger.head, lex)):
-        return "negated"
-    if any(c.dep_ == "prep" and c.lower_ == "without" for c in trigger.head.children) and (
-        trigger.dep_ == "pobj" and trigger.head.lower_ == "without"
+    clauses that embed it (complements, not the clauses it merely stands beside)."""
+    if _negated(trigger, lex) or (
+        trigger.pos_ == "NOUN" and trigger.head.lemma_.lower() in lex.support_verbs
+        and _negated(trigger.head, lex)
     ):
         return "negated"
-    for clause in chain:
+    if trigger.dep_ == "pobj" and trigger.head.lower_ == "without":
+        return "negated"
+    chain = [trigger, *_embedding(trigger)]
+    links = [trigger.dep_] + [c.dep_ for c in chain[1:]]
+    for clause, link in zip(chain, [None, *links[:-1]], strict=True):
         auxes = {c.lower_ for c in clause.children if c.dep_ in ("aux", "auxpass")}
         marks = {c.lower_ for c in clause.children if c.dep_ == "mark"}
         if auxes & lex.modals or marks & lex.conditional_marks:
             return "hypothetical"
-        if clause is not trigger and clause.lemma_.lower() in lex.hypothetical_governors:
-            return "hypothetical"
-        if clause is not trigger and _negated(clause, lex) and clause.pos_ == "VERB":
-            return "hypothetical"
         if "so" in marks or (marks & {"that"} and auxes & {"can", "could"}):
             return "hypothetical"
+        if clause is trigger or link == "conj":
+            continue  # a coordinated clause shares modals, not its neighbour's verb
+        if clause.lemma_.lower() in lex.hypothetical_governors:
+            return "hypothetical"
+        if _negated(clause, lex) and clause.pos_ in ("VERB", "AUX"):
+            return "hypothetical"
+    own = {c.lower_ for c in trigger.children if c.dep_ in ("aux", "auxpass")}
     past = trigger.tag_ in ("VBD", "VBN") and not own & lex.future_auxiliaries
-    if own & lex.future_auxiliaries or any(
-        c.dep_ == "aux" and c.lower_ in lex.future_auxiliaries for c in trigger.head.children
-        if trigger.dep_ == "xcomp"
-    ):
+    if own & lex.future_auxiliaries:
         return "announced"
     for clause in chain[1:3]:
         if clause.lemma_.lower() in lex.announced_governors and not past:
             return "announced"
+        if any(c.dep_ == "aux" and c.lower_ in lex.future_auxiliaries for c in clause.children):
+            return "announced"
     return "actual"
+
+
+def _embedding(token: Token) -> list[Token]:
+    """Governors whose complement the token is: "hope [to take]", "[capturing] in if
+    ... successful", "decided [whether to pull]"."""
+    found = []
+    current = token
+    for _ in range(5):
+        if current.dep_ not in ("xcomp", "ccomp", "pcomp", "prep", "pobj", "acomp", "conj",
+                                "dobj", "acl", "auxpass") or current.head is current:
+            break
+        if current.dep_ == "dobj" and current.pos_ != "NOUN":
+            break
+        current = current.head
+        found.append(current)
+    return found
 
 
 def _negated(token: Token, lex: Lexicon) -> bool:
@@ -504,10 +543,7 @@ def _read(
         return None
     lex = ctx.lexicon
     mention.realis = realis_of(head, lex) if mention.realis == "actual" else mention.realis
-    claim, speaker = claim_of(head, spans, lex)
-    mention.claim = claim
-    if speaker and not mention.actor.groups and mention.category in NEEDS_ACTOR:
-        mention.actor.groups.append(speaker)
+    mention.claim, _ = claim_of(head, spans, lex)
     if mention.category.startswith("territory"):
         _attempt(mention, head, lex)
         mention.background = is_background(head)
@@ -580,8 +616,7 @@ def _territory(head, trigger, tokens, spans, ctx) -> Mention | None:
     found = _territorial_theme(theme, head, ctx)
     if found is None:
         return None
-    return _mention(trigger, head, actor, default_actor=not actor.groups and not actor.pronoun,
-                    **found)
+    return _mention(trigger, head, actor, default_actor=actor.token is None, **found)
 
 
 def _possessor(head: Token) -> Token | None:
@@ -617,7 +652,7 @@ def _control(head, trigger, tokens, spans, ctx) -> Mention | None:
     found = _territorial_theme(theme, head, ctx)
     if found is None:
         return None
-    return _mention(trigger, head, actor, default_actor=not actor.groups, **found)
+    return _mention(trigger, head, actor, default_actor=actor.token is None, **found)
 
 
 def _place_subject(head, trigger, tokens, spans, ctx) -> Mention | None:
@@ -644,7 +679,7 @@ def _place_subject(head, trigger, tokens, spans, ctx) -> Mention | None:
         return None
     if found["theme_kind"] == "province" and trigger.lemmas[0] == "collapse":
         return None
-    return _mention(trigger, head, actor, default_actor=not actor.groups, **found)
+    return _mention(trigger, head, actor, default_actor=actor.token is None, **found)
 
 
 def _loss(head, trigger, tokens, spans, ctx) -> Mention | None:
@@ -700,7 +735,7 @@ def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
     else:
         category = "territory_retaken"
     mention = Mention(category, None, head, trigger.frame, actor, **found)
-    mention.default_actor = not actor.groups and not actor.pronoun
+    mention.default_actor = actor.token is None
     return mention
 
 
@@ -856,6 +891,9 @@ def _claimer(verb: Token, spans: dict[int, str], lex: Lexicon) -> ActorRef | Non
     if verb.lemma_.lower() not in ("claim", "take", "accept", "issue"):
         return None
     who = agent_of(verb) if is_passive(verb) else subject_of(verb)
+    if who is not None and who.lemma_.lower() in ("statement", "message", "video", "post"):
+        issuer = subject_of(who.head) if who.dep_ in ("dobj", "nsubjpass") else None
+        who = issuer if issuer is not None else who  # "issued a statement claiming ..."
     if who is None or _negated(verb, lex) or any(c.lower_ == "no" for c in who.children):
         return None
     return actor_of(who, spans, lex)

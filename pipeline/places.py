@@ -360,8 +360,10 @@ def _mark_ranges() -> str:
     return "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in ranges)
 
 
-_WORD_CHAR = rf"(?:[^\W_]|[{_mark_ranges()}])"
-_APOSTROPHE_CLASS = "[" + re.escape("".join(sorted(_APOSTROPHES))) + "]"
+_APOSTROPHE_CHARS = re.escape("".join(sorted(_APOSTROPHES)))
+_APOSTROPHE_CLASS = f"[{_APOSTROPHE_CHARS}]"
+# Letters and digits (some apostrophes, like U+02BC, are letters to Unicode) or marks.
+_WORD_CHAR = rf"(?:[^\W_{_APOSTROPHE_CHARS}]|[{_mark_ranges()}])"
 # A word, with inner apostrophes ("Qal'ah") but not a possessive "'s" ("Helmand's").
 _TOKEN_RE = re.compile(
     rf"{_WORD_CHAR}+(?:{_APOSTROPHE_CLASS}(?![sS](?!{_WORD_CHAR})){_WORD_CHAR}+)*"
@@ -746,7 +748,9 @@ class Gazetteer:
         return min(places, key=lambda p: (_is_dateline(text, p), p.kind == "province", p.start))
 
     def _candidates(self, text: str, tokens: list[_Token]) -> Iterator[_Hit]:
-        for i in range(len(tokens)):
+        for i, token in enumerate(tokens):
+            if not text[token.start].isupper():
+                continue  # names are capitalised: most words are skipped here
             for n in range(min(self._max_len, len(tokens) - i), 0, -1):
                 window = tokens[i : i + n]
                 key = tuple(t.norm for t in window)
@@ -754,7 +758,7 @@ class Gazetteer:
                 if not targets:
                     continue
                 start, end = window[0].start, window[-1].end
-                if not text[start].isupper() or not _tight(text, window):
+                if not _tight(text, window):
                     continue
                 needs_anchor = False
                 if key in self._weak and not _district_follows(text, end):

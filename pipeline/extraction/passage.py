@@ -31,7 +31,7 @@ AFGHAN_CONTEXT = re.compile(
     r"\b(afghan\w*|taliban|taleban|kabul|haqqani\w*|khorasan|iskp|isis-k|andsf)\b", re.IGNORECASE
 )
 AGGREGATE = frozenset({"dozens", "dozen", "numerous", "many", "several", "scores", "most",
-                       "hundreds", "some", "other", "more"})
+                       "hundreds"})
 ANAPHORIC = frozenset({"them", "both", "each", "all", "these", "those", "they"})
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ALERTABLE_KINDS = ("district", "city", "capital", "crossing", "province")
@@ -153,8 +153,7 @@ class _Resolver:
         """The places a territorial mention is about, and whether it is an aggregate."""
         if mention.places:
             return mention.places, False
-        words = {t.lower_ for t in mention.trigger.doc}
-        theme_words = set(words)
+        theme_words = set(mention.theme_words)
         position = sentence.start + mention.trigger.idx
         ref = mention.place_ref
         if ref is None:
@@ -166,7 +165,7 @@ class _Resolver:
             return ([found] if found else []), False
         if theme_words & AGGREGATE and not theme_words & ANAPHORIC:
             return [], True
-        anaphoric = bool(_theme_words(mention) & ANAPHORIC) or mention.trigger.lower_ in ANAPHORIC
+        anaphoric = bool(theme_words & ANAPHORIC)
         listed = self._listed(sentence, position, anaphoric, mention.place_count)
         if listed:
             return listed, False
@@ -300,15 +299,6 @@ class _Resolver:
             ))
         del lex
         return drafts
-
-
-def _theme_words(mention: Mention) -> set[str]:
-    trigger = mention.trigger
-    words: set[str] = set()
-    for child in trigger.children:
-        if child.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj"):
-            words |= {t.lower_ for t in child.subtree}
-    return words
 
 
 def _same_side(groups: list[str]) -> bool:

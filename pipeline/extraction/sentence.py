@@ -61,6 +61,7 @@ class Mention:
     place_count: int = 0  # "four district centres": how many the list should hold
     theme_kind: str | None = None  # district | city | capital | base | crossing | minor
     theme_province: PlaceMatch | None = None
+    theme_words: frozenset[str] = frozenset()
     realis: str = "actual"
     claim: str = "reported"  # reported | claimed | denied | confirmed
     definite: bool = False  # "the attack": maybe a re-mention
@@ -97,8 +98,10 @@ def actor_spans(doc: Any, ctx: SentenceContext) -> dict[int, str]:
         elif ent.label_ == "ACTOR_GENERIC":
             term = ctx.actors.generic_for(ent.text)
             group = term.group if term else ent.ent_id_
-            if group == "Afghan forces" and ctx.on and ctx.on > date(2021, 8, 15):
-                group = "Taliban"
+            if group in ("Afghan forces", "Afghan government") and ctx.on and (
+                ctx.on > date(2021, 8, 15)
+            ):
+                group = "Taliban"  # generic words follow who governs on the article's date
         if group:
             for token in ent:
                 found[token.i] = group
@@ -213,11 +216,13 @@ def _is_participle(verb: Token) -> bool:
 
 def agent_of(verb: Token) -> Token | None:
     """The "by X" of a passive verb or of a noun ("an airstrike by the US")."""
-    for child in verb.children:
-        if child.dep_ == "agent" or (child.dep_ == "prep" and child.lower_ == "by"):
-            for obj in child.children:
-                if obj.dep_ == "pobj":
-                    return obj
+    preps = [c for c in verb.children if c.dep_ == "agent"] or [
+        c for c in verb.children if c.dep_ == "prep" and c.lower_ == "by" and c.i > verb.i
+    ]
+    for child in preps:
+        for obj in child.children:
+            if obj.dep_ == "pobj":
+                return obj
     return None
 
 
@@ -490,6 +495,8 @@ def place_reference(token: Token, lex: Lexicon) -> tuple[str | None, int]:
         return "plural", _count(token) or 2
     count = _count(token)
     lemma = token.lemma_.lower()
+    if lemma in ("pair", "couple", "number", "handful", "dozen", "dozens", "score", "scores"):
+        return "plural", 2 if lemma in ("pair", "couple") else 0
     if lemma in lex.settlement_nouns or words & lex.settlement_nouns:
         if count >= 2 or token.tag_ in ("NNS", "NNPS") or words & {"both", "all", "each"}:
             return "plural", max(count, 2)
@@ -520,7 +527,31 @@ def read_sentence(doc: Any, ctx: SentenceContext) -> list[Mention]:
         mentions.append(mention)
     mentions += _control_states(doc, spans, ctx, used)
     mentions += _reported_accusations(doc, spans, ctx, used)
+    mentions += _responsibility_claims(doc, spans, ctx)
     return mentions
+
+
+def _responsibility_claims(doc: Any, spans: dict[int, str], ctx: SentenceContext) -> list[Mention]:
+    """ "The Taliban claimed it", "X claimed responsibility": the attack told before gets
+    its attacker (the passage layer joins it to that attack)."""
+    found = []
+    for token in doc:
+        if token.lemma_.lower() != "claim" or token.pos_ != "VERB" or is_passive(token):
+            continue
+        obj = direct_object(token)
+        if obj is None or obj.lower_ not in ("it", "responsibility"):
+            continue
+        if prep_objects(obj, ("for",)):
+            continue  # "claimed responsibility for the attack": the noun is read itself
+        claimer = _claimer(token, spans, ctx.lexicon)
+        if claimer is None or not claimer.groups:
+            continue
+        trigger = Trigger(("claim",), "attack", None, "event", frozenset({"VERB"}))
+        mention = _mention(trigger, obj, ActorRef(), definite=True)
+        mention.extra["claimed_by"] = claimer
+        mention.sentence = ctx.index
+        found.append(mention)
+    return found
 
 
 def _read(
@@ -544,6 +575,12 @@ def _read(
     lex = ctx.lexicon
     mention.realis = realis_of(head, lex) if mention.realis == "actual" else mention.realis
     mention.claim, _ = claim_of(head, spans, lex)
+    if mention.claim == "denied":
+        mention.realis = "negated"  # "denied that the Taliban had overrun the base"
+    if mention.category.startswith("territory") and head.pos_ == "NOUN" and (
+        mention.realis == "announced"
+    ):
+        mention.realis = "actual"  # "announced the retaking of X": it has happened
     if mention.category.startswith("territory"):
         _attempt(mention, head, lex)
         mention.background = is_background(head)
@@ -564,9 +601,8 @@ def _territorial_theme(
         return None
     places = places_in(theme, ctx, lex)
     kind = theme_kind(theme, places, lex)
-    ref, count = (None, 0) if places and kind != "province" else place_reference(theme, lex)
-    if kind in ("province",) and ref is None:
-        ref = None
+    has_local = any(p.kind != "province" for p in places)
+    ref, count = (None, 0) if has_local else place_reference(theme, lex)
     if not places and ref is None and kind not in ("base", "crossing", "minor", "district",
                                                    "city", "capital"):
         return None
@@ -576,6 +612,7 @@ def _territorial_theme(
     local = [p for p in places if p.kind != "province"]
     return {
         "places": local or places,
+        "theme_words": frozenset(t.lower_ for t in theme.subtree),
         "place_ref": ref if not local else None,
         "place_count": count,
         "theme_kind": kind,
@@ -636,7 +673,9 @@ def _noun_actor(head: Token, spans: dict[int, str], lex: Lexicon, exclude: Token
         return actor_of(agent, spans, lex)
     if head.dep_ in ("dobj", "pobj") and head.head.pos_ in ("VERB", "ADP"):
         verb = head.head if head.dep_ == "dobj" else head.head.head
-        if verb.lemma_.lower() in lex.support_verbs and verb.pos_ == "VERB":
+        speech = lex.claim_verbs | lex.confirm_verbs | lex.deny_verbs
+        lemma = verb.lemma_.lower()
+        if lemma in lex.support_verbs and lemma not in speech and verb.pos_ == "VERB":
             subject = subject_of(verb)
             if subject is not None:
                 return actor_of(subject, spans, lex)

@@ -63,6 +63,8 @@ _CALENDAR_WORDS = frozenset(
     }
 )
 _LIST_WORDS = frozenset({"and", "or"})
+# Endings of English word forms that no romanised Afghan place name shares.
+_ENGLISH_ENDINGS = ("ing", "tion", "sion", "ment", "ness", "ship")
 
 _APOSTROPHES = frozenset("'’‘`´ʼʻʾʿ")
 # izafe and "and" connectors: Pul-i-Khumri = Pul-e-Khumri, Tala-o-Barfak.
@@ -818,6 +820,8 @@ class Gazetteer:
             form = _loose_form(norms)
             if len(form) < _FUZZY_MIN_LETTERS or self._stopped(norms):
                 continue
+            if norms[-1].endswith(_ENGLISH_ENDINGS):
+                continue  # "Firing", "Fearing": English word forms, not romanised names
             matches = self._fuzzy.lookup(form)
             if not matches:
                 continue
@@ -838,13 +842,14 @@ class Gazetteer:
     def _fuzzy_accepted(
         self, text: str, start: int, end: int, hits: list[_Hit], choice: _FuzzyChoice
     ) -> bool:
-        """Context gate; a name chosen for being unique must also be spelled alike or typed.
+        """Context gate; a name taken for being unique needs "district", "city" or "town".
 
-        "in Oregon" is one vowel from Urgun (Paktika): without a province named,
-        only "Urgun district" or an identical loose form is taken.
+        "in Oregon" is one vowel from Urgun (Paktika) and "Firing" folds to
+        Fereng (Baghlan): with no province of theirs named, a preposition is
+        not enough.
         """
-        if choice.by_uniqueness and choice.distance > 0 and not _district_follows(text, end):
-            return False
+        if choice.by_uniqueness:
+            return _suffix(text, end) in ("district", "city") or _district_follows(text, end)
         return self._fuzzy_context(text, start, end, hits)
 
     def _fuzzy_context(self, text: str, start: int, end: int, hits: list[_Hit]) -> bool:

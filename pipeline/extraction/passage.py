@@ -359,9 +359,9 @@ def _joins_attack(kept: list[Draft], draft: Draft) -> bool:
         if other.actor == draft.actor or "other" in (other.actor, draft.actor):
             _adopt_actor(other, draft)
             return True
-    if draft.extra.get("definite") or draft.extra.get("claimed_by") is not None and (
+    if draft.extra.get("definite") or (draft.extra.get("claimed_by") is not None and (
         draft.mention.trigger.lower_ in ("it", "responsibility")
-    ):
+    )):
         if attacks:
             _adopt_actor(attacks[-1], draft)
             return True
@@ -509,7 +509,7 @@ def _to_event(draft: Draft, published: datetime | date | None, gazetteer: Any) -
 def _claim_status(draft: Draft) -> str:
     if draft.claim == "confirmed":
         return "reported"
-    if draft.claim == "denied" or draft.realis == "negated" and draft.claim == "denied":
+    if draft.claim == "denied" or (draft.realis == "negated" and draft.claim == "denied"):
         return "denied"
     return draft.claim
 

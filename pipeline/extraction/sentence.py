@@ -31,7 +31,7 @@ NEEDS_ACTOR = ("withdrawal", "talks_meeting", "agreement", "statement_accusation
                "sanction_aid", "other")
 OCCURRENCE_VERBS = frozenset(
     {"kill", "wound", "injure", "hit", "strike", "target", "destroy", "damage", "rock",
-     "tear", "happen", "occur", "take", "leave", "claim", "go", "explode", "injure", "kill"}
+     "tear", "happen", "occur", "take", "leave", "claim", "go", "explode"}
 )
 
 
@@ -93,15 +93,17 @@ def actor_spans(doc: Any, ctx: SentenceContext) -> dict[int, str]:
     found: dict[int, str] = {}
     for ent in doc.ents:
         group = None
+        dated = None
         if ent.label_ == "ACTOR":
-            group = ctx.actors.group_for(ent.text, ctx.on) or ent.ent_id_
+            dated = ctx.actors.group_for(ent.text, ctx.on)
+            group = dated or ent.ent_id_
         elif ent.label_ == "ACTOR_GENERIC":
             term = ctx.actors.generic_for(ent.text)
             group = term.group if term else ent.ent_id_
-            if group in ("Afghan forces", "Afghan government") and ctx.on and (
-                ctx.on > date(2021, 8, 15)
-            ):
-                group = "Taliban"  # generic words follow who governs on the article's date
+        if dated is None and group in ("Afghan forces", "Afghan government") and ctx.on and (
+            ctx.on > date(2021, 8, 15)
+        ):
+            group = "Taliban"  # words for the state follow who governs on the article's date
         if group:
             for token in ent:
                 found[token.i] = group
@@ -117,7 +119,7 @@ def actor_of(token: Token, spans: dict[int, str], lex: Lexicon, depth: int = 0) 
     lemma = token.lemma_.lower()
     ref.person = lemma in lex.person_nouns or lemma in lex.military_nouns or lemma in (
         lex.group_nouns
-    ) or token.pos_ == "PROPN" and token.i in spans
+    ) or (token.pos_ == "PROPN" and token.i in spans)
     ref.military = lemma in lex.military_nouns
     if depth < 2:
         for child in token.children:
@@ -600,6 +602,11 @@ def _territorial_theme(
     if theme is None:
         return None
     places = places_in(theme, ctx, lex)
+    if theme.pos_ == "NOUN" and theme.lemma_.lower() not in _PLACE_HEADS(lex) and not any(
+        p.start - ctx.base <= theme.idx < p.end - ctx.base for p in places
+    ) and theme.lemma_.lower() not in ("pair", "couple", "number", "string", "handful", "dozen",
+                                       "dozens", "score", "scores", "rest", "all", "each"):
+        return None  # "prices in Qalat fell": the place only qualifies another noun
     kind = theme_kind(theme, places, lex)
     has_local = any(p.kind != "province" for p in places)
     ref, count = (None, 0) if has_local else place_reference(theme, lex)
@@ -618,6 +625,11 @@ def _territorial_theme(
         "theme_kind": kind,
         "theme_province": province,
     }
+
+
+def _PLACE_HEADS(lex: Lexicon) -> frozenset[str]:
+    return (lex.settlement_nouns | lex.base_nouns | lex.crossing_nouns | lex.minor_place_nouns
+            | lex.country_nouns)
 
 
 def _clause_places(head: Token, ctx: SentenceContext) -> list[PlaceMatch]:
@@ -650,6 +662,9 @@ def _territory(head, trigger, tokens, spans, ctx) -> Mention | None:
         actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
     if theme is not None and (theme.i in spans or actor_of(theme, spans, lex).groups):
         return None  # "captured four Taliban fighters": people, not a place
+    if theme is None and trigger.lemmas == ("surrender",) and actor.groups:
+        surrender = Trigger(("surrender",), "other", "surrender", "movement", trigger.pos)
+        return _mention(surrender, head, actor)  # "200 soldiers surrendered to the Taliban"
     found = _territorial_theme(theme, head, ctx)
     if found is None:
         return None
@@ -749,7 +764,9 @@ def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
     lex = ctx.lexicon
     obj = direct_object(head)
     theme = next(iter(prep_objects(head, ("of", "from", "out"))), None)
-    if obj is not None and not actor_of(obj, spans, lex).groups and theme is None:
+    people = obj is not None and (obj.lower_ in ("them", "they", "him") or bool(
+        actor_of(obj, spans, lex).groups) or obj.lemma_.lower() in lex.group_nouns)
+    if obj is not None and not people and theme is None:
         theme = obj
     if theme is None and obj is not None and places_in(obj, ctx, lex):
         theme = obj
@@ -766,6 +783,9 @@ def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
     ):
         return None  # "cleared the way", "cleared the debris"
     found = _territorial_theme(theme, head, ctx)
+    if found is None and people and theme is None:
+        found = {"places": [], "place_ref": "it", "place_count": 1, "theme_kind": None,
+                 "theme_province": None, "theme_words": frozenset()}  # "drove them out"
     if found is None:
         return None
     expelled_groups = actor_of(expelled, spans, lex).groups if expelled is not None else []
@@ -779,31 +799,36 @@ def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
 
 
 def _state(head, trigger, tokens, spans, ctx) -> Mention | None:
-    """ "X is (again) held by the Taliban": the holder took it; "still held" is a denial."""
+    """ "the insurgents now hold / control X", "X is held by the Taliban": the holder took
+    it; the government "still" holding a place denies its fall; "had held" is background."""
     lex = ctx.lexicon
-    if not is_passive(head):
+    if is_passive(head):
+        agent = agent_of(head)
+        theme = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+        holder = actor_of(agent, spans, lex) if agent is not None else ActorRef()
+    else:
         subject = subject_of(head)
         holder = actor_of(subject, spans, lex) if subject is not None else ActorRef()
-        if any(c.lower_ in lex.government_hold for c in head.children) and holder.groups:
-            theme = direct_object(head)
-            found = _territorial_theme(theme, head, ctx)
-            if found is None:
-                return None
-            mention = _mention(trigger, head, holder, **found)
-            mention.extra["holds"] = True
-            return mention
+        theme = direct_object(head)
+    if not holder.groups or theme is None or is_background(head) or _had(head):
         return None
-    agent = agent_of(head)
-    if agent is None:
-        return None
-    theme = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+    if actor_of(theme, spans, lex).groups:
+        return None  # "held talks with the Taliban", "controls the militants"
     found = _territorial_theme(theme, head, ctx)
-    if found is None or is_background(head):
+    if found is None:
         return None
-    holder = actor_of(agent, spans, lex)
+    still = any(c.lower_ in lex.government_hold for c in head.children)
     again = any(c.lower_ in ("again", "back") for c in head.children)
+    if still or (holder.groups[0] in ("Afghan forces", "Afghan government") and not again):
+        mention = _mention(trigger, head, holder, **found)
+        mention.extra["holds"] = True
+        return mention
     category = "territory_retaken" if again else "territory_captured"
     return Mention(category, None, head, trigger.frame, holder, **found)
+
+
+def _had(verb: Token) -> bool:
+    return any(c.dep_ == "aux" and c.lower_ == "had" for c in verb.children)
 
 
 def _departure(head, trigger, tokens, spans, ctx) -> Mention | None:
@@ -827,6 +852,15 @@ def _departure(head, trigger, tokens, spans, ctx) -> Mention | None:
         actor = actor_of(agent, spans, lex) if agent is not None else ActorRef()
     obj = direct_object(head)
     lemma = trigger.lemmas[0]
+    recipients = prep_objects(head, ("to",))
+    if lemma in ("hand", "hand over", "handover") and recipients and "Taliban" in actor_of(
+        recipients[0], spans, lex
+    ).groups:
+        theme = next((c for c in head.children if c.dep_ == "nsubjpass"), None) or obj
+        found = _territorial_theme(theme, head, ctx)
+        if found is not None:  # "five district centres were handed to the Taliban"
+            taker = ActorRef(groups=["Taliban"], token=recipients[0])
+            return Mention("territory_captured", None, head, "territory", taker, **found)
     if lemma in ("leave", "depart", "exit", "vacate"):
         obj_words = {t.lemma_.lower() for t in obj.subtree} if obj is not None else set()
         place_object = obj is not None and (
@@ -1015,40 +1049,79 @@ def _attempt(mention: Mention, head: Token, lex: Lexicon) -> None:
         mention.attempted = True
 
 
+GAIN_PREPS = ("under", "in", "into", "to")
+LOSS_PREPS = ("from", "of")  # "slipped from government control", "out of Taliban hands"
+
+
 def _control_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
                     used: set[int]) -> list[Mention]:
-    """ "came under Taliban control", "is under the control of the Mujahideen", "remains
-    under government control" (a denial of a fall)."""
+    """Control as a state: "came under Taliban control", "back in government hands",
+    "slipped out of government hands", "remains under government control" (a denial)."""
     lex = ctx.lexicon
     found = []
     for token in doc:
-        if token.lemma_.lower() != "control" or token.dep_ != "pobj" or token.i in used:
+        if token.lemma_.lower() not in ("control", "hand") or token.dep_ != "pobj":
+            continue
+        if token.i in used or token.lower_ == "hand":
             continue
         prep = token.head
-        if prep.lower_ != "under":
+        verb = prep.head if prep.head.dep_ != "prep" else prep.head.head
+        if verb.pos_ not in ("VERB", "AUX"):
             continue
-        verb = prep.head
-        subject = subject_of(verb) if verb.pos_ in ("VERB", "AUX") else None
-        holder = _noun_actor(token, spans, lex, exclude=None)
-        if not holder.groups:
-            holder = actor_of(next(iter(prep_objects(token, ("of",))), token), spans, lex)
-        if not holder.groups and any(c.lower_ == "government" for c in token.children):
-            holder = ActorRef(groups=["Afghan forces"])
-        found_theme = _territorial_theme(subject, verb, ctx) if subject is not None else None
-        if found_theme is None or not holder.groups:
+        gain = prep.lower_ in GAIN_PREPS
+        if not gain and prep.lower_ not in LOSS_PREPS:
             continue
-        trigger = Trigger(("control",), "territory_captured", None, "control",
-                          frozenset({"NOUN"}))
-        mention = _mention(trigger, token, holder, **found_theme)
+        holder = _controller(token, spans, lex)
+        if holder is None:
+            continue
+        of_place = next(iter(prep_objects(token, ("of", "over"))), None)
+        subject = subject_of(verb)
+        theme = of_place if of_place is not None else subject
+        found_theme = _territorial_theme(theme, verb, ctx) if theme is not None else None
+        if found_theme is None:
+            continue
+        if of_place is not None and subject is not None:
+            subject_groups = actor_of(subject, spans, lex).groups
+            holder = subject_groups[0] if subject_groups else holder
+        government = holder in ("Afghan forces", "Afghan government")
+        back = any(c.lower_ in ("back", "again") for c in verb.children) or (
+            verb.lemma_.lower() in ("return", "restore"))
+        still = verb.lemma_.lower() in lex.government_hold or any(
+            c.lower_ in lex.government_hold for c in verb.children)
+        if not gain:  # lost from the holder's control: the other side has it
+            holder = "Taliban" if government else "Afghan forces"
+            government = not government
+            back = back or holder == "Afghan forces"
+        category = "territory_retaken" if back else "territory_captured"
+        trigger = Trigger(("control",), category, None, "control", frozenset({"NOUN"}))
+        mention = _mention(trigger, token, ActorRef(groups=[holder], token=token),
+                           **found_theme)
         mention.realis = realis_of(verb, lex)
         mention.claim, _ = claim_of(verb, spans, lex)
-        if verb.lemma_.lower() in lex.government_hold or holder.groups[0] in (
-            "Afghan forces", "Afghan government"
-        ):
+        if government and (still or not back):
             mention.extra["holds"] = True
         mention.sentence = ctx.index
         found.append(mention)
     return found
+
+
+def _controller(token: Token, spans: dict[int, str], lex: Lexicon) -> str | None:
+    """Whose control or hands: "Taliban control", "government hands", "the control of
+    the Mujahideen", "their control" is left to nobody."""
+    for child in token.children:
+        if child.dep_ in ("compound", "amod", "poss", "nmod"):
+            if child.i in spans:
+                return spans[child.i]
+            if child.lemma_.lower() in ("government", "state", "afghan"):
+                return "Afghan forces"
+    of = next(iter(prep_objects(token, ("of",))), None)
+    if of is not None:
+        groups = actor_of(of, spans, lex).groups
+        if groups:
+            return groups[0]
+    if any(c.lower_ == "full" for c in token.children):
+        return None
+    return None
 
 
 def _reported_accusations(doc: Any, spans: dict[int, str], ctx: SentenceContext,

@@ -447,7 +447,7 @@ def _fold_place_status(drafts: list[Draft], mentions: list[tuple[Sentence, Menti
 
 
 def _next_state(state: str | None, draft: Draft) -> str | None:
-    if draft.extra.get("holds") or draft.extra.get("denied_later"):
+    if draft.extra.get("holds"):
         return "contested" if state in ("taliban", "claimed_by_taliban") else (
             state or "government")
     if draft.realis != "actual":
@@ -474,9 +474,7 @@ def _apply_denials(drafts: list[Draft]) -> None:
                    and d.actor == "Taliban" and draft.sentence.index - d.sentence.index <= 2]
         if earlier:
             earlier[-1].extra["denied_later"] = True
-            hold = replace(earlier[-1], extra={"holds": True}, position=draft.position)
-            hold.dropped = True
-            drafts.append(hold)
+            drafts.append(replace(earlier[-1], extra={"holds": True}, position=draft.position))
 
 
 # --------------------------------------------------------------------------

@@ -1065,7 +1065,11 @@ def _control_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
         if token.i in used or token.lower_ == "hand":
             continue
         prep = token.head
-        verb = prep.head if prep.head.dep_ != "prep" else prep.head.head
+        verb = prep.head
+        for _ in range(2):  # "was back in government hands": the prep hangs on "back"
+            if verb.pos_ in ("VERB", "AUX") or verb.head is verb:
+                break
+            verb = verb.head
         if verb.pos_ not in ("VERB", "AUX"):
             continue
         gain = prep.lower_ in GAIN_PREPS

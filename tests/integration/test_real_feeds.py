@@ -74,3 +74,6 @@ def test_every_real_feed_is_fetched_parsed_and_stored(
     assert rows[GZ]["last_error"] is None
     stored = store.counts()["articles"]
     assert stored > 900
+    # world, business and tech news in which no district fell: not one alert may be raised
+    raised = {name: r.alerts for name, r in reports.items() if r.alerts}
+    assert raised == {}, raised

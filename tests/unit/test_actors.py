@@ -27,6 +27,7 @@ EXPECTED_GROUPS = [
     "NATO",
     "al-Qaeda",
     "ISIS-K",
+    "Resistance",
     "Pakistan",
     "UN",
 ]

@@ -1,0 +1,248 @@
+"""The extraction rules on passages written for these tests: each rule with the phrasing
+that must trigger it and the phrasing right next to it that must not."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.extraction import default_extractor
+from pipeline.models import Event
+
+Pair = tuple[str, str]
+
+
+def events(text: str, published: date | None = date(2021, 7, 1)) -> list[Event]:
+    return default_extractor().extract(text, published)
+
+
+def actual_pairs(text: str, published: date | None = date(2021, 7, 1)) -> set[Pair]:
+    return {(e.category, e.actor) for e in events(text, published) if e.realis == "actual"}
+
+
+def falls(text: str, published: date | None = date(2021, 7, 1)) -> list[Event]:
+    """Events the district-fallen rule would alert on: the Taliban hold the place at the end."""
+    return [
+        e
+        for e in events(text, published)
+        if e.actor == "Taliban"
+        and e.category.startswith("territory")
+        and e.realis == "actual"
+        and e.control in ("taliban", "claimed_by_taliban")
+    ]
+
+
+def districts(found: list[Event]) -> set[str]:
+    return {e.location.name for e in found if e.location}
+
+
+# --- place lists split from their verb ------------------------------------------------------
+def test_a_list_in_the_next_sentence_gives_one_fall_each() -> None:
+    text = (
+        "Three district centres in the north fell to the Taliban on Monday. "
+        "They were Gurziwan and Pashtun Kot in Faryab and Darzab in Jowzjan."
+    )
+    assert districts(falls(text)) == {"Gurziwan", "Pashtun Kot", "Darzab"}
+
+
+def test_a_list_of_calm_districts_is_no_fall() -> None:
+    text = "Officials named the districts as Gurziwan and Pashtun Kot in Faryab. Both remain calm."
+    assert falls(text) == []
+
+
+def test_each_refers_back_to_a_list() -> None:
+    text = "The council listed Gurziwan and Bilchiragh in Faryab. Each was captured by the Taliban."
+    assert districts(falls(text)) == {"Gurziwan", "Bilchiragh"}
+
+
+def test_dozens_of_districts_changes_no_named_district() -> None:
+    text = "Kunduz city was calm. Dozens of districts have fallen to the Taliban since May."
+    assert [e.location for e in falls(text)] == [None]
+
+
+# --- agentless falls -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Qalat fell on Saturday evening, a police officer said.",
+        "The fall of Qalat was confirmed by two officials.",
+        "Qalat has been lost, a provincial council member said.",
+    ],
+)
+def test_agentless_falls_of_a_town(text: str) -> None:
+    assert districts(falls(text)) == {"Qalat"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bread prices fell in Qalat this week.",
+        "Officials fear Qalat could fall within days.",
+        "Qalat had not fallen by nightfall.",
+    ],
+)
+def test_no_fall_for_prices_fears_and_denials(text: str) -> None:
+    assert falls(text) == []
+
+
+# --- retakes -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Muqur district was captured by Afghan forces on Friday.",
+        "Afghan forces seized Muqur district from the Taliban on Friday.",
+        "Police cleared Muqur district of insurgents on Friday.",
+        "The army wrested Muqur district back from the insurgents on Friday.",
+    ],
+)
+def test_retakes_by_government_forces_are_retakes(text: str) -> None:
+    pairs = actual_pairs(text)
+    assert ("territory_retaken", "Afghan forces") in pairs
+    assert ("territory_captured", "Afghan forces") not in pairs
+    assert falls(text) == []
+
+
+def test_government_forces_capturing_people_is_no_territory() -> None:
+    text = "Afghan forces captured three Taliban commanders near Muqur on Friday."
+    assert not {c for c, _ in actual_pairs(text)} & {"territory_captured", "territory_retaken"}
+
+
+def test_taliban_retaking_from_resistance_is_their_gain() -> None:
+    text = "The Taliban recaptured Dara district from resistance fighters on Monday."
+    [fall] = falls(text, date(2021, 9, 1))
+    assert fall.category == "territory_retaken"
+
+
+def test_resistance_retaking_a_district_is_no_taliban_gain() -> None:
+    text = "Resistance fighters retook Dara district from the Taliban on Monday."
+    assert falls(text, date(2021, 9, 1)) == []
+    assert ("territory_retaken", "other") in actual_pairs(text, date(2021, 9, 1))
+
+
+# --- the state at the end of the passage decides -------------------------------------------------
+def test_captured_then_retaken_is_no_fall() -> None:
+    text = "The Taliban overran Ghoryan district on Monday. Commandos took it back on Tuesday."
+    assert falls(text) == []
+    assert ("territory_captured", "Taliban") in actual_pairs(text)
+
+
+def test_retaken_then_lost_again_is_a_fall() -> None:
+    text = "Afghan forces retook Ghoryan district on Monday. The Taliban overran it again on Friday."
+    assert districts(falls(text)) == {"Ghoryan"}
+
+
+def test_a_capture_told_as_background_of_a_retake_is_not_coded() -> None:
+    text = "Troops recaptured Ghoryan district, which the Taliban had overrun in May."
+    assert ("territory_captured", "Taliban") not in actual_pairs(text)
+
+
+# --- claims and denials --------------------------------------------------------------------------
+def test_a_claim_denied_in_the_next_sentence_is_contested() -> None:
+    text = (
+        "Residents said Ghoryan district had fallen to the Taliban. "
+        "The governor's office denied the reports."
+    )
+    assert falls(text) == []
+    assert {e.control for e in events(text) if e.category == "territory_captured"} == {
+        "contested"
+    }
+
+
+def test_a_claim_confirmed_later_is_a_fall() -> None:
+    text = (
+        "The Taliban said they had taken Ghoryan district. "
+        "Officials confirmed that the district had fallen."
+    )
+    assert districts(falls(text)) == {"Ghoryan"}
+
+
+def test_a_denied_capture_is_negated() -> None:
+    text = "The ministry denied that the Taliban had captured Ghoryan district."
+    assert falls(text) == []
+
+
+# --- actors from the dependency path -------------------------------------------------------------
+def test_the_bomber_is_not_the_target() -> None:
+    text = "US jets bombed Taliban positions outside Lashkar Gah on Monday."
+    pairs = actual_pairs(text)
+    assert ("attack", "US") in pairs and ("attack", "Taliban") not in pairs
+
+
+def test_a_bomb_with_no_perpetrator_is_other() -> None:
+    text = "A bomb exploded near a Taliban checkpoint in Kunduz, killing two people."
+    assert actual_pairs(text) == {("attack", "other")}
+
+
+def test_a_claim_of_responsibility_names_the_attacker() -> None:
+    text = "A car bomb killed four soldiers in Ghazni. The Taliban claimed it hours later."
+    assert actual_pairs(text) == {("attack", "Taliban")}
+
+
+def test_a_pronoun_takes_the_latest_actor() -> None:
+    text = "Taliban fighters surrounded Gardez overnight. By morning they had taken the city."
+    assert {e.location.name for e in falls(text) if e.location} == {"Gardez"}
+
+
+# --- non-actual mentions and polysemy --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "According to the governor, Kunduz was quiet on Monday.",
+        "Officials used a channel set up under the US-Taliban agreement to talk.",
+        "Washington has not decided whether to pull its troops out of Afghanistan.",
+        "The Taliban hope to take Kandahar city before winter.",
+    ],
+)
+def test_non_actual_mentions_raise_no_actual_event(text: str) -> None:
+    pairs = actual_pairs(text)
+    assert ("agreement", "US") not in pairs and ("agreement", "Afghan government") not in pairs
+    assert ("withdrawal", "US") not in pairs and falls(text) == []
+
+
+def test_an_envoy_leaving_a_hotel_is_no_withdrawal() -> None:
+    assert actual_pairs("The US envoy to Afghanistan left the hotel early.") == set()
+
+
+def test_troops_leaving_a_base_is_a_withdrawal() -> None:
+    assert ("withdrawal", "US") in actual_pairs("US troops left Bagram airfield on Friday.")
+
+
+def test_officials_fleeing_is_other_not_withdrawal() -> None:
+    pairs = actual_pairs("President Ghani left the country as the Taliban neared Kabul.")
+    assert ("other", "Afghan government") in pairs and ("withdrawal", "Afghan government") not in (
+        pairs
+    )
+
+
+def test_freeing_prisoners_is_other_and_a_video_is_nothing() -> None:
+    assert ("other", "Afghan government") in actual_pairs(
+        "The Afghan government freed 400 Taliban prisoners on Sunday."
+    )
+    assert actual_pairs("The Taliban released a video of the fighting in Kunduz.") == set()
+
+
+def test_two_events_in_one_sentence() -> None:
+    text = "The Taliban took Maruf district as US drones struck their convoys."
+    pairs = actual_pairs(text)
+    assert {("territory_captured", "Taliban"), ("attack", "US")} <= pairs
+
+
+# --- precision on general news ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NATO leaders met in Brussels to discuss support for Ukraine.",
+        "Islamic State fighters captured a town in eastern Syria on Monday.",
+        "Shares fell sharply in London as talks between the two banks collapsed.",
+    ],
+)
+def test_news_without_an_afghan_context_yields_nothing(text: str) -> None:
+    assert events(text) == []
+
+
+def test_a_headline_is_its_own_sentence() -> None:
+    text = "Taliban take Ghoryan\nPrices in Herat fell on Monday as traders returned."
+    found = events(text)
+    assert all(e.evidence != text for e in found)
+    assert districts(falls(text)) == {"Ghoryan"}

@@ -136,6 +136,12 @@ def actor_of(token: Token, spans: dict[int, str], lex: Lexicon, depth: int = 0) 
                 ref.groups += actor_of(child, spans, lex, depth + 1).groups
                 if ref.groups:
                     break
+    if not ref.groups and depth < 2:  # "a bomb planted by the Taliban"
+        for child in token.children:
+            if child.dep_ == "acl" and child.tag_ == "VBN":
+                agent = agent_of(child)
+                if agent is not None:
+                    ref.groups += actor_of(agent, spans, lex, depth + 1).groups
     if not ref.groups and ref.person:
         for prep in token.children:
             if prep.dep_ == "prep" and prep.lower_ in ("of", "from"):

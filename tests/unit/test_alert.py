@@ -24,6 +24,7 @@ def _event(**changes: object) -> Event:
         "location": Location("Yawan", "Yawan", "Badakhshan"),
         "event_date": "2021-07-03",
         "lemmas": ("the", "taliban", "take", "the", "district", "and", "its", "market"),
+        "control": "taliban",
     }
     values.update(changes)
     return Event(**values)  # type: ignore[arg-type]
@@ -35,11 +36,15 @@ def test_shipped_rules_load_and_district_rule_matches_only_real_falls() -> None:
     found = [_event(realis="negated"), _event(actor="Afghan forces"), _event()]
     [match] = [m for m in match_rules(rules, found, "#c") if m.rule_id == "district-fallen"]
     assert match.event_index == 2 and match.channel == "#c"
-    assert not [
-        m
-        for m in match_rules(rules, [_event(claim_status="denied")], "#c")
-        if m.rule_id == "district-fallen"
-    ]
+    for settled in (_event(claim_status="denied", realis="negated"),
+                    _event(control="government"),  # retaken later in the same report
+                    _event(control="contested"),  # a claim denied later
+                    _event(type="base_captured")):  # a base is not a district
+        assert not [
+            m for m in match_rules(rules, [settled], "#c") if m.rule_id == "district-fallen"
+        ], settled
+    [contested] = [m for m in match_rules(rules, [_event(control="contested")], "#c")]
+    assert contested.rule_id == "district-contested"
 
 
 @pytest.mark.parametrize(

@@ -985,10 +985,8 @@ def _nominal_event(head: Token, lex: Lexicon) -> bool:
     if dep == "ROOT":
         return True
     if dep in ("nsubj", "nsubjpass"):
-        verb = head.head
-        if verb.lemma_.lower() == "be" and not any(c.dep_ == "acomp" for c in verb.children):
-            return False
-        return True
+        verb = head.head  # "the attack was the deadliest" mentions; "the attack killed" reports
+        return verb.lemma_.lower() != "be" or any(c.dep_ == "acomp" for c in verb.children)
     if dep in ("dobj", "attr", "conj", "appos") and head.head.pos_ in ("VERB", "NOUN"):
         if dep in ("conj", "appos"):
             return _nominal_event(head.head, lex)

@@ -48,11 +48,11 @@ _CITY_FIRST_PROVINCES = frozenset({"AF01"})
 # Spelling-tolerant pass: names shorter than this are never matched loosely,
 # a name of _LONG_NAME letters or more may differ by two units (one otherwise),
 # a name unique in the country needs _UNIQUE_MIN_LETTERS when no province of
-# it is named, and a near spelling spans at most _MAX_NAME_TOKENS words.
+# it is named, and a near spelling spans at most _MAX_NAME_WORDS words.
 _FUZZY_MIN_LETTERS = 5
 _LONG_NAME = 9
 _UNIQUE_MIN_LETTERS = 6
-_MAX_NAME_TOKENS = 4
+_MAX_NAME_WORDS = 4
 _WEAK_LETTERS = frozenset("aiuywh")  # vowels and glides, after folding e->i, o->u
 _LETTER_FOLDS = str.maketrans("eovq", "iuwk")
 _CALENDAR_WORDS = frozenset(
@@ -100,7 +100,9 @@ _TOWN_OF_RE = re.compile(_TOWN_OF, re.IGNORECASE)
 _TOWN_OF_TAIL_RE = re.compile(_TOWN_OF + "$", re.IGNORECASE)
 _IN_RE = re.compile(r"\s+in\s+(?:the\s+)?", re.IGNORECASE)
 # A short name ("Banu") admitted only if a town pattern ties it to a district.
-_TOWN_CONTEXT_AFTER_RE = re.compile(rf"(?:{_TOWN_OF}|\s+in\s+(?:the\s+)?)(?=[A-Z])", re.IGNORECASE)
+_TOWN_CONTEXT_AFTER_RE = re.compile(
+    rf"(?:{_TOWN_OF}|\s+in\s+(?:the\s+)?)(?=(?-i:[A-Z]))", re.IGNORECASE
+)
 _IN_OF_RE = re.compile(
     rf"\s*,\s*|\s+(?:in|of)\s+(?:the\s+)?(?:{_DIR}\s+)?(?:province\s+of\s+)?", re.IGNORECASE
 )
@@ -200,9 +202,11 @@ class _Token:
 class _Hit:
     """A surface match before resolution; patterns attach constraints to it.
 
-    ``needs_anchor``: a short name admitted only because a town pattern follows
-    ("Banu, the main town of Andarab"); it is dropped unless that pattern ties
-    it to a district (``anchored``).
+    ``town_of``: the district hit a town pattern placed this name in ("Banu,
+    the main town of Andarab"); the town follows that district's resolution.
+    ``needs_anchor``: a short name admitted only because such a pattern
+    follows; it is dropped unless the pattern ties it to a district
+    (``anchored``).
     """
 
     start: int
@@ -214,6 +218,7 @@ class _Hit:
     linked_as_capital_of: bool = False
     needs_anchor: bool = False
     anchored: bool = False
+    town_of: _Hit | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +228,16 @@ class _FuzzyName:
     key: tuple[str, ...]
     form: str
     targets: tuple[_Target, ...]
+    needs_district: bool = False
+
+
+@dataclass(frozen=True)
+class _FuzzyChoice:
+    """What a near spelling resolved to, and on which evidence (see ``_fuzzy_choice``)."""
+
+    key: tuple[str, ...]
+    targets: tuple[_Target, ...]
+    by_uniqueness: bool
 
 
 # --------------------------------------------------------------------------
@@ -563,8 +578,8 @@ class Gazetteer:
         self._person_like = {self._key(n) for n in self.spellings.person_like}
         self._bad_capital_keys = {self._key(n) for n in self.spellings.bad_capital_aliases}
         self._place_words = frozenset(_fold(w) for w in self.spellings.place_context_words)
-        self._not_fuzzy = {_loose_form(self._key(n)) for n in self.spellings.not_fuzzy}
-        self._not_fuzzy |= _CALENDAR_WORDS
+        stop = [*self.spellings.not_fuzzy, *_CALENDAR_WORDS]
+        self._not_fuzzy = {_loose_form(self._key(n)) for n in stop}
         self._fuzzy = _FuzzyIndex()
         self._max_len = 1
 
@@ -647,7 +662,10 @@ class Gazetteer:
 
     def _index_province(self, row: dict[str, str], district_rows: list[dict[str, str]]) -> None:
         pcode = row["province_pcode"]
-        names = [row["province_name"], _news_name(row["province_name"], self.spellings)]
+        names = [
+            row["province_name"],
+            _news_name(row["province_name"], self.spellings.display_names),
+        ]
         names += _split_names(row["alt_names"]) + _split_names(row["match_keys"])
         for name in names + list(self.spellings.province_names.get(pcode, ())):
             self._add(name, _Target("province", pcode))
@@ -702,14 +720,13 @@ class Gazetteer:
                 self._weak.add(key)
 
     def _build_fuzzy(self) -> None:
-        """Index every district and town name for near spellings (stoplisted names excepted)."""
+        """Index district and town names for near spellings; stoplisted ones need "district"."""
         for key, targets in self._index.items():
             local = tuple(t for t in targets if t.kind != "province")
             form = _loose_form(key)
-            if key in self._weak or key in self._person_like or not local:
-                continue
-            if len(form) >= _FUZZY_MIN_LETTERS:
-                self._fuzzy.add(_FuzzyName(key, form, local))
+            if local and len(form) >= _FUZZY_MIN_LETTERS:
+                typed_only = key in self._weak or key in self._person_like
+                self._fuzzy.add(_FuzzyName(key, form, local, needs_district=typed_only))
 
     # ----- matching
 
@@ -719,17 +736,27 @@ class Gazetteer:
         The text is resolved as a whole (pass a passage, not a sentence): a
         province named anywhere in it settles names shared by two provinces.
         """
+        hits = self._hits(text)
+        mentions = _province_mentions(text, hits)
+        linked = _links_by_key(hits)
+        resolved: dict[int, PlaceMatch] = {}
+        for hit in sorted(hits, key=lambda h: h.town_of is not None):  # districts before towns
+            if hit.town_of is not None:
+                _follow_district(hit, resolved.get(id(hit.town_of)))
+            resolved[id(hit)] = self._resolve(text, hit, mentions, linked)
+        return [resolved[id(hit)] for hit in hits]
+
+    def _hits(self, text: str) -> list[_Hit]:
+        """Exact names, then near spellings and towns known by their district, linked."""
         tokens = _tokenize(text, self._variants)
         hits = _select(self._candidates(text, tokens))
-        hits += self._fuzzy_hits(text, tokens, hits)
+        hits = self._with_near_spellings(text, tokens, hits)
         hits += self._unknown_towns(text, tokens, hits)
         hits.sort(key=lambda h: h.start)
         self._link(text, hits)
         hits = [h for h in hits if h.anchored or not h.needs_anchor]
         self._capital_phrases(text, hits)
-        mentions = _province_mentions(text, hits)
-        linked = _links_by_key(hits)
-        return [self._resolve(text, hit, mentions, linked) for hit in hits]
+        return hits
 
     def best_location(
         self, text: str, sentence_span: tuple[int, int] | None = None
@@ -783,57 +810,78 @@ class Gazetteer:
 
     # ----- spelling-tolerant pass
 
-    def _fuzzy_hits(self, text: str, tokens: list[_Token], hits: list[_Hit]) -> list[_Hit]:
-        """Near spellings of district and town names among capitalised words left unmatched.
+    def _with_near_spellings(self, text: str, tokens: list[_Token], hits: list[_Hit]) -> list[_Hit]:
+        """Add near spellings of district and town names among capitalised words.
 
         Accepted only in a place context and, unless the name is unique in the
-        country and long, inside a province the text names: precision first.
+        country and "district" follows, inside a province the text names:
+        precision first.  A near spelling may contain exact hits and then
+        replaces them ("Bor Kunar" is a district, not the province Kunar).
         """
-        covered = _covered_tokens(tokens, hits)
-        named = _named_provinces(hits)
+        owner = _token_owners(tokens, hits)
         found: list[_Hit] = []
+        replaced: set[int] = set()
         resume = 0
         for i, token in enumerate(tokens):
-            if i < resume or i in covered or not _may_open_name(text, token):
+            if i < resume or not _may_open_name(text, token):
                 continue
-            match = self._fuzzy_at(text, tokens, i, covered, hits, named)
+            if i in owner and hits[owner[i]].start != token.start:
+                continue  # inside an exact hit
+            match = self._near_spelling_at(text, tokens, i, owner, hits)
             if match is not None:
-                found.append(match[0])
-                resume = match[1]
-        return found
+                hit, resume, inside = match
+                found.append(hit)
+                replaced |= inside
+        if not found:
+            return hits
+        return sorted(
+            [h for k, h in enumerate(hits) if k not in replaced] + found, key=lambda h: h.start
+        )
 
-    def _fuzzy_at(
-        self,
-        text: str,
-        tokens: list[_Token],
-        i: int,
-        covered: set[int],
-        hits: list[_Hit],
-        named: set[str],
-    ) -> tuple[_Hit, int] | None:
-        """The longest near-spelling match starting at token ``i`` and the index after it."""
-        last = _name_run_end(text, tokens, i, covered)
-        for j in range(last, i - 1, -1):
+    def _near_spelling_at(
+        self, text: str, tokens: list[_Token], i: int, owner: dict[int, int], hits: list[_Hit]
+    ) -> tuple[_Hit, int, set[int]] | None:
+        """The longest near spelling starting at token ``i``, the index after it, hits inside."""
+        for j in range(_name_run_end(text, tokens, i), i - 1, -1):
+            window = range(i, j + 1)
             if not text[tokens[j].start].isupper():
                 continue  # a name ends on a capitalised word, not on a connector
-            norms = tuple(t.norm for t in tokens[i : j + 1])
-            form = _loose_form(norms)
-            if len(form) < _FUZZY_MIN_LETTERS or self._stopped(norms):
+            inside = {owner[k] for k in window if k in owner}
+            if not _whole_hits(hits, inside, tokens[i].start, tokens[j].end):
                 continue
-            if norms[-1].endswith(_ENGLISH_ENDINGS):
-                continue  # "Firing", "Fearing": English word forms, not romanised names
-            matches = self._fuzzy.lookup(form)
-            if not matches:
-                continue
+            if all(k in owner or _is_connector(text, tokens[k]) for k in window):
+                continue  # matched exactly already
+            norms = tuple(tokens[k].norm for k in window)
             start, end = tokens[i].start, tokens[j].end
-            letters = sum(len(n) for n in norms if n not in _CONNECTORS)
-            choice = _fuzzy_choice(matches, named, letters)
-            if choice is None or not self._fuzzy_accepted(text, start, end, hits, choice):
+            others = [h for k, h in enumerate(hits) if k not in inside] if inside else hits
+            choice = self._near_choice(norms, others, _district_follows(text, end))
+            if choice is None:
                 continue
-            if _title_case(text, tokens, i, j, covered):
+            extends = _extends_hits(choice, [hits[k] for k in inside])
+            if not extends and not self._fuzzy_accepted(text, start, end, others, choice):
                 continue
-            return _Hit(start, end, choice.key, choice.targets), j + 1
+            if _title_case(text, tokens, i, j, set(owner)):
+                continue
+            return _Hit(start, end, choice.key, choice.targets), j + 1, inside
         return None
+
+    def _near_choice(
+        self, norms: tuple[str, ...], others: list[_Hit], typed: bool
+    ) -> _FuzzyChoice | None:
+        """Look a window's loose form up and choose among the names it is near.
+
+        ``typed``: "district" follows, which stoplisted names ("Farsi") require.
+        """
+        form = _loose_form(norms)
+        if len(form) < _FUZZY_MIN_LETTERS or self._stopped(norms):
+            return None
+        if norms[-1].endswith(_ENGLISH_ENDINGS):
+            return None  # "Firing", "Fearing": English word forms, not romanised names
+        matches = [(d, n) for d, n in self._fuzzy.lookup(form) if typed or not n.needs_district]
+        if not matches:
+            return None
+        letters = sum(len(n) for n in norms if n not in _CONNECTORS)
+        return _fuzzy_choice(matches, _named_provinces(others), letters)
 
     def _stopped(self, norms: tuple[str, ...]) -> bool:
         """Every word is a given name, title, month or other stoplisted word."""
@@ -864,7 +912,7 @@ class Gazetteer:
     # ----- towns without an index entry
 
     def _unknown_towns(self, text: str, tokens: list[_Token], hits: list[_Hit]) -> list[_Hit]:
-        """ "entered Jawand, the centre of Qades district": a town named by its district.
+        """ "entered Tirgiran, the main town of Baharak": a town known only by its district.
 
         The name must follow a place word ("entered", "in") so that a
         sentence-initial word ("Later, the main town of ...") is never taken.
@@ -872,7 +920,7 @@ class Gazetteer:
         tails = [(hit, end) for hit in hits if (end := _town_tail(text, hit)) is not None]
         if not tails:
             return []
-        covered = _covered_tokens(tokens, hits)
+        covered = set(_token_owners(tokens, hits))
         ends = {tok.end: k for k, tok in enumerate(tokens)}
         found = []
         for hit, name_end in tails:
@@ -888,7 +936,8 @@ class Gazetteer:
                 if t.kind == "district"
             )
             key = tuple(t.norm for t in tokens[first : last + 1])
-            found.append(_Hit(tokens[first].start, tokens[last].end, key, targets, force="city"))
+            start, end = tokens[first].start, tokens[last].end
+            found.append(_Hit(start, end, key, targets, force="city", town_of=hit, anchored=True))
         return found
 
     def _town_context(self, text: str, tokens: list[_Token], first: int, last: int) -> bool:
@@ -1167,23 +1216,20 @@ def _apply_town(town: _Hit, district: _Hit) -> None:
         )
     )
     town.force = "city"
-    town.link = inside[0].province_code
+    town.town_of = district
     town.anchored = True
     kept = {t.district_code for t in inside}
     district.targets = tuple(t for t in district.targets if t.district_code in kept)
 
 
-def _covered_tokens(tokens: list[_Token], hits: list[_Hit]) -> set[int]:
-    """Indices of tokens inside a hit (hits are sorted and do not overlap)."""
-    covered: set[int] = set()
-    spans = iter(hits)
-    span = next(spans, None)
-    for k, token in enumerate(tokens):
-        while span is not None and span.end <= token.start:
-            span = next(spans, None)
-        if span is not None and span.start < token.end:
-            covered.add(k)
-    return covered
+def _follow_district(town: _Hit, district: PlaceMatch | None) -> None:
+    """Keep a town's targets in the district its pattern named, as that district resolved."""
+    if district is None or district.district_code is None:
+        return
+    inside = [t for t in town.targets if t.district_code == district.district_code]
+    if inside:
+        town.targets = tuple(inside)
+        town.link = district.province_code
 
 
 def _may_open_name(text: str, token: _Token) -> bool:
@@ -1197,43 +1243,67 @@ def _is_connector(text: str, token: _Token) -> bool:
     return token.norm in _CONNECTORS and text[token.start].islower()
 
 
-def _name_run_end(text: str, tokens: list[_Token], i: int, covered: set[int]) -> int:
+def _name_run_end(text: str, tokens: list[_Token], i: int) -> int:
     """Last token of a capitalised name starting at ``i`` ("Khan Chaharbagh", "Dand-e Ghori")."""
-    last = i
-    while last + 1 < len(tokens) and last + 1 - i < _MAX_NAME_TOKENS:
+    last, words = i, 1
+    while last + 1 < len(tokens):
         nxt = tokens[last + 1]
-        joined = _NAME_GAP_RE.fullmatch(text[tokens[last].end : nxt.start])
-        if last + 1 in covered or not joined:
+        if not _NAME_GAP_RE.fullmatch(text[tokens[last].end : nxt.start]):
             break
-        if not (text[nxt.start].isupper() or _is_connector(text, nxt)):
+        connector = _is_connector(text, nxt)
+        if not (connector or text[nxt.start].isupper()):
             break
+        if not connector:
+            if words == _MAX_NAME_WORDS:
+                break
+            words += 1
         last += 1
     return last
 
 
+def _token_owners(tokens: list[_Token], hits: list[_Hit]) -> dict[int, int]:
+    """Token index -> index of the hit that covers it (hits are sorted, not overlapping)."""
+    owners: dict[int, int] = {}
+    k = 0
+    for t, token in enumerate(tokens):
+        while k < len(hits) and hits[k].end <= token.start:
+            k += 1
+        if k < len(hits) and hits[k].start < token.end:
+            owners[t] = k
+    return owners
+
+
+def _extends_hits(choice: _FuzzyChoice, inside: list[_Hit]) -> bool:
+    """A near spelling that completes an exact hit's own place ("Mazar" in "Mazar-e-Sharef")."""
+    codes = {t.district_code for t in choice.targets}
+    return any(t.district_code in codes for hit in inside for t in hit.targets)
+
+
+def _whole_hits(hits: list[_Hit], inside: set[int], start: int, end: int) -> bool:
+    """A window may hold exact hits only whole, never cut one."""
+    return all(start <= hits[k].start and hits[k].end <= end for k in inside)
+
+
 def _name_run_start(text: str, tokens: list[_Token], last: int, covered: set[int]) -> int | None:
     """First token of the capitalised name ending at ``last`` (None if a hit is inside it)."""
-    first = last
-    while first > 0 and last - first + 1 < _MAX_NAME_TOKENS:
+    first, words = last, 1
+    while first > 0:
         prev = tokens[first - 1]
         if not _NAME_GAP_RE.fullmatch(text[prev.end : tokens[first].start]):
             break
-        if not (text[prev.start].isupper() or _is_connector(text, prev)):
+        connector = _is_connector(text, prev)
+        if not (connector or text[prev.start].isupper()):
             break
+        if not connector:
+            if words == _MAX_NAME_WORDS:
+                break
+            words += 1
         if first - 1 in covered:
             return None
         first -= 1
     while _is_connector(text, tokens[first]):
         first += 1
     return first
-
-
-@dataclass(frozen=True)
-class _FuzzyChoice:
-    key: tuple[str, ...]
-    targets: tuple[_Target, ...]
-    distance: int
-    by_uniqueness: bool
 
 
 def _fuzzy_choice(
@@ -1255,7 +1325,7 @@ def _fuzzy_choice(
     best = min(d for d, _ in matches)
     closest = [n for d, n in matches if d == best]
     targets = dict.fromkeys(t for n in closest for t in n.targets if t.province_code in keep)
-    return _FuzzyChoice(closest[0].key, tuple(targets), best, by_uniqueness=not inside)
+    return _FuzzyChoice(closest[0].key, tuple(targets), by_uniqueness=not inside)
 
 
 def _title_case(text: str, tokens: list[_Token], i: int, j: int, covered: set[int]) -> bool:
@@ -1375,9 +1445,8 @@ def _coords(row: dict[str, str]) -> tuple[float, float]:
     return float(row["lat"]), float(row["lon"])
 
 
-def _news_name(name: str, display: Spellings | Mapping[str, str]) -> str:
-    names = display.display_names if isinstance(display, Spellings) else display
-    return names.get(name, name)
+def _news_name(name: str, display: Mapping[str, str]) -> str:
+    return display.get(name, name)
 
 
 def _province_from_row(row: dict[str, str], display: Mapping[str, str]) -> Province:

@@ -5,15 +5,22 @@ All sentences are written for these tests.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Any
+
 import pytest
+import yaml
 
 from pipeline.places import (
     DEFAULT_GAZETTEER_DIR,
+    SPELLINGS_FILE,
     Gazetteer,
     PlaceMatch,
     best_location,
     default_gazetteer,
     find_places,
+    load_spellings,
 )
 
 
@@ -266,3 +273,270 @@ def test_best_location_skips_the_dateline(dateline: str) -> None:
     assert best is not None and best.raw == "Khakrez"
     only_dateline = best_location(dateline + "Officials gave no details.")
     assert only_dateline is not None and only_dateline.raw == dateline.split(",")[0].split(" (")[0]
+
+
+# --------------------------------------------------------------------------
+# spellings.yaml: words as data
+
+
+def _write_spellings(tmp_path: Path, extra: dict[str, Any]) -> Path:
+    """The project's spellings file with ``extra`` sections merged in, written to tmp."""
+    data = yaml.safe_load((DEFAULT_GAZETTEER_DIR / SPELLINGS_FILE).read_text(encoding="utf-8"))
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    path = tmp_path / SPELLINGS_FILE
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_spellings_file_is_versioned_and_loaded() -> None:
+    spellings = default_gazetteer().spellings
+    assert spellings.display_names["Hilmand"] == "Helmand"
+    assert "Kondoz" in spellings.province_names["AF19"]
+    assert "Torkham" in spellings.town_names["AF0617"]
+    assert "Washer" in spellings.needs_district
+    assert "Farah" in spellings.person_like
+    text = (DEFAULT_GAZETTEER_DIR / SPELLINGS_FILE).read_text(encoding="utf-8")
+    assert yaml.safe_load(text)["version"] == 1
+
+
+def test_analysts_extend_spellings_without_code(tmp_path: Path) -> None:
+    text = "Aid reached Tirgiran on Monday."
+    assert find_places(text) == []
+    path = _write_spellings(tmp_path, {"town_names": {"AF1706": ["Tirgiran"]}})
+    gazetteer = Gazetteer.load(DEFAULT_GAZETTEER_DIR, spellings=path)
+    (town,) = gazetteer.find_places(text)
+    assert (town.raw, town.kind, town.district_code) == ("Tirgiran", "city", "AF1706")
+
+
+def test_directory_without_spellings_uses_the_project_file(tmp_path: Path) -> None:
+    for name in ("afghanistan_provinces.csv", "afghanistan_districts.csv"):
+        (tmp_path / name).write_bytes((DEFAULT_GAZETTEER_DIR / name).read_bytes())
+    gazetteer = Gazetteer.load(tmp_path)
+    assert gazetteer.find_places("Heavy rain hit Kondoz province.")[0].province_code == "AF19"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"district_spellings": {"AF0101": ["Kabol"]}}, "unknown key 'district_spellings'"),
+        (
+            {"province_names": {"AF35": ["Nowhere"]}},
+            "province_names: unknown province P-code 'AF35'",
+        ),
+        ({"town_names": {"AF0199": ["Nowhere"]}}, "town_names: unknown district P-code 'AF0199'"),
+        ({"areas": {"AF09": ["Somewhere"]}}, "areas: unknown district P-code 'AF09'"),
+        ({"version": 2}, "version: expected 1, got 2"),
+        ({"person_like": "Farah"}, "person_like: expected a list of names"),
+        ({"not_fuzzy": ["Ahmad", False]}, "not_fuzzy: expected a non-empty name, got False"),
+        ({"token_variants": {"kheil khel": "khel"}}, "token_variants: 'kheil khel'"),
+    ],
+)
+def test_invalid_spellings_fail_naming_file_and_key(
+    tmp_path: Path, extra: dict[str, Any], message: str
+) -> None:
+    path = _write_spellings(tmp_path, extra)
+    with pytest.raises(ValueError) as error:
+        Gazetteer.load(DEFAULT_GAZETTEER_DIR, spellings=path)
+    assert str(path) in str(error.value)
+    assert message in str(error.value)
+
+
+def test_unquoted_yaml_boolean_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / SPELLINGS_FILE
+    path.write_text("version: 1\nnever_match: [Unknown, No]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="never_match: expected a non-empty name, got False"):
+        load_spellings(path, {"AF01"}, {"AF0101"})
+
+
+def test_area_named_in_spellings_is_not_its_neighbour_district() -> None:
+    # Dand-e-Ghori is an area of Pul-e-Khumri (source comment in spellings.yaml),
+    # not Dahana-e-Ghori district next to it.
+    text = "Troops cleared Dand-e-Ghori, then moved on to Dahana-e-Ghori district in Baghlan."
+    found = {p.raw: p.district_code for p in find_places(text)}
+    assert found["Dand-e-Ghori"] == "AF0901"
+    assert found["Dahana-e-Ghori"] == "AF0902"
+
+
+# --------------------------------------------------------------------------
+# shared district names: the province named anywhere in the passage decides
+
+
+def test_shared_name_follows_its_own_link_across_sentences() -> None:
+    text = (
+        "Taliban fighters took Arghandab district in Kandahar overnight. "
+        "By noon Arghandab's district governor had fled to the city."
+    )
+    arghandab = [p for p in find_places(text) if p.raw == "Arghandab"]
+    assert [p.district_code for p in arghandab] == ["AF2702", "AF2702"]
+
+
+def test_shared_name_link_beats_a_nearer_other_province() -> None:
+    # the second mention sits next to Kandahar, but the passage tied the name to Zabul
+    text = (
+        "Arghandab district in Zabul was overrun first. Officials in Kandahar "
+        "said Arghandab's police chief had escaped."
+    )
+    arghandab = [p for p in find_places(text) if p.raw == "Arghandab"]
+    assert [p.province for p in arghandab] == ["Zabul", "Zabul"]
+
+
+def test_possessive_shared_name_is_not_tied_to_the_next_province() -> None:
+    text = "Kohistan district in Faryab fell. Kohistan's elders then fled to Badakhshan."
+    kohistan = [p for p in find_places(text) if p.raw == "Kohistan"]
+    assert [p.district_code for p in kohistan] == ["AF2910", "AF2910"]
+
+
+def test_only_province_named_far_away_decides() -> None:
+    text = (
+        "Elders gathered in Faryab on Sunday to discuss the harvest and the price of seed. "
+        "Three days later the Taliban attacked Kohistan."
+    )
+    assert only(text, "Kohistan").district_code == "AF2910"
+    # no candidate province named anywhere: today's preference (gazetteer order)
+    alone = "Three days later the Taliban attacked Kohistan district."
+    assert only(alone, "Kohistan").district_code == "AF1708"
+
+
+def test_named_province_beats_a_district_of_the_other_province() -> None:
+    # Shah Joy is a Zabul district, but the passage names the province Kandahar
+    text = "Convoys passed Shah Joy on Monday. In Kandahar, officials said Arghandab was calm."
+    assert only(text, "Arghandab").province == "Kandahar"
+    # without the province name the district of Zabul settles it
+    text = "Convoys passed Shah Joy on Monday. Officials said Arghandab was calm."
+    assert only(text, "Arghandab").province == "Zabul"
+
+
+# --------------------------------------------------------------------------
+# spelling-tolerant matching
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "code"),
+    [
+        # a province of the candidate is named: a place context is enough
+        ("Afghan forces recaptured Shindund in Herat on Tuesday.", "Shindund", "AF3214"),
+        ("Police returned to Kajakai, Helmand officials said.", "Kajakai", "AF3010"),
+        ("Insurgents attacked Dehrawood and Chora in Uruzgan.", "Dehrawood", "AF2502"),
+        ("Takhar's Kalafghan district was quiet.", "Kalafghan", "AF1807"),
+        ("Clashes erupted near Sholgarah in Balkh.", "Sholgarah", "AF2107"),
+        # connectors, fused words and doubled vowels
+        ("Militias held Kushki Kohna district in Herat.", "Kushki Kohna", "AF3210"),
+        ("Fighting reached Baghlani Jadid district in Baghlan.", "Baghlani Jadid", "AF0905"),
+        ("The Taliban entered Pashtoon Kot in Faryab.", "Pashtoon Kot", "AF2902"),
+        # unique in the country, six letters or more, and "district" follows
+        ("The Taliban took Nahr-e-Siraj district overnight.", "Nahr-e-Siraj", "AF3004"),
+        # a near spelling swallows a shorter exact name inside it
+        ("Gunmen attacked Bor Kunar district in Kunar.", "Bor Kunar", "AF1508"),
+    ],
+)
+def test_near_spellings_resolve(text: str, raw: str, code: str) -> None:
+    match = only(text, raw)
+    assert (match.kind, match.district_code) == ("district", code)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # same names, but no place context or no province of theirs named
+        "Officials said Shindund was quiet.",
+        "Afghan forces recaptured Shindund on Tuesday.",
+        "The Taliban took Nahr-e-Siraj overnight.",
+        "Takhar officials said Kalafghan had resigned.",
+        # English words one vowel or a folded letter away from a district name
+        "Police in Warsaw said the talks had failed.",
+        "Officials in Takhar said conditions in Warsaw were worse.",
+        "Worse, the road to Takhar was closed for a week.",
+        "Fighting continued in Oregon on Monday.",
+        "Baghlan police said the shooting in Firing Range B had stopped.",
+        "The Chairman of the council in Kandahar resigned.",
+        # parts of names, surnames, given names, months and weekdays
+        "Fighters from Surkh reached Parwan.",
+        "Parsa said the Parwan governor had resigned.",
+        "Officials told Parsa that Parwan was calm.",
+        "Ahmad Khan, a resident of Helmand, said Mohammad had left in March.",
+        "In Kandahar, talks were held on Monday and Sunday.",
+        "Officials in Pakistan and Kunduz met on Monday.",
+        # headline capitalisation says nothing about names
+        "Paktika Elders Travel To Oregon For Talks",
+    ],
+)
+def test_near_spellings_need_context(text: str) -> None:
+    loose = {"Shindund", "Nahr-e-Siraj", "Kalafghan", "Warsaw", "Worse", "Oregon", "Firing"}
+    loose |= {"Chairman", "Surkh", "Parsa", "Ahmad", "Khan", "Mohammad", "March", "Monday"}
+    loose |= {"Sunday", "Pakistan"}
+    assert not [p for p in find_places(text) if p.raw in loose], find_places(text)
+
+
+def test_stoplisted_name_near_spelling_needs_district() -> None:
+    # Farsi (Herat) is a language too: its near spellings need "district" like it does
+    assert only("Gunmen stormed Forsi district in Herat.", "Forsi").district_code == "AF3215"
+    assert raws("Gunmen spoke Forsi in Herat.") == ["Herat"]
+
+
+def test_near_spelling_completes_an_exact_name() -> None:
+    text = "Mazar-e-Sharef was calm on Monday."
+    city = only(text, "Mazar-e-Sharef")
+    assert (city.kind, city.district_code) == ("city", "AF2101")
+
+
+def test_near_spelling_offsets_are_exact() -> None:
+    text = "On Sunday, Worsaj in Takhar fell to the Taliban."
+    worsaj = only(text, "Worsaj")
+    assert text[worsaj.start : worsaj.end] == "Worsaj"
+    assert (worsaj.district, worsaj.province) == ("Warsaj", "Takhar")
+
+
+# --------------------------------------------------------------------------
+# towns named by their district
+
+
+def test_town_that_is_the_main_town_of_a_district() -> None:
+    text = "Taliban fighters entered Banu, the main town of Andarab, on Friday."
+    banu = only(text, "Banu")
+    assert (banu.kind, banu.district, banu.province) == ("city", "Andarab", "Baghlan")
+    assert only(text, "Andarab").kind == "district"
+    # "Banu" is short and also a name: alone it is not a place
+    assert find_places("Banu said the road was open.") == []
+
+
+def test_town_in_district() -> None:
+    banu = only("Clashes were reported in Banu in Andarab district.", "Banu")
+    assert (banu.kind, banu.district_code) == ("city", "AF0907")
+    assert find_places("Banu in Kabul said the road was open.")[0].raw == "Kabul"
+
+
+def test_known_town_keeps_its_own_coordinates() -> None:
+    text = "Fighters entered Gereshk, the centre of Nahr-e-Saraj district, at dawn."
+    gereshk = only(text, "Gereshk")
+    assert (gereshk.kind, gereshk.district_code) == ("city", "AF3004")
+    assert (gereshk.lat, gereshk.lon) == pytest.approx((31.8209, 64.57))
+
+
+def test_unknown_town_resolves_inside_the_district_named() -> None:
+    text = "The Taliban entered Tirgiran, the main town of Baharak district in Takhar."
+    town = only(text, "Tirgiran")
+    assert (town.kind, town.district_code, town.province) == ("city", "AF1803", "Takhar")
+    assert only(text, "Baharak").district_code == "AF1803"
+    # a sentence-initial word before the same phrase is not a town
+    assert [p.raw for p in find_places("Later, the main town of Baharak fell.")] == ["Baharak"]
+
+
+# --------------------------------------------------------------------------
+# speed
+
+
+def test_find_places_is_fast_on_a_long_text() -> None:
+    sentence = (
+        "Officials in Kandahar said the Taliban attacked Arghandab district, while Ahmad "
+        "Khan of the Provincial Council told Reuters on Monday that Worsaj in Takhar fell. "
+    )
+    text = sentence * 200  # about 5,000 words
+    find_places(text)
+    started = time.perf_counter()
+    places = find_places(text)
+    assert time.perf_counter() - started < 1.0
+    assert len(places) == 800

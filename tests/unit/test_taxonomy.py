@@ -1,19 +1,19 @@
-"""Event taxonomy: the shipped file, its fit with models.py and extract.py, validation."""
+"""Event taxonomy: the shipped file, its fit with models.py and the extractor, validation."""
 
 from __future__ import annotations
 
 import copy
-import inspect
+import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import yaml
 
-from pipeline import extract
+from pipeline.extraction import passage
 from pipeline.models import CATEGORIES
 from pipeline.taxonomy import (
     DEFAULT_TAXONOMY_PATH,
@@ -22,13 +22,16 @@ from pipeline.taxonomy import (
     default_taxonomy,
 )
 
-
-@dataclass(frozen=True)
-class _Token:
-    """Just enough of a spaCy token for extract._fine_type."""
-
-    lower_: str
-    lemma_: str = ""
+TERRITORY = ("territory_captured", "territory_retaken")
+# the prefixes of the territory types pipeline.extraction.passage._type builds
+TERRITORY_PREFIXES = (
+    "provincial_capital",
+    "district",
+    "town",
+    "base",
+    "border_crossing",
+    "territory",
+)
 
 
 def shipped() -> dict[str, Any]:
@@ -42,19 +45,34 @@ def write(tmp_path: Path, data: Any) -> Path:
     return path
 
 
-def territory_types_in_extract() -> set[str]:
-    """Every territory type extract._fine_type can return: read from its source and
-    checked by calling it on one-word sentences."""
-    source = inspect.getsource(extract._fine_type)
-    prefixes = set(re.findall(r'f"(\w+)_\{verb\}"', source))
-    assert prefixes, "no territory types found in extract._fine_type"
-    from_source = {f"{p}_{verb}" for p in prefixes for verb in ("captured", "retaken")}
-    called = set()
-    for category in ("territory_captured", "territory_retaken"):
-        for word in [*extract.TERRITORY_NOUNS, "nothing"]:
-            called.add(extract._fine_type(category, _Token(word), [_Token(word)]))
-    assert called <= from_source
-    return from_source
+def territory_types_of_extractor() -> set[str]:
+    """Every type passage._type returns for a territory event, over every kind of theme
+    noun and every kind of gazetteer place (a city in a provincial centre or not)."""
+    gazetteer = SimpleNamespace(
+        districts={
+            "centre": SimpleNamespace(is_provincial_centre=True),
+            "other": SimpleNamespace(is_provincial_centre=False),
+        }
+    )
+    places = [
+        None,
+        SimpleNamespace(kind="province", district_code=None),
+        SimpleNamespace(kind="district", district_code="other"),
+        SimpleNamespace(kind="city", district_code="centre"),
+        SimpleNamespace(kind="city", district_code="other"),
+        SimpleNamespace(kind="city", district_code=None),
+    ]
+    kinds = [None, "capital", "district", "city", "base", "crossing", "province", "minor"]
+    found = set()
+    for category, kind, place in itertools.product(TERRITORY, kinds, places):
+        draft = SimpleNamespace(
+            category=category,
+            kind=kind,
+            place=place,
+            mention=SimpleNamespace(attempted=False, type=None),
+        )
+        found.add(passage._type(draft, gazetteer))
+    return found
 
 
 # ----------------------------------------------------------------------- shipped file
@@ -78,21 +96,123 @@ def test_every_model_category_is_present_with_types() -> None:
             assert taxonomy.category_of(type_name) == category
 
 
-def test_every_territory_type_of_extract_exists() -> None:
+def test_every_trigger_belongs_to_a_known_category() -> None:
     taxonomy = default_taxonomy()
-    for type_name in sorted(territory_types_in_extract()):
+    triggers = taxonomy.triggers()
+    assert triggers
+    for trigger, category, type_name in triggers:
+        assert category in taxonomy.categories, (trigger, category)
+        assert category in CATEGORIES, (trigger, category)
+        if type_name is not None:
+            assert taxonomy.category_of(type_name) == category, (trigger, type_name)
+
+
+def test_territory_triggers_are_category_level() -> None:
+    """The kind of place decides a territory type, so its triggers carry no type."""
+    taxonomy = default_taxonomy()
+    for category in TERRITORY:
+        assert taxonomy.categories[category].extract_triggers, category
+        for type_name in taxonomy.types_of(category):
+            assert not taxonomy.types[type_name].extract_triggers, type_name
+    for trigger, category, type_name in taxonomy.triggers():
+        if category in TERRITORY:
+            assert type_name is None, (trigger, category, type_name)
+            assert taxonomy.resolve(f"{category}:{trigger}") is None
+
+
+def test_other_triggers_resolve_to_a_listed_type() -> None:
+    taxonomy = default_taxonomy()
+    others = [t for t in taxonomy.triggers() if t[1] not in TERRITORY]
+    assert others
+    for category in CATEGORIES:
+        if category not in TERRITORY:
+            assert not taxonomy.categories[category].extract_triggers, category
+    for trigger, category, type_name in others:
+        assert type_name is not None, (trigger, category)
+        assert type_name in taxonomy.types_of(category), (trigger, type_name)
+        resolved = taxonomy.resolve(f"{category}:{trigger}")
+        assert resolved is not None, (trigger, category)
+        assert resolved.name == type_name
+        assert taxonomy.category_of(f"{category}:{trigger}") == category
+        assert set(taxonomy.equivalents(f"{category}:{trigger}")) == {"plover", "cameo", "acled"}
+
+
+def test_every_territory_type_of_the_extractor_exists() -> None:
+    taxonomy = default_taxonomy()
+    expected = {
+        f"{prefix}_{verb}" for prefix in TERRITORY_PREFIXES for verb in ("captured", "retaken")
+    }
+    for type_name in sorted(expected):
         assert type_name in taxonomy.types, type_name
-        expected = "territory_captured" if type_name.endswith("_captured") else "territory_retaken"
-        assert taxonomy.category_of(type_name) == expected
+        category = "territory_captured" if type_name.endswith("_captured") else "territory_retaken"
+        assert taxonomy.category_of(type_name) == category, type_name
+    produced = territory_types_of_extractor()
+    assert produced <= expected, (
+        f"passage._type builds types not listed here: {produced - expected}"
+    )
+    assert produced == expected, f"passage._type no longer builds {expected - produced}"
 
 
-def test_extract_lemma_types_map_to_their_category() -> None:
-    taxonomy = default_taxonomy()
-    for category, triggers in extract.TRIGGERS.items():
-        for trigger in triggers:
-            type_name = f"{category}:{trigger.split()[0].replace('-', '_')}"
-            assert taxonomy.category_of(type_name) == category
-            assert set(taxonomy.equivalents(type_name)) == {"plover", "cameo", "acled"}
+def test_multi_word_triggers_are_accepted() -> None:
+    data = shipped()
+    data["categories"]["withdrawal"]["types"]["troop_withdrawal"]["extract_triggers"] = [
+        "withdraw",
+        "pull out",
+    ]
+    data["categories"]["territory_captured"]["extract_triggers"] = ["fall", "take over"]
+    taxonomy = Taxonomy.from_mapping(data)
+    found = taxonomy.triggers()
+    assert ("pull out", "withdrawal", "troop_withdrawal") in found
+    assert ("take over", "territory_captured", None) in found
+    assert taxonomy.resolve("withdrawal:pull out").name == "troop_withdrawal"  # type: ignore[union-attr]
+
+
+def test_shipped_multi_word_trigger() -> None:
+    assert ("pull out", "withdrawal", "troop_withdrawal") in default_taxonomy().triggers()
+
+
+def _type_triggers(triggers: list[Any]) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        d["categories"]["withdrawal"]["types"]["troop_withdrawal"]["extract_triggers"] = triggers
+
+    return change
+
+
+def _category_triggers(triggers: list[Any]) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        d["categories"]["territory_captured"]["extract_triggers"] = triggers
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (
+            _type_triggers(["withdraw", "Pull out"]),
+            "category 'withdrawal', type 'troop_withdrawal'",
+        ),
+        (
+            _type_triggers(["withdraw", "pull  out"]),
+            "category 'withdrawal', type 'troop_withdrawal'",
+        ),
+        (_type_triggers([" pull out"]), "category 'withdrawal', type 'troop_withdrawal'"),
+        (_type_triggers([""]), "category 'withdrawal', type 'troop_withdrawal'"),
+        (_category_triggers(["fall", "TAKE OVER"]), "category 'territory_captured'"),
+        (_category_triggers(["fall", "take  over"]), "category 'territory_captured'"),
+    ],
+)
+def test_badly_written_triggers_are_rejected(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], where: str
+) -> None:
+    data = shipped()
+    change(data)
+    path = write(tmp_path, data)
+    with pytest.raises(TaxonomyError) as caught:
+        Taxonomy.load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}, {where}: ")
+    assert "'extract_triggers' must be a list of lower-case lemmas or lemma phrases" in message
 
 
 @pytest.mark.parametrize(
@@ -106,7 +226,7 @@ def test_extract_lemma_types_map_to_their_category() -> None:
         ),
         ("base_retaken", "COERCE:seize", "192", "Battles: Government regains territory"),
         (
-            "attack:kidnap",
+            "attack:kidnapping",
             "ASSAULT:abduct",
             "181",
             "Violence against civilians: Abduction/forced disappearance",
@@ -118,7 +238,9 @@ def test_extract_lemma_types_map_to_their_category() -> None:
             "Explosions/Remote violence: Suicide bomb",
         ),
         ("ceasefire", "RETREAT:ceasefire", "0871", "Strategic developments: Agreement"),
-        ("attack:kill", "ASSAULT", "19", "Battles"),
+        ("attack:kill", "ASSAULT", "190", "Violence against civilians: Attack"),
+        # a lemma no type lists gets its category's codes
+        ("attack:siege", "ASSAULT", "19", "Battles"),
         ("attack", "ASSAULT", "18", "Violence against civilians"),
     ],
 )
@@ -138,8 +260,9 @@ def test_types_without_own_codes_inherit_their_category() -> None:
 
 def test_resolve_and_unknown_types() -> None:
     taxonomy = default_taxonomy()
-    assert taxonomy.resolve("attack:drone").name == "drone_strike"  # type: ignore[union-attr]
-    assert taxonomy.resolve("attack:massacre") is None
+    assert taxonomy.resolve("attack:drone strike").name == "drone_strike"  # type: ignore[union-attr]
+    assert taxonomy.resolve("attack:drone") is None
+    assert taxonomy.resolve("attack:siege") is None
     assert taxonomy.resolve("attack") is None
     for bad in ("nonsense", "war:attack", "attack:"):
         with pytest.raises(KeyError, match="unknown event type"):

@@ -738,7 +738,7 @@ class Gazetteer:
         """
         hits = self._hits(text)
         mentions = _province_mentions(text, hits)
-        linked = _links_by_key(hits)
+        linked = _links_by_name(hits)
         resolved: dict[int, PlaceMatch] = {}
         for hit in sorted(hits, key=lambda h: h.town_of is not None):  # districts before towns
             if hit.town_of is not None:
@@ -1010,7 +1010,7 @@ class Gazetteer:
         text: str,
         hit: _Hit,
         mentions: list[tuple[int, str, int]],
-        linked: Mapping[tuple[str, ...], list[tuple[int, str]]],
+        linked: _Links,
     ) -> PlaceMatch:
         suffix = "city" if hit.key[-1] == "city" else _suffix(text, hit.end)
         targets = _narrow(hit, mentions, linked, suffix)
@@ -1329,16 +1329,22 @@ def _fuzzy_choice(
 
 
 def _title_case(text: str, tokens: list[_Token], i: int, j: int, covered: set[int]) -> bool:
-    """Headline capitalisation around tokens i..j: there a capital letter says nothing."""
+    """Headline capitalisation around tokens i..j: there a capital letter says nothing.
+
+    Neighbours of four letters or more that are not places: three or more and all
+    capitalised, or five or more with one exception.
+    """
     near = [k for k in (*range(max(0, i - 4), i), *range(j + 1, j + 5)) if k < len(tokens)]
     words = [
         tokens[k]
         for k in near
-        if k not in covered and len(tokens[k].norm) >= 4 and text[tokens[k].start].isalpha()
+        if k not in covered
+        and len(tokens[k].norm) >= 4
+        and text[tokens[k].start].isalpha()
+        and tokens[k].norm not in _CALENDAR_WORDS
     ]
-    if len(words) < 3:
-        return False
-    return sum(text[t.start].isupper() for t in words) >= len(words) - 1
+    lower = sum(not text[t.start].isupper() for t in words)
+    return (len(words) >= 3 and lower == 0) or (len(words) >= 5 and lower <= 1)
 
 
 def _next_to_place(text: str, start: int, end: int, hits: list[_Hit]) -> bool:
@@ -1383,28 +1389,37 @@ def _province_mentions(text: str, hits: list[_Hit]) -> list[tuple[int, str, int]
     return mentions
 
 
-def _links_by_key(hits: list[_Hit]) -> dict[tuple[str, ...], list[tuple[int, str]]]:
-    """Where a pattern tied a shared name to a province ("Arghandab district in Kandahar")."""
-    linked: dict[tuple[str, ...], list[tuple[int, str]]] = defaultdict(list)
+_Links = Mapping[frozenset[str | None], set[str]]
+
+
+def _same_name(hit: _Hit) -> frozenset[str | None]:
+    """The districts a name can be: equal for every spelling of one shared name."""
+    return frozenset(t.district_code for t in hit.targets if t.kind != "province")
+
+
+def _links_by_name(hits: list[_Hit]) -> dict[frozenset[str | None], set[str]]:
+    """Provinces patterns tied each shared name to ("Arghandab district in Kandahar")."""
+    linked: dict[frozenset[str | None], set[str]] = defaultdict(set)
     for hit in hits:
         if hit.link is not None:
-            linked[hit.key].append((hit.start, hit.link))
+            linked[_same_name(hit)].add(hit.link)
     return linked
 
 
 def _narrow(
     hit: _Hit,
     mentions: list[tuple[int, str, int]],
-    linked: Mapping[tuple[str, ...], list[tuple[int, str]]],
+    linked: _Links,
     suffix: str | None,
 ) -> list[_Target]:
     """Keep the targets in the province the text ties this name to.
 
-    In order: the hit's own link; the nearest link of the same name elsewhere
-    in the text ("Arghandab district in Kandahar ... Arghandab's police"); the
-    nearest province the text names; the nearest district of one province.  A
-    province name is not re-read as a same-named district of another province
-    just because that province is mentioned, unless "district" follows.
+    In order: the hit's own link; the province every link of the same name
+    elsewhere in the text agrees on ("Arghandab district in Kandahar ...
+    Arghandab's police"); the nearest province the text names; the nearest
+    district of one province.  A province name is not re-read as a same-named
+    district of another province just because that province is mentioned,
+    unless "district" follows.
     """
     targets = list(hit.targets)
     if hit.link is not None:
@@ -1413,9 +1428,11 @@ def _narrow(
     is_province_name = any(t.kind == "province" for t in targets)
     if len(codes) < 2 or (is_province_name and suffix != "district"):
         return targets
-    evidence = [linked.get(hit.key, [])]
-    evidence += [[(pos, c) for pos, c, tier in mentions if tier == level] for level in (0, 1)]
-    for found in evidence:
+    agreed = linked.get(_same_name(hit), set()) & codes
+    if len(agreed) == 1:
+        return [t for t in targets if t.province_code in agreed]
+    for level in (0, 1):
+        found = [(pos, code) for pos, code, tier in mentions if tier == level]
         nearest = _nearest_code(hit.start, found, codes)
         if nearest is not None:
             return [t for t in targets if t.province_code == nearest]

@@ -540,3 +540,12 @@ def test_find_places_is_fast_on_a_long_text() -> None:
     places = find_places(text)
     assert time.perf_counter() - started < 1.0
     assert len(places) == 800
+
+
+def test_shared_name_tied_to_two_provinces_falls_back_to_the_nearest() -> None:
+    text = (
+        "Arghandab district in Zabul was lost. Kandahar's Arghandab held out, "
+        "and Arghandab's police in Zabul fled."
+    )
+    arghandab = [p.province for p in find_places(text) if p.raw == "Arghandab"]
+    assert arghandab == ["Zabul", "Kandahar", "Zabul"]

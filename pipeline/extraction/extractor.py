@@ -184,6 +184,9 @@ def load_nlp(model: str = FALLBACK_MODELS[0]) -> Any:
             "no spaCy model could be loaded; install the pinned model package "
             f"(requirements.txt) or set SPACY_MODEL. Tried: {'; '.join(errors)}"
         )
+    if "merge_hyphenated_names" not in nlp.pipe_names:
+        _register_components()
+        nlp.add_pipe("merge_hyphenated_names", first=True)
     ruler = nlp.add_pipe(
         "entity_ruler",
         name="actor_ruler",
@@ -195,7 +198,30 @@ def load_nlp(model: str = FALLBACK_MODELS[0]) -> Any:
     return nlp
 
 
+@functools.cache
+def _register_components() -> None:
+    from spacy.language import Language
+
+    Language.component("merge_hyphenated_names", func=merge_hyphenated_names)
+
+
 @functools.lru_cache(maxsize=4)
 def default_extractor(model: str = FALLBACK_MODELS[0]) -> RuleExtractor:
     """The extractor of this process (one per model), built on first use."""
     return RuleExtractor(model)
+
+
+HYPHENATED_NAME = re.compile(
+    r"\b[A-Z][a-z]+(?:-(?:[a-z]{1,2}|[A-Z][a-z]+))*-[A-Z][a-z]+\b"
+)
+
+
+def merge_hyphenated_names(doc: Any) -> Any:
+    """Keep "Pul-e-Hesar", "Tala-o-Barfak", "Khost-o-Fereng" one token: split at their
+    hyphens, a place name parses as a list of odd nouns and loses its role."""
+    spans = [doc.char_span(m.start(), m.end()) for m in HYPHENATED_NAME.finditer(doc.text)]
+    with doc.retokenize() as retokenizer:
+        for span in spans:
+            if span is not None and len(span) > 1:
+                retokenizer.merge(span)
+    return doc

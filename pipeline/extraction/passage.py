@@ -88,7 +88,7 @@ def passage_events(
         if sentence.doc is None:
             continue
         ctx = SentenceContext(lexicon, actors, on, sentence.start, sentence.places,
-                              sentence.index)
+                              sentence.index, sentence.text)
         mentions += [(sentence, m) for m in read_sentence(sentence.doc, ctx)]
     resolver = _Resolver(text, sentences, actor_memory, gazetteer, lexicon, on)
     drafts = [d for s, m in mentions for d in resolver.drafts(s, m)]

@@ -10,6 +10,7 @@ passage layer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -82,6 +83,7 @@ class SentenceContext:
     base: int  # character offset of the sentence in the passage
     places: list[PlaceMatch]  # passage places inside this sentence (passage offsets)
     index: int
+    text: str | None = None  # the sentence's text (for the gaps between listed places)
 
 
 # --------------------------------------------------------------------------
@@ -198,11 +200,13 @@ def subject_of(verb: Token) -> Token | None:
     """The subject of a verb, following conjunctions, open complements and relative
     clauses to the noun they share ("the Taliban, who seized X": the Taliban)."""
     for _ in range(4):
-        for child in verb.children:
-            if child.dep_ in SUBJECTS:
-                if child.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
-                    return verb.head
-                return child
+        # the subject nearest the verb: a dateline ("KABUL (AP):") may be parsed as another
+        subjects = sorted((c for c in verb.children if c.dep_ in SUBJECTS),
+                          key=lambda c: abs(verb.i - c.i))
+        for child in subjects:
+            if child.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
+                return verb.head
+            return child
         if verb.dep_ == "relcl":
             return verb.head
         if verb.dep_ == "xcomp" and direct_object(verb.head) is not None:
@@ -440,6 +444,10 @@ def is_background(trigger: Token) -> bool:
 def places_in(token: Token, ctx: SentenceContext, lex: Lexicon) -> list[PlaceMatch]:
     """Passage places inside a phrase, leaving out reference points ("near X")."""
     lo, hi = span_of(token)
+    for sibling in token.head.children:  # a name split by the tokenizer: two subjects
+        if sibling.dep_ == token.dep_ and sibling is not token and token.dep_ != "ROOT":
+            a, b = span_of(sibling)
+            lo, hi = min(lo, a), max(hi, b)
     excluded = [
         span_of(child)
         for t in token.subtree
@@ -621,6 +629,7 @@ def _territorial_theme(
         return None
     if not places:
         places = [p for p in _clause_places(head, ctx) if p.kind != "province"]
+    places = _whole_list(places, ctx)
     province = next((p for p in places_in(theme, ctx, lex) if p.kind == "province"), None)
     local = [p for p in places if p.kind != "province"]
     return {
@@ -631,6 +640,38 @@ def _territorial_theme(
         "theme_kind": kind,
         "theme_province": province,
     }
+
+
+LIST_GAP = re.compile(r"\s*(?:,|and|or|&|, and)\s*")
+
+
+def _whole_list(places: list[PlaceMatch], ctx: SentenceContext) -> list[PlaceMatch]:
+    """ "A, B and C districts": a misparsed list still names all its members. Places of
+    the sentence joined to a found one only by commas and "and" join it."""
+    local = [p for p in ctx.places if p.kind != "province"]
+    if not places or not local:
+        return places
+    found = {id(p) for p in places}
+    text_of = {id(p): p for p in local}
+    changed = True
+    while changed:
+        changed = False
+        for a, b in zip(local, local[1:], strict=False):
+            gap = _gap(a, b, ctx)
+            if gap is None or not LIST_GAP.fullmatch(gap):
+                continue
+            if (id(a) in found) != (id(b) in found):
+                found |= {id(a), id(b)}
+                changed = True
+    extra = [text_of[i] for i in found if i in text_of and all(i != id(p) for p in places)]
+    return sorted([*places, *extra], key=lambda p: p.start)
+
+
+def _gap(a: PlaceMatch, b: PlaceMatch, ctx: SentenceContext) -> str | None:
+    doc_text = ctx.text
+    if doc_text is None:
+        return None
+    return doc_text[a.end - ctx.base : b.start - ctx.base]
 
 
 def _PLACE_HEADS(lex: Lexicon) -> frozenset[str]:

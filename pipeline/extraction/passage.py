@@ -159,9 +159,11 @@ class _Resolver:
         if ref is None:
             return ([mention.theme_province] if mention.theme_province else []), False
         if ref in ("district", "city", "it"):
-            found = self._latest(position, ref)
+            found = self._latest(position, ref, mention.theme_province)
             if found is None and ref == "city":
-                found = self._capital_of_named_province(position)
+                found = self._capital_of(mention.theme_province) or self._capital_of(
+                    self._latest_province(position))
+            found = found or mention.theme_province  # "a district in Takhar province"
             return ([found] if found else []), False
         if theme_words & AGGREGATE and not theme_words & ANAPHORIC:
             return [], True
@@ -171,26 +173,48 @@ class _Resolver:
             return listed, False
         return ([mention.theme_province] if mention.theme_province else []), False
 
-    def _latest(self, position: int, ref: str) -> PlaceMatch | None:
+    def _latest(self, position: int, ref: str,
+                province: PlaceMatch | None = None) -> PlaceMatch | None:
+        """The latest place of the fitting kind named before (in the theme's province when
+        it names one); a district named as the seat of a town just named keeps the town."""
         floor = self._sentence_start(position, back=3)
         candidates = [p for s in self.sentences for p in s.places
                       if floor <= p.start < position and p.kind != "province"]
+        if province is not None:
+            candidates = [p for p in candidates
+                          if p.province_code == province.province_code] or (
+                [] if ref == "city" else candidates)
         if ref == "district":
             candidates = [p for p in candidates if p.kind == "district"] or candidates
         elif ref == "city":
             candidates = [p for p in candidates if p.kind == "city"] or candidates
+        if len(candidates) >= 2 and candidates[-1].kind == "district" and (
+            candidates[-2].kind == "city"
+            and candidates[-2].district_code == candidates[-1].district_code
+        ):
+            return candidates[-2]  # "Banu, the main town of Andarab ... took it"
         return candidates[-1] if candidates else None
 
-    def _capital_of_named_province(self, position: int) -> PlaceMatch | None:
+    def _latest_province(self, position: int) -> PlaceMatch | None:
         floor = self._sentence_start(position, back=1)
         provinces = [p for s in self.sentences for p in s.places
                      if floor <= p.start <= position + 200 and p.kind == "province"]
-        if not provinces:
+        return provinces[-1] if provinces else None
+
+    def _capital_of(self, province: PlaceMatch | None) -> PlaceMatch | None:
+        """ "the city in Nimroz province", "the provincial capital": the capital."""
+        if province is None or province.province_code is None:
             return None
-        province = provinces[-1]
-        capital = self.gazetteer.capital_match(province) if hasattr(
-            self.gazetteer, "capital_match") else None
-        return capital
+        target = self.gazetteer._capital_target(province.province_code)
+        if target is None:
+            return None
+        district = self.gazetteer.districts[target.district_code]
+        return PlaceMatch(
+            raw=self.gazetteer.provinces[province.province_code].capital, start=province.start,
+            end=province.end, kind="city", district=district.name,
+            district_code=district.pcode, province=province.province,
+            province_code=province.province_code, lat=target.lat, lon=target.lon,
+        )
 
     def _listed(self, sentence: Sentence, position: int, anaphoric: bool,
                 count: int) -> list[PlaceMatch]:

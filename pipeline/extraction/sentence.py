@@ -10,6 +10,7 @@ passage layer.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -228,8 +229,10 @@ def _is_participle(verb: Token) -> bool:
 
 def agent_of(verb: Token) -> Token | None:
     """The "by X" of a passive verb or of a noun ("an airstrike by the US")."""
-    preps = [c for c in verb.children if c.dep_ == "agent"] or [
-        c for c in verb.children if c.dep_ == "prep" and c.lower_ == "by" and c.i > verb.i
+    holders = [verb, verb.head] if misparsed_passive(verb) else [verb]
+    children = [c for h in holders for c in h.children]
+    preps = [c for c in children if c.dep_ == "agent"] or [
+        c for c in children if c.dep_ == "prep" and c.lower_ == "by" and c.i > verb.i
     ]
     for child in preps:
         for obj in child.children:
@@ -238,7 +241,28 @@ def agent_of(verb: Token) -> Token | None:
     return None
 
 
+def misparsed_passive(token: Token) -> bool:
+    """ "X was overrun by Y" where the tagger read "overrun" as a noun after "was"."""
+    return token.pos_ != "VERB" and token.dep_ in ("attr", "acomp") and (
+        token.head.lemma_.lower() == "be"
+    )
+
+
+def passive_subject(verb: Token) -> Token | None:
+    if misparsed_passive(verb):
+        be = verb.head
+        if any(c.dep_ in SUBJECTS for c in be.children):
+            return subject_of(be)
+        before = next((t for t in reversed(be.doc[: be.i]) if not t.is_punct), None)
+        if before is not None and before.pos_ in ("PROPN", "NOUN"):
+            return before  # "..., Yangi Qala, was overrun": the name before the verb
+        return subject_of(be)
+    return next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+
+
 def is_passive(verb: Token) -> bool:
+    if misparsed_passive(verb):
+        return True
     return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children) or (
         verb.tag_ == "VBN" and verb.dep_ in ("acl", "amod") and not any(
             c.dep_ == "aux" for c in verb.children)
@@ -297,6 +321,8 @@ def find_triggers(doc: Any, lex: Lexicon) -> Iterator[tuple[Token, Trigger, list
                     continue
                 head = _phrase_head(tokens)
                 pos = "NOUN" if head.pos_ == "PROPN" else head.pos_
+                if misparsed_passive(head) and "VERB" in trigger.pos:
+                    pos = "VERB"
                 if pos not in trigger.pos:
                     continue
                 yield head, trigger, tokens
@@ -623,7 +649,9 @@ def _territorial_theme(
         return None  # "prices in Qalat fell": the place only qualifies another noun
     kind = theme_kind(theme, places, lex)
     has_local = any(p.kind != "province" for p in places)
-    ref, count = (None, 0) if has_local else place_reference(theme, lex)
+    names_province = any(p.start - ctx.base <= theme.idx < p.end - ctx.base for p in places) or (
+        theme.lemma_.lower() == "province" and places)
+    ref, count = (None, 0) if has_local or names_province else place_reference(theme, lex)
     if not places and ref is None and kind not in ("base", "crossing", "minor", "district",
                                                    "city", "capital"):
         return None
@@ -633,7 +661,7 @@ def _territorial_theme(
     province = next((p for p in places_in(theme, ctx, lex) if p.kind == "province"), None)
     local = [p for p in places if p.kind != "province"]
     return {
-        "places": local or places,
+        "places": local or (places if ref is None else []),
         "theme_words": frozenset(t.lower_ for t in theme.subtree),
         "place_ref": ref if not local else None,
         "place_count": count,
@@ -656,7 +684,7 @@ def _whole_list(places: list[PlaceMatch], ctx: SentenceContext) -> list[PlaceMat
     changed = True
     while changed:
         changed = False
-        for a, b in zip(local, local[1:], strict=False):
+        for a, b in itertools.pairwise(local):
             gap = _gap(a, b, ctx)
             if gap is None or not LIST_GAP.fullmatch(gap):
                 continue
@@ -690,11 +718,11 @@ def _clause_places(head: Token, ctx: SentenceContext) -> list[PlaceMatch]:
 
 def _territory(head, trigger, tokens, spans, ctx) -> Mention | None:
     lex = ctx.lexicon
-    if head.pos_ == "NOUN":
+    if head.pos_ == "NOUN" and not misparsed_passive(head):
         theme = next(iter(prep_objects(head, ("of", "over"))), None) or _possessor(head)
         actor = _noun_actor(head, spans, lex, exclude=theme)
     elif is_passive(head):
-        theme = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+        theme = passive_subject(head)
         if theme is None and head.dep_ in ("acl", "amod"):
             theme = head.head
         if theme is not None and theme.tag_ in ("WDT", "WP") and head.dep_ == "relcl":
@@ -787,7 +815,7 @@ def _loss(head, trigger, tokens, spans, ctx) -> Mention | None:
     """ "X was lost", "the army lost X": the other side took the place."""
     lex = ctx.lexicon
     if is_passive(head):
-        theme = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+        theme = passive_subject(head)
         if theme is None and head.dep_ in ("acl", "amod", "relcl"):
             theme = head.head
         loser = ActorRef()

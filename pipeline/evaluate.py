@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -463,9 +464,25 @@ def gold_province(gold_location: str | None) -> str | None:
 
 
 def province_hit(province: str, predicted: Event) -> bool:
-    """True when the predicted location's province is the gold one (folded)."""
+    """True when the predicted location's province is the gold one: the same name folded,
+    or the same P-code when the gazetteer knows the gold spelling ("Jowzjan", "Jawzjan")."""
     loc = predicted.location
-    return loc is not None and bool(loc.province) and fold(loc.province or "") == fold(province)
+    if loc is None or not loc.province:
+        return False
+    if fold(loc.province) == fold(province):
+        return True
+    code = province_code(province)
+    return code is not None and code == loc.province_code
+
+
+@lru_cache(maxsize=256)
+def province_code(name: str) -> str | None:
+    """The P-code of a province spelling, if the gazetteer reads it as exactly one province."""
+    from pipeline.places import default_gazetteer
+
+    found = [p for p in default_gazetteer().find_places(f"{name} province") if p.kind == "province"]
+    codes = {p.province_code for p in found}
+    return codes.pop() if len(codes) == 1 else None
 
 
 def province_results(gold: GoldPassage, pred: PassagePrediction) -> tuple[int, int]:

@@ -581,3 +581,16 @@ def test_dedupe_command_finds_a_copy_and_keeps_a_negative_apart(
     assert "copy recall: 1/1 = 1.000" in out
     assert "false matches: 0/1 negatives" in out
     assert _article_count(load_settings()) == 1  # the seed only: gold texts are not stored
+
+
+def test_province_spellings_compare_by_code() -> None:
+    from pipeline.evaluate import province_hit
+    from pipeline.models import Event, Location
+
+    def at(province: str, code: str) -> Event:
+        location = Location("Darzab", "Darzab", province, "AF2806", code)
+        return Event("territory_captured", "district_captured", "Taliban", None, "actual",
+                     "reported", "", 0, 0, "took", location)
+
+    assert province_hit("Jowzjan", at("Jawzjan", "AF28"))
+    assert not province_hit("Faryab", at("Jawzjan", "AF28"))

@@ -63,6 +63,8 @@ WORD_LISTS = (
     "group_nouns",
     "place_pronouns",
     "accusation_verbs",
+    "captive_nouns",
+    "abstract_nouns",
 )
 POS_TAGS = frozenset({"VERB", "NOUN", "PROPN", "ADJ", "AUX"})
 DEFAULT_POS = frozenset({"VERB", "NOUN"})

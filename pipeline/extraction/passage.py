@@ -30,6 +30,8 @@ TALIBAN_TAKEOVER = date(2021, 8, 15)
 AFGHAN_CONTEXT = re.compile(
     r"\b(afghan\w*|taliban|taleban|kabul|haqqani\w*|khorasan|iskp|isis-k|andsf)\b", re.IGNORECASE
 )
+NOT_AFGHAN = re.compile(r"pakistani\s+taliban|tehr[ei]e?k-?[ei]-?taliban\w*|\bTTP\b",
+                        re.IGNORECASE)
 AGGREGATE = frozenset({"dozens", "dozen", "numerous", "many", "several", "scores", "most",
                        "hundreds"})
 ANAPHORIC = frozenset({"them", "both", "each", "all", "these", "those", "they"})
@@ -99,8 +101,8 @@ def passage_events(
 
 def afghan_context(text: str, places: Iterable[PlaceMatch]) -> bool:
     """An event is only coded where the passage is about Afghanistan: an Afghan place or
-    an Afghan actor named anywhere in it."""
-    return any(True for _ in places) or bool(AFGHAN_CONTEXT.search(text))
+    an Afghan actor named anywhere in it (the Pakistani Taliban are not one)."""
+    return any(True for _ in places) or bool(AFGHAN_CONTEXT.search(NOT_AFGHAN.sub(" ", text)))
 
 
 # --------------------------------------------------------------------------
@@ -292,9 +294,12 @@ class _Resolver:
                 category = "other"
             elif not groups or not set(groups) & {"US", "NATO"}:
                 return []
-        if category == "other" and groups and groups[0] not in ("Afghan government",
-                                                                 "Afghan forces"):
-            return []
+        if category == "other" and mention.frame == "movement" and groups and groups[0] not in (
+            "Afghan government", "Afghan forces"
+        ):
+            return []  # fighters fleeing a battle are not news of their own
+        if category == "statement_accusation" and groups and _contract(groups[0]) == "other":
+            return []  # statements are coded for the parties of the conflict
         if mention.attempted:
             groups = groups or ["Taliban"]
         if not groups:
@@ -314,7 +319,8 @@ class _Resolver:
                 mention=mention, sentence=sentence, category=category, actor=actor,
                 target=target if target != actor else None,
                 place=mention.places[0] if mention.places else None, kind=None,
-                realis="actual" if mention.attempted else mention.realis, claim=claim,
+                realis=mention.extra.get("attempt_realis", "actual") if mention.attempted
+                else mention.realis, claim=claim,
                 position=sentence.start + mention.trigger.idx,
                 extra={"definite": mention.definite, "claimed_by": claimed_by,
                        "denial": mention.extra.get("denial", False),

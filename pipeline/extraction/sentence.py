@@ -31,6 +31,8 @@ TERRITORY_FRAMES = ("territory", "control", "place_subject", "loss", "expel", "s
 # categories whose events need a named party (an attack or a fall may be agentless)
 NEEDS_ACTOR = ("withdrawal", "talks_meeting", "agreement", "statement_accusation",
                "sanction_aid", "other")
+STATEMENT_NOUNS = frozenset({"statement", "message", "video", "post", "letter", "tweet",
+                             "communique", "speech"})
 OCCURRENCE_VERBS = frozenset(
     {"kill", "wound", "injure", "hit", "strike", "target", "destroy", "damage", "rock",
      "tear", "happen", "occur", "take", "leave", "claim", "go", "explode"}
@@ -131,8 +133,9 @@ def actor_of(token: Token, spans: dict[int, str], lex: Lexicon, depth: int = 0) 
             ):
                 inner = actor_of(child, spans, lex, depth + 1)
                 ref.groups += [g for g in inner.groups if g not in ref.groups]
-    if token.i in spans and spans[token.i] not in ref.groups:
-        ref.groups.append(spans[token.i])
+    named_by_modifier = bool(ref.groups) and token.pos_ == "NOUN"
+    if token.i in spans and spans[token.i] not in ref.groups and not named_by_modifier:
+        ref.groups.append(spans[token.i])  # "German soldiers": German, not "soldiers"
     if not ref.groups and depth < 2:
         for child in token.children:
             if child.dep_ in MODIFIERS and child.i > token.i:
@@ -147,7 +150,7 @@ def actor_of(token: Token, spans: dict[int, str], lex: Lexicon, depth: int = 0) 
                     ref.groups += actor_of(agent, spans, lex, depth + 1).groups
     if not ref.groups and ref.person:
         for prep in token.children:
-            if prep.dep_ == "prep" and prep.lower_ in ("of", "from"):
+            if prep.dep_ == "prep" and prep.lower_ in ("of", "from", "for"):
                 for obj in prep.children:
                     if obj.dep_ == "pobj":
                         ref.groups += actor_of(obj, spans, lex, depth + 1).groups
@@ -218,6 +221,8 @@ def subject_of(verb: Token) -> Token | None:
             verb = verb.head
             continue
         if verb.dep_ == "acl" and verb.tag_ == "VBG":
+            if verb.head.lemma_.lower() in STATEMENT_NOUNS and verb.head.dep_ == "dobj":
+                return subject_of(verb.head.head)  # "released a statement rejecting X"
             return verb.head
         return None
     return None
@@ -720,7 +725,7 @@ def _territory(head, trigger, tokens, spans, ctx) -> Mention | None:
     lex = ctx.lexicon
     if head.pos_ == "NOUN" and not misparsed_passive(head):
         theme = next(iter(prep_objects(head, ("of", "over"))), None) or _possessor(head)
-        actor = _noun_actor(head, spans, lex, exclude=theme)
+        actor = _noun_actor(head, spans, lex, exclude=theme, announcer_acts=False)
     elif is_passive(head):
         theme = passive_subject(head)
         if theme is None and head.dep_ in ("acl", "amod"):
@@ -750,7 +755,10 @@ def _possessor(head: Token) -> Token | None:
     return next((c for c in head.children if c.dep_ == "poss"), None)
 
 
-def _noun_actor(head: Token, spans: dict[int, str], lex: Lexicon, exclude: Token | None) -> ActorRef:
+def _noun_actor(
+    head: Token, spans: dict[int, str], lex: Lexicon, exclude: Token | None,
+    announcer_acts: bool = True,
+) -> ActorRef:
     """Actor of a nominal trigger: "the Taliban takeover", "a Taliban attack", "by the US",
     or the subject of the verb it is the object of ("the Taliban launched an attack")."""
     for child in head.children:
@@ -765,7 +773,9 @@ def _noun_actor(head: Token, spans: dict[int, str], lex: Lexicon, exclude: Token
         verb = head.head if head.dep_ == "dobj" else head.head.head
         speech = lex.claim_verbs | lex.confirm_verbs | lex.deny_verbs
         lemma = verb.lemma_.lower()
-        if lemma in lex.support_verbs and lemma not in speech and verb.pos_ == "VERB":
+        if lemma in speech and not announcer_acts:
+            return ActorRef()  # "the ministry announced the retaking of X": not its actor
+        if lemma in lex.support_verbs and verb.pos_ == "VERB":
             subject = subject_of(verb)
             if subject is not None:
                 return actor_of(subject, spans, lex)
@@ -969,8 +979,9 @@ def _release(head, trigger, tokens, spans, ctx) -> Mention | None:
         iter(prep_objects(head, ("of",))), None)
     if is_passive(head):
         obj = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
-    if obj is None or obj.lemma_.lower() not in lex.prisoner_nouns:
-        return None
+    if obj is None or not (obj.lemma_.lower() in lex.prisoner_nouns | lex.captive_nouns
+                           or obj.i in spans or actor_of(obj, spans, lex).groups):
+        return None  # "released a video", "released funds"
     subject = subject_of(head) if head.pos_ == "VERB" and not is_passive(head) else None
     actor = actor_of(subject, spans, lex) if subject is not None else _noun_actor(
         head, spans, lex, exclude=obj)
@@ -1009,6 +1020,18 @@ def _event(head, trigger, tokens, spans, ctx) -> Mention | None:
     if head.pos_ == "VERB":
         if trigger.category == "agreement" and not _agreement_verb(head, lemma, lex):
             return None
+        if trigger.category == "talks_meeting" and head.dep_ == "acl":
+            return None  # "commanders meeting nearby": a description, not talks
+        obj = direct_object(head)
+        if trigger.category == "attack" and (
+            (obj is not None and obj.lemma_.lower() in lex.abstract_nouns)
+            or any(p.lemma_.lower() in STATEMENT_NOUNS for p in prep_objects(head, ("in",)))
+        ):  # "attacked Western sanctions in a speech": words, not force
+            subject = subject_of(head)
+            speaker = actor_of(subject, spans, lex) if subject is not None else ActorRef()
+            said = Trigger(trigger.lemmas, "statement_accusation", "accusation", "speech",
+                           trigger.pos)
+            return _mention(said, head, speaker) if speaker.groups else None
         if is_passive(head):
             agent = agent_of(head)
             actor = actor_of(agent, spans, lex) if agent is not None else ActorRef()
@@ -1120,6 +1143,9 @@ def _attempt(mention: Mention, head: Token, lex: Lexicon) -> None:
     ancestors = {a.lemma_.lower() for a in list(head.ancestors)[:3]}
     if (window | ancestors) & lex.attempt_words and mention.category == "territory_captured":
         mention.attempted = True
+        governor = next((a for a in list(head.ancestors)[:3]
+                         if a.lemma_.lower() in lex.attempt_words), head.head)
+        mention.extra["attempt_realis"] = realis_of(governor, lex)
 
 
 GAIN_PREPS = ("under", "in", "into", "to")

@@ -28,6 +28,7 @@ EXPECTED_GROUPS = [
     "al-Qaeda",
     "ISIS-K",
     "Resistance",
+    "Pakistani Taliban",
     "Pakistan",
     "UN",
 ]

@@ -277,7 +277,7 @@ def _escape_cut(text: str, limit: int) -> str:
 
 def _place(event: Event) -> str:
     if event.location is None:
-        return "Afghanistan"
+        return "place not stated"  # never invent one
     loc = event.location
     if loc.district and loc.province and loc.district != loc.province:
         return f"{loc.district} district, {loc.province} province"

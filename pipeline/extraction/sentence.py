@@ -11,6 +11,7 @@ passage layer.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 from pipeline.extraction.lexicon import Lexicon, Trigger
 from pipeline.places import PlaceMatch
 
+log = logging.getLogger(__name__)
 Token = Any  # spacy.tokens.Token
 SUBJECTS = ("nsubj", "nsubjpass", "csubj", "expl")
 OBJECTS = ("dobj", "attr", "oprd")
@@ -566,7 +568,12 @@ def read_sentence(doc: Any, ctx: SentenceContext) -> list[Mention]:
     for head, trigger, tokens in find_triggers(doc, lex):
         if head.i in used:
             continue
-        mention = _read(head, trigger, tokens, spans, ctx)
+        try:
+            mention = _read(head, trigger, tokens, spans, ctx)
+        except Exception:  # an odd parse must cost one predicate, never the article
+            log.warning("skipped trigger %r in sentence %r", head.text, doc.text[:200],
+                        exc_info=True)
+            continue
         if mention is None:
             continue
         used.update(t.i for t in tokens)
@@ -863,9 +870,9 @@ def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
         subject = subject_of(head)
         actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
         expelled = obj if theme is not obj else None
-    if trigger.lemmas[0] == "clear" and theme is obj and not prep_objects(head, ("of",)) and (
-        not places_in(obj, ctx, lex)
-    ):
+    if trigger.lemmas[0] == "clear" and obj is not None and theme is obj and not prep_objects(
+        head, ("of",)
+    ) and not places_in(obj, ctx, lex):
         return None  # "cleared the way", "cleared the debris"
     found = _territorial_theme(theme, head, ctx)
     if found is None and people and theme is None:

@@ -81,7 +81,7 @@ def url_key_for(entry: Entry, fingerprint: dedupe.Fingerprint) -> str:
 
 def analyse(entry: Entry, store: Store, rules: Sequence[AlertRule], settings: Settings) -> Analysis:
     """Dedupe, extract and match rules for one entry without writing anything."""
-    from pipeline.extract import extract_events
+    from pipeline.extraction import default_extractor
 
     fingerprint = dedupe.Fingerprint.of(f"{entry.title}\n{entry.text}")
     url_key = url_key_for(entry, fingerprint)
@@ -90,7 +90,7 @@ def analyse(entry: Entry, store: Store, rules: Sequence[AlertRule], settings: Se
     found = (
         []
         if decision.status == "duplicate" and decision.method == "url"
-        else extract_events(entry.text, entry.published, settings.spacy_model)
+        else default_extractor(settings.spacy_model).extract(entry.text, entry.published)
     )
     found = _with_title_events(entry, found, settings)
     from pipeline.alert import match_rules
@@ -118,11 +118,11 @@ def _with_title_events(entry: Entry, found: list[Event], settings: Settings) -> 
     """Teasers often carry the news only in the headline: read it when the body gives nothing."""
     if found or not entry.title:
         return found
-    from pipeline.extract import extract_events
+    from pipeline.extraction import default_extractor
 
     return [
         Event(**{**e.__dict__, "evidence_start": -1, "evidence_end": -1})
-        for e in extract_events(entry.title, entry.published, settings.spacy_model)
+        for e in default_extractor(settings.spacy_model).extract(entry.title, entry.published)
     ]
 
 
@@ -391,14 +391,14 @@ def load_seeds(store: Store, settings: Settings) -> int:
         key = f"seed:{path.name}"
         if store.find_by_url(key):
             continue
-        from pipeline.extract import extract_events
+        from pipeline.extraction import default_extractor
 
         analysis = Analysis(
             entry=Entry(url=None, title=title[:300], text=text, guid=path.name),
             url_key=key,
             fingerprint=fingerprint,
             decision=DuplicateDecision("new"),
-            events=extract_events(text, None, settings.spacy_model),
+            events=default_extractor(settings.spacy_model).extract(text, None),
             matches=[],
         )
         article_id, _ = store_analysis(store, analysis, feed_id=None, source="seed")

@@ -39,7 +39,7 @@ def reprocess(settings: Settings, since_days: int = 7) -> dict[str, Any]:
     Old events are replaced; alerts are queued only for rules that have not fired on the
     article's story before (the outbox key prevents a second post).
     """
-    from pipeline.extract import extract_events
+    from pipeline.extraction import default_extractor
 
     store = _store(settings)
     rules = load_rules(settings.alerts_file)
@@ -53,7 +53,7 @@ def reprocess(settings: Settings, since_days: int = 7) -> dict[str, Any]:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     counts = {"articles": 0, "events": 0, "alerts_queued": 0}
     for row in rows:
-        found = extract_events(row["text"], row["published_at"], settings.spacy_model)
+        found = default_extractor(settings.spacy_model).extract(row["text"], row["published_at"])
         with store.transaction() as conn:
             conn.execute(delete(events).where(events.c.article_id == row["id"]))
             event_ids = store.insert_events(conn, row["id"], found)

@@ -268,7 +268,7 @@ class _Resolver:
             actor = "Taliban" if category == "territory_captured" else self.government()
         if actor in GOVERNMENT or actor == "Resistance":
             category = "territory_retaken"  # the government or resistance taking a place back
-        if actor not in CONTRACT_ACTORS and actor != "Resistance":
+        if actor not in CONTRACT_ACTORS and actor not in ("Resistance", "other"):
             return []
         places, aggregate = self.places_for(mention, sentence)
         kind = mention.theme_kind
@@ -370,7 +370,11 @@ def _place_key(place: PlaceMatch | None) -> str | None:
 
 def _same_territory(kept: list[Draft], draft: Draft) -> bool:
     key = _place_key(draft.place)
+    flips = [k.position for k in kept if key is not None and _place_key(k.place) == key
+             and (k.category, k.actor) != (draft.category, draft.actor)]
     for other in kept:
+        if any(other.position < p for p in flips):
+            continue  # taken, lost and taken again: a new event, not a re-mention
         if other.category != draft.category or other.actor != draft.actor:
             continue
         if key is not None and _place_key(other.place) == key and not draft.extra.get("holds"):

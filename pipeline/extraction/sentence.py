@@ -156,8 +156,16 @@ def actor_of(token: Token, spans: dict[int, str], lex: Lexicon, depth: int = 0) 
                 for obj in prep.children:
                     if obj.dep_ == "pobj":
                         ref.groups += actor_of(obj, spans, lex, depth + 1).groups
+    if not ref.groups and depth == 0 and token.dep_ in SUBJECTS + OBJECTS + ("pobj",):
+        for sibling in token.head.children:  # "police counter - attack": split by the tokenizer
+            if sibling.dep_ == token.dep_ and sibling is not token and abs(sibling.i - token.i) <= 3:
+                ref.groups += actor_of(sibling, spans, lex, 1).groups
     if not ref.groups:
         ref.pronoun = _pronoun(token, lex)
+        owner = next((c for c in token.children if c.dep_ == "poss"
+                      and c.lower_ in ("their", "its")), None)
+        if ref.pronoun is None and owner is not None:  # "their fighters had taken X"
+            ref.pronoun, ref.token = ("they" if owner.lower_ == "their" else "it"), owner
     for conj in token.children:
         if conj.dep_ == "conj" and depth < 3:
             more = actor_of(conj, spans, lex, depth + 1)
@@ -855,7 +863,9 @@ def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
     """ "cleared X of insurgents", "drove the Taliban out of X", "were driven out of X"."""
     lex = ctx.lexicon
     obj = direct_object(head)
-    theme = next(iter(prep_objects(head, ("of", "from", "out"))), None)
+    theme = next((p for p in prep_objects(head, ("of", "from", "out"))
+                  if not actor_of(p, spans, lex).groups and p.lemma_.lower() not in lex.group_nouns
+                  and p.lower_ not in ("them", "they")), None)
     people = obj is not None and (obj.lower_ in ("them", "they", "him") or bool(
         actor_of(obj, spans, lex).groups) or obj.lemma_.lower() in lex.group_nouns)
     if obj is not None and not people and theme is None:

@@ -199,6 +199,16 @@ def load_nlp(model: str = FALLBACK_MODELS[0]) -> Any:
 
 
 @functools.cache
+def _hyphenated_actor_names() -> frozenset[str]:
+    from pipeline.actors import default_actors
+
+    actors = default_actors()
+    names = {n for g in actors.groups() for e in actors.entries_for(g) for n in e.names}
+    names |= {t.term for t in actors.generic_terms}
+    return frozenset(w.lower() for n in names for w in n.split() if "-" in w)
+
+
+@functools.cache
 def _register_components() -> None:
     from spacy.language import Language
 
@@ -219,7 +229,12 @@ HYPHENATED_NAME = re.compile(
 def merge_hyphenated_names(doc: Any) -> Any:
     """Keep "Pul-e-Hesar", "Tala-o-Barfak", "Khost-o-Fereng" one token: split at their
     hyphens, a place name parses as a list of odd nouns and loses its role."""
-    spans = [doc.char_span(m.start(), m.end()) for m in HYPHENATED_NAME.finditer(doc.text)]
+    actors = _hyphenated_actor_names()
+    spans = [
+        doc.char_span(m.start(), m.end())
+        for m in HYPHENATED_NAME.finditer(doc.text)
+        if m.group(0).lower() not in actors  # "Al-Qaeda" stays as the actor ruler knows it
+    ]
     with doc.retokenize() as retokenizer:
         for span in spans:
             if span is not None and len(span) > 1:

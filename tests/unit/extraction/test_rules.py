@@ -7,8 +7,12 @@ from datetime import date
 
 import pytest
 
+from pipeline.alert import load_rules
 from pipeline.extraction import default_extractor
 from pipeline.models import Event
+from pipeline.settings import load_settings
+
+DEFAULT_ALERTS = load_settings({}).alerts_file
 
 Pair = tuple[str, str]
 
@@ -22,15 +26,9 @@ def actual_pairs(text: str, published: date | None = date(2021, 7, 1)) -> set[Pa
 
 
 def falls(text: str, published: date | None = date(2021, 7, 1)) -> list[Event]:
-    """Events the district-fallen rule would alert on: the Taliban hold the place at the end."""
-    return [
-        e
-        for e in events(text, published)
-        if e.actor == "Taliban"
-        and e.category.startswith("territory")
-        and e.realis == "actual"
-        and e.control in ("taliban", "claimed_by_taliban")
-    ]
+    """Events the shipped district-fallen rule alerts on."""
+    [rule] = [r for r in load_rules(DEFAULT_ALERTS) if r.id == "district-fallen"]
+    return [e for e in events(text, published) if rule.matches(e)]
 
 
 def districts(found: list[Event]) -> set[str]:
@@ -316,3 +314,35 @@ def test_an_attempt_keeps_the_realis_of_trying() -> None:
     assert ("attack", "Taliban") not in actual_pairs(
         "Analysts said the Taliban might try to take Nahrin district next."
     )
+
+
+def test_taken_again_after_a_retake_is_a_new_fall() -> None:
+    text = (
+        "The Taliban took Ajristan district on Monday. The army took it back on Wednesday, "
+        "and on Sunday the insurgents captured it once more."
+    )
+    assert districts(falls(text)) == {"Ajristan"}
+
+
+def test_a_possessive_pronoun_names_the_actor() -> None:
+    text = "The Taliban said their fighters had taken Ajristan district on Monday."
+    assert districts(falls(text)) == {"Ajristan"}
+
+
+def test_expelled_people_are_not_the_place() -> None:
+    text = "The Taliban cleared Rostaq district of resistance fighters on Saturday."
+    assert districts(falls(text, date(2021, 9, 4))) == {"Rostaq"}
+
+
+def test_a_counter_attack_by_police_retakes() -> None:
+    text = (
+        "The Taliban took the Ajristan district compound on Friday, "
+        "but a police counterattack drove them out before dark."
+    )
+    assert falls(text) == []
+    assert ("territory_retaken", "Afghan forces") in actual_pairs(text)
+
+
+def test_villages_above_a_district_are_not_the_district() -> None:
+    text = "The Taliban say they have recaptured villages in the hills above Rukha district."
+    assert falls(text, date(2021, 9, 10)) == []

@@ -64,6 +64,7 @@ WORD_LISTS = (
     "place_pronouns",
     "accusation_verbs",
     "captive_nouns",
+    "suffer_verbs",
     "abstract_nouns",
 )
 POS_TAGS = frozenset({"VERB", "NOUN", "PROPN", "ADJ", "AUX"})

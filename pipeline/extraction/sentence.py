@@ -329,7 +329,10 @@ def span_of(token: Token) -> tuple[int, int]:
 def find_triggers(doc: Any, lex: Lexicon) -> Iterator[tuple[Token, Trigger, list[Token]]]:
     """Each token that starts a trigger of the lexicon, with the trigger and its tokens."""
     for token in doc:
-        for key in {token.lemma_.lower(), token.lower_, lex.lemma_of_form.get(token.lower_, "")}:
+        keys = {token.lemma_.lower(), token.lower_, lex.lemma_of_form.get(token.lower_, "")}
+        if token.lower_.endswith("s"):
+            keys.add(token.lower_[:-1])  # "Rockets" tagged as a proper noun keeps its plural
+        for key in keys:
             for trigger in lex.by_head.get(key, ()):
                 tokens = _phrase_tokens(token, trigger.lemmas)
                 if tokens is None:
@@ -678,7 +681,8 @@ def _territorial_theme(
     if not places:
         places = [p for p in _clause_places(head, ctx) if p.kind != "province"]
     places = _whole_list(places, ctx)
-    province = next((p for p in places_in(theme, ctx, lex) if p.kind == "province"), None)
+    province = next((p for p in places_in(theme, ctx, lex) if p.kind == "province"), None) or next(
+        (p for p in _clause_places(head, ctx) if p.kind == "province"), None)  # "... in Parwan"
     local = [p for p in places if p.kind != "province"]
     return {
         "places": local or (places if ref is None else []),
@@ -790,6 +794,8 @@ def _noun_actor(
         lemma = verb.lemma_.lower()
         if lemma in speech and not announcer_acts:
             return ActorRef()  # "the ministry announced the retaking of X": not its actor
+        if lemma in lex.repelled_words or lemma in lex.suffer_verbs:
+            return ActorRef()  # "troops repelled the attack": the defenders
         if lemma in lex.support_verbs and verb.pos_ == "VERB":
             subject = subject_of(verb)
             if subject is not None:

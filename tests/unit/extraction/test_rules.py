@@ -346,3 +346,19 @@ def test_a_counter_attack_by_police_retakes() -> None:
 def test_villages_above_a_district_are_not_the_district() -> None:
     text = "The Taliban say they have recaptured villages in the hills above Rukha district."
     assert falls(text, date(2021, 9, 10)) == []
+
+
+def test_defenders_are_not_the_attackers() -> None:
+    text = "The army said the Taliban had stormed its base in Andar. Troops repelled the attack."
+    pairs = actual_pairs(text)
+    assert ("attack", "Afghan forces") not in pairs and ("attack", "Taliban") in pairs
+
+
+def test_a_province_in_the_clause_places_a_count_of_districts() -> None:
+    text = "US troops handed Bagram to Afghan forces as the Taliban seized two districts in Parwan."
+    assert {e.location.province for e in falls(text) if e.location} == {"Parwan"}
+
+
+def test_a_capitalised_plural_trigger_is_read() -> None:
+    text = "Rockets landed near Kabul airport on Tuesday. No group has claimed the attack."
+    assert actual_pairs(text) == {("attack", "other")}

@@ -217,6 +217,8 @@ class _Hit:
     force: PlaceKind | None = None
     linked_as_capital_of: bool = False
     needs_anchor: bool = False
+    # a stoplisted name ("Qaisar", "Kakar") kept only inside a list of districts of its province
+    needs_list: bool = False
     anchored: bool = False
     town_of: _Hit | None = None
 
@@ -755,6 +757,7 @@ class Gazetteer:
         hits.sort(key=lambda h: h.start)
         self._link(text, hits)
         hits = [h for h in hits if h.anchored or not h.needs_anchor]
+        hits = _listed_weak_names(text, hits)
         self._capital_phrases(text, hits)
         return hits
 
@@ -789,14 +792,20 @@ class Gazetteer:
                 start, end = window[0].start, window[-1].end
                 if not _tight(text, window):
                     continue
-                needs_anchor = False
+                needs_anchor = needs_list = False
                 if key in self._weak and not _district_follows(text, end):
-                    if not _TOWN_CONTEXT_AFTER_RE.match(text, end):
+                    if _TOWN_CONTEXT_AFTER_RE.match(text, end):
+                        needs_anchor = True
+                    elif _LIST_NEIGHBOUR_RE.match(text, end) or _LIST_BEFORE_RE.search(
+                        text[max(0, start - 6) : start]
+                    ):
+                        needs_list = True
+                    else:
                         continue
-                    needs_anchor = True
                 if key in self._person_like and not self._place_context(text, start, end):
                     continue
-                yield _Hit(start, end, key, tuple(targets), needs_anchor=needs_anchor)
+                yield _Hit(start, end, key, tuple(targets), needs_anchor=needs_anchor,
+                           needs_list=needs_list)
 
     def _place_context(self, text: str, start: int, end: int) -> bool:
         """Whether a person-like name ("Farah") stands where a place would."""
@@ -1151,6 +1160,33 @@ def _is_dateline(text: str, place: PlaceMatch) -> bool:
     line_start = text.rfind("\n", 0, place.start) + 1
     opens_line = not text[line_start : place.start].strip()
     return opens_line and bool(_DATELINE_TAIL_RE.match(text, place.end))
+
+
+_LIST_NEIGHBOUR_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)[A-Z]")
+_LIST_BEFORE_RE = re.compile(r"(?:,|\band)\s*$")
+_LIST_GAP_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)")
+
+
+def _listed_weak_names(text: str, hits: list[_Hit]) -> list[_Hit]:
+    """Keep a stoplisted name only where it stands in a list with a district of one of its
+    provinces ("Qaisar, Pashtun Kot and Almar in Faryab"); a lone "Qaisar" is a person."""
+    kept = [h for h in hits if not h.needs_list]
+    pending = [h for h in hits if h.needs_list]
+    changed = True
+    while pending and changed:
+        changed = False
+        for hit in list(pending):
+            provinces = {t.province_code for t in hit.targets}
+            for other in kept:
+                lo, hi = (hit, other) if hit.start < other.start else (other, hit)
+                if not _LIST_GAP_RE.fullmatch(text[lo.end : hi.start]):
+                    continue
+                if provinces & {t.province_code for t in other.targets if t.kind != "province"}:
+                    kept.append(hit)
+                    pending.remove(hit)
+                    changed = True
+                    break
+    return sorted(kept, key=lambda h: h.start)
 
 
 def _district_follows(text: str, end: int) -> bool:

@@ -59,6 +59,9 @@ class RuleExtractor:
             f for w in ("control", "claim", *self.lexicon.accusation_verbs) for f in word_forms(w)
         }
         self._names = _actor_patterns(self.actors)
+        self._common_words = frozenset(
+            w.lower() for t in self.actors.generic_terms for w in t.term.split()
+        ) | {"police", "policemen", "government", "the", "a", "us"}
         self.gated = gated
         self._nlp = nlp
 
@@ -71,7 +74,9 @@ class RuleExtractor:
             return []
         text = text[:MAX_CHARS]
         places = self.gazetteer.find_places(text)
-        if not afghan_context(text, places):
+        on = published.date() if isinstance(published, datetime) else published
+        memory = self._actor_memory(text, on)
+        if not afghan_context(text, places, self._named(text, memory)):
             return []
         sentences = [
             Sentence(i, a, b, text[a:b], [p for p in places if a <= p.start and p.end <= b])
@@ -80,7 +85,6 @@ class RuleExtractor:
         wanted = [s for s in sentences if not self.gated or self._worth_parsing(s.text)]
         for sentence, doc in zip(wanted, self.nlp.pipe(s.text for s in wanted), strict=True):
             sentence.doc = doc
-        on = published.date() if isinstance(published, datetime) else published
         return passage_events(
             text,
             sentences,
@@ -88,8 +92,18 @@ class RuleExtractor:
             actors=self.actors,
             gazetteer=self.gazetteer,
             published=published,
-            actor_memory=self._actor_memory(text, on),
+            actor_memory=memory,
         )
+
+    def _named(self, text: str, memory: list[tuple[int, str]]) -> list[str]:
+        """Groups named by a proper name ("Ghani", "Mullah Baradar"), not by a common noun
+        ("police", "the government"), for the Afghan-context rule."""
+        found = []
+        for start, group in memory:
+            word = text[start : start + 30].split()[0] if text[start:].strip() else ""
+            if word[:1].isupper() and word.lower().strip(".,'’s") not in self._common_words:
+                found.append(group)
+        return found
 
     def _worth_parsing(self, sentence: str) -> bool:
         """Only sentences with a trigger word can hold a predicate; the others still give

@@ -25,6 +25,7 @@ CONTRACT_ACTORS = frozenset(
     {"Taliban", "Afghan government", "Afghan forces", "US", "NATO", "al-Qaeda", "ISIS-K"}
 )
 GOVERNMENT = ("Afghan forces", "Afghan government")
+AFGHAN_GROUPS = frozenset({"Taliban", "Afghan government", "Afghan forces"})
 NON_STATE = ("Taliban", "ISIS-K", "al-Qaeda", "Resistance")
 TALIBAN_TAKEOVER = date(2021, 8, 15)
 AFGHAN_CONTEXT = re.compile(
@@ -99,10 +100,14 @@ def passage_events(
     return [_to_event(d, published, gazetteer) for d in drafts if not d.dropped]
 
 
-def afghan_context(text: str, places: Iterable[PlaceMatch]) -> bool:
+def afghan_context(
+    text: str, places: Iterable[PlaceMatch], named_actors: Iterable[str] = ()
+) -> bool:
     """An event is only coded where the passage is about Afghanistan: an Afghan place or
     an Afghan actor named anywhere in it (the Pakistani Taliban are not one)."""
-    return any(True for _ in places) or bool(AFGHAN_CONTEXT.search(NOT_AFGHAN.sub(" ", text)))
+    if any(True for _ in places) or set(named_actors) & AFGHAN_GROUPS:
+        return True
+    return bool(AFGHAN_CONTEXT.search(NOT_AFGHAN.sub(" ", text)))
 
 
 # --------------------------------------------------------------------------
@@ -222,7 +227,8 @@ class _Resolver:
                 count: int) -> list[PlaceMatch]:
         """A list of places named in the same sentence, the next one or (for "both",
         "each", "them") the ones before."""
-        local = [p for p in sentence.places if p.kind != "province"]
+        local = [p for p in sentence.places if p.kind != "province"
+                 and not (p.kind == "city" and _letters(p.raw) == _letters(p.province or ""))]
         after = [p for p in local if p.start > position]
         before = [p for p in local if p.start < position]
         if anaphoric:
@@ -329,6 +335,10 @@ class _Resolver:
             ))
         del lex
         return drafts
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalpha())
 
 
 def _same_side(groups: list[str]) -> bool:
@@ -458,12 +468,11 @@ def _fold_place_status(drafts: list[Draft], mentions: list[tuple[Sentence, Menti
         key = _place_key(draft.place) or f"#{id(draft)}"
         by_place.setdefault(key, []).append(draft)
     for key, group in by_place.items():
-        retaken_later = any(d.category == "territory_retaken" and d.actor != "Taliban"
-                            and d.realis == "actual" for d in group)
+        group.sort(key=lambda d: not d.mention.background)  # "which they had seized": earlier
         for draft in group:
-            if retaken_later and draft.mention.background and draft.category == (
-                "territory_captured"
-            ):
+            retaken = any(d.category == "territory_retaken" and d.actor != draft.actor
+                          and d.realis == "actual" and not d.mention.background for d in group)
+            if retaken and draft.mention.background and draft.category == "territory_captured":
                 draft.dropped = True
         state: str | None = None
         for draft in group:

@@ -555,7 +555,8 @@ def place_reference(token: Token, lex: Lexicon) -> tuple[str | None, int]:
         return "plural", _count(token) or 2
     count = _count(token)
     lemma = token.lemma_.lower()
-    if lemma in ("pair", "couple", "number", "handful", "dozen", "dozens", "score", "scores"):
+    if lemma in ("pair", "couple", "number", "handful", "dozen", "dozens", "score", "scores",
+                 "string", "series", "clutch", "raft", "group", "cluster"):
         return "plural", 2 if lemma in ("pair", "couple") else 0
     if lemma in lex.settlement_nouns or words & lex.settlement_nouns:
         if count >= 2 or token.tag_ in ("NNS", "NNPS") or words & {"both", "all", "each"}:
@@ -665,6 +666,10 @@ def _territorial_theme(
     if theme is None:
         return None
     places = places_in(theme, ctx, lex)
+    if theme.tag_ in ("NNS", "NNPS") or _count(theme) >= 2:
+        # "two district centres in Kunduz": the province, not the city of that name
+        places = [_as_province(p) if _named_like_province(p) else p for p in places]
+    theme_places = list(places)
     if theme.pos_ == "NOUN" and theme.lemma_.lower() not in _PLACE_HEADS(lex) and not any(
         p.start - ctx.base <= theme.idx < p.end - ctx.base for p in places
     ) and theme.lemma_.lower() not in ("pair", "couple", "number", "string", "handful", "dozen",
@@ -681,7 +686,7 @@ def _territorial_theme(
     if not places:
         places = [p for p in _clause_places(head, ctx) if p.kind != "province"]
     places = _whole_list(places, ctx)
-    province = next((p for p in places_in(theme, ctx, lex) if p.kind == "province"), None) or next(
+    province = next((p for p in theme_places if p.kind == "province"), None) or next(
         (p for p in _clause_places(head, ctx) if p.kind == "province"), None)  # "... in Parwan"
     local = [p for p in places if p.kind != "province"]
     return {
@@ -724,6 +729,20 @@ def _gap(a: PlaceMatch, b: PlaceMatch, ctx: SentenceContext) -> str | None:
     if doc_text is None:
         return None
     return doc_text[a.end - ctx.base : b.start - ctx.base]
+
+
+def _fold(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalpha())
+
+
+def _named_like_province(place: PlaceMatch) -> bool:
+    return place.kind == "city" and _fold(place.raw) == _fold(place.province or "")
+
+
+def _as_province(place: PlaceMatch) -> PlaceMatch:
+    from dataclasses import replace
+
+    return replace(place, kind="province", district=None, district_code=None)
 
 
 def _PLACE_HEADS(lex: Lexicon) -> frozenset[str]:
@@ -1200,6 +1219,8 @@ def _control_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
         holder = _controller(token, spans, lex)
         if holder is None:
             continue
+        if holder == "Afghan government":
+            holder = "Afghan forces"  # "back in government hands": held by its forces
         of_place = next(iter(prep_objects(token, ("of", "over"))), None)
         subject = subject_of(verb)
         theme = of_place if of_place is not None else subject

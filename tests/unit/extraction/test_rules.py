@@ -362,3 +362,37 @@ def test_a_province_in_the_clause_places_a_count_of_districts() -> None:
 def test_a_capitalised_plural_trigger_is_read() -> None:
     text = "Rockets landed near Kabul airport on Tuesday. No group has claimed the attack."
     assert actual_pairs(text) == {("attack", "other")}
+
+
+def test_a_string_of_districts_takes_the_next_list() -> None:
+    text = (
+        "Taliban fighters have overrun a string of districts in the north-east. "
+        "The list includes Keshem in Badakhshan and Namak Ab in Takhar."
+    )
+    assert districts(falls(text)) == {"Keshem", "Namak Ab"}
+
+
+def test_districts_in_a_province_named_like_its_capital() -> None:
+    text = (
+        "The Taliban now hold two more district centres in Kunduz. "
+        "They are Qala-e-Zal and Ali Abad."
+    )
+    assert districts(falls(text)) == {"Qala-e-Zal", "Ali Abad"}
+
+
+def test_back_in_government_hands_is_held_by_its_forces() -> None:
+    text = "Mardyan district fell to the Taliban on Saturday and was back in government hands by evening."
+    assert falls(text) == []
+    assert ("territory_retaken", "Afghan forces") in actual_pairs(text)
+
+
+def test_a_seizure_told_in_a_relative_clause_came_first() -> None:
+    text = "Taliban reinforcements reclaimed Burka district from an armed group that had seized it."
+    assert districts(falls(text, date(2021, 9, 4))) == {"Burka"}
+
+
+def test_a_named_afghan_leader_makes_the_context() -> None:
+    assert ("talks_meeting", "Afghan government") in actual_pairs(
+        "President Ghani met Biden at the White House on Friday."
+    )
+    assert actual_pairs("President Macron met Biden at the White House on Friday.") == set()

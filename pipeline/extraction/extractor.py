@@ -56,7 +56,8 @@ class RuleExtractor:
         self.actors = default_actors()
         self.gazetteer = default_gazetteer()
         self.gate_words = self.lexicon.trigger_forms | {
-            f for w in ("control", "claim", *self.lexicon.accusation_verbs) for f in word_forms(w)
+            f for w in ("control", "claim", "charge", "hand", "behind", "responsibility",
+                        *self.lexicon.accusation_verbs) for f in word_forms(w)
         }
         self._names = _actor_patterns(self.actors)
         self._common_words = frozenset(

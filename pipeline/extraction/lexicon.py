@@ -65,6 +65,8 @@ WORD_LISTS = (
     "accusation_verbs",
     "captive_nouns",
     "suffer_verbs",
+    "cessation_verbs",
+    "commitment_nouns",
     "abstract_nouns",
 )
 POS_TAGS = frozenset({"VERB", "NOUN", "PROPN", "ADJ", "AUX"})

@@ -291,6 +291,9 @@ class _Resolver:
         lex = self.lexicon
         claimed_by = mention.extra.get("claimed_by")
         claim = mention.claim
+        if claimed_by is not None and not claimed_by.groups and claimed_by.pronoun:
+            found = self._antecedent(sentence.start + claimed_by.token.idx, claimed_by.pronoun)
+            claimed_by.groups = [found] if found else []  # "its fighters were behind it"
         if claimed_by is not None and claimed_by.groups:
             groups, claim = claimed_by.groups[:1], "claimed"
         if category == "withdrawal":
@@ -363,8 +366,8 @@ def _merge_re_mentions(drafts: list[Draft], lex: Lexicon) -> list[Draft]:
             if _joins_attack(kept, draft):
                 continue
         elif draft.category in ("talks_meeting", "agreement") and draft.extra.get("definite"):
-            if any(k.category == draft.category for k in kept):
-                continue
+            if any(k.category == draft.category and k.actor == draft.actor for k in kept):
+                continue  # "the meeting": the talks told before, unless another party acts
         elif any(k.category == draft.category and k.actor == draft.actor
                  and k.sentence.index == draft.sentence.index for k in kept):
             continue

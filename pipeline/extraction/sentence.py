@@ -162,10 +162,12 @@ def actor_of(token: Token, spans: dict[int, str], lex: Lexicon, depth: int = 0) 
                 ref.groups += actor_of(sibling, spans, lex, 1).groups
     if not ref.groups:
         ref.pronoun = _pronoun(token, lex)
-        owner = next((c for c in token.children if c.dep_ == "poss"
-                      and c.lower_ in ("their", "its")), None)
-        if ref.pronoun is None and owner is not None:  # "their fighters had taken X"
-            ref.pronoun, ref.token = ("they" if owner.lower_ == "their" else "it"), owner
+        owner = next((c for c in token.children if c.dep_ == "poss"), None)
+        if ref.pronoun is None and owner is not None and ref.person:
+            owned = actor_of(owner, spans, lex, depth + 1)  # "their fighters", "the group's men"
+            if owned.pronoun:
+                pronoun = "they" if owned.pronoun == "their" else owned.pronoun
+                ref.pronoun, ref.token = ("it" if pronoun == "its" else pronoun), owner
     for conj in token.children:
         if conj.dep_ == "conj" and depth < 3:
             more = actor_of(conj, spans, lex, depth + 1)
@@ -477,8 +479,9 @@ def is_background(trigger: Token) -> bool:
     if trigger.dep_ == "relcl" or (trigger.dep_ == "acl" and trigger.tag_ == "VBN"):
         return True
     auxes = [c for c in trigger.children if c.dep_ in ("aux", "auxpass")]
-    return any(a.lower_ == "had" for a in auxes) and trigger.dep_ in ("advcl", "relcl", "conj",
-                                                                     "ccomp")
+    # "after the insurgents had seized it": background; "but troops had expelled them by
+    # nightfall" (a coordinated clause) and reported speech tell the sequence itself
+    return any(a.lower_ == "had" for a in auxes) and trigger.dep_ in ("advcl", "relcl")
 
 
 # --------------------------------------------------------------------------
@@ -602,6 +605,19 @@ def _responsibility_claims(doc: Any, spans: dict[int, str], ctx: SentenceContext
     its attacker (the passage layer joins it to that attack)."""
     found = []
     for token in doc:
+        behind = next((o for o in prep_objects(token, ("behind",))
+                       if o.lower_ in ("it", "this", "that") or o.lemma_.lower() in (
+                           "attack", "bombing", "blast", "explosion", "killing", "assault")),
+                      None) if token.lemma_.lower() == "be" else None
+        if behind is not None:  # "its fighters were behind it": a claim of responsibility
+            claimer = actor_of(subject_of(token), spans, ctx.lexicon) if subject_of(token) else None
+            if claimer is not None and (claimer.groups or claimer.pronoun):
+                trigger = Trigger(("claim",), "attack", None, "event", frozenset({"VERB"}))
+                mention = _mention(trigger, behind, ActorRef(), definite=True)
+                mention.extra["claimed_by"] = claimer
+                mention.sentence = ctx.index
+                found.append(mention)
+            continue
         if token.lemma_.lower() != "claim" or token.pos_ != "VERB" or is_passive(token):
             continue
         obj = direct_object(token)
@@ -643,6 +659,10 @@ def _read(
     mention.claim, _ = claim_of(head, spans, lex)
     if mention.claim == "denied":
         mention.realis = "negated"  # "denied that the Taliban had overrun the base"
+    if mention.category == "attack" and head.dep_ == "xcomp" and (
+        head.head.lemma_.lower() in lex.attempt_words
+    ):
+        mention.realis = realis_of(head.head, lex)  # "tried to storm X": an attack happened
     if mention.category.startswith("territory") and head.pos_ == "NOUN" and (
         mention.realis == "announced"
     ):
@@ -988,6 +1008,12 @@ def _departure(head, trigger, tokens, spans, ctx) -> Mention | None:
         if found is not None:  # "five district centres were handed to the Taliban"
             taker = ActorRef(groups=["Taliban"], token=recipients[0])
             return Mention("territory_captured", None, head, "territory", taker, **found)
+    if lemma in ("hand", "pass") and not recipients and obj is None:
+        return None
+    if lemma == "pass" and (obj is None or not (places_in(obj, ctx, lex) or obj.lemma_.lower() in (
+        lex.base_nouns | lex.settlement_nouns
+    ))):
+        return None  # "passed a law": only a place handed over is a withdrawal
     if lemma in ("leave", "depart", "exit", "vacate"):
         obj_words = {t.lemma_.lower() for t in obj.subtree} if obj is not None else set()
         place_object = obj is not None and (
@@ -1086,9 +1112,12 @@ def _event(head, trigger, tokens, spans, ctx) -> Mention | None:
         return None
     if trigger.category == "agreement" and not _agreement_noun(head, lex):
         return None
+    if trigger.category == "attack" and head.head.lemma_.lower() in lex.cessation_verbs:
+        return None  # "stop attacks on foreign troops": the opposite of one
     actor = _noun_actor(head, spans, lex, exclude=None)
     definite = any(c.dep_ == "det" and c.lower_ in lex.definite_determiners
-                   for c in head.children) and not actor.groups
+                   for c in head.children) and not any(
+        c.dep_ in ("compound", "poss", "amod", "nmod") and c.i in spans for c in head.children)
     mention = _mention(trigger, head, actor, target=_target(head, spans, lex, actor),
                        places=_sentence_places(head, ctx), definite=definite)
     if head.dep_ in ("dobj", "nsubjpass") and head.head.lemma_.lower() == "claim":
@@ -1280,6 +1309,9 @@ def _reported_accusations(doc: Any, spans: dict[int, str], ctx: SentenceContext,
     for token in doc:
         if token.lemma_.lower() not in lex.accusation_verbs or token.i in used:
             continue
+        broken = direct_object(token)
+        if broken is None or broken.lemma_.lower() not in lex.commitment_nouns:
+            continue  # "broke into the bazaar": force, not a broken promise
         accused = subject_of(token)
         accused_groups = actor_of(accused, spans, lex).groups if accused is not None else []
         for clause in governors(token, 6):

@@ -396,3 +396,54 @@ def test_a_named_afghan_leader_makes_the_context() -> None:
         "President Ghani met Biden at the White House on Friday."
     )
     assert actual_pairs("President Macron met Biden at the White House on Friday.") == set()
+
+
+def test_a_retake_in_a_coordinated_pluperfect_is_not_background() -> None:
+    text = "Insurgents seized the centre of Adraskan district, but troops had expelled them by dusk."
+    assert falls(text) == []
+
+
+def test_the_groups_fighters_are_the_groups() -> None:
+    text = (
+        "A Taliban spokesman tweeted that Adraskan district had fallen to the group's fighters. "
+        "The governor rejected the claim."
+    )
+    assert falls(text) == []  # claimed, then denied: contested
+    assert {e.control for e in events(text) if e.category == "territory_captured"} == {"contested"}
+
+
+def test_being_behind_an_attack_is_claiming_it() -> None:
+    text = (
+        "A grenade wounded three guards in Asadabad on Monday. "
+        "ISIS-K said its fighters were behind it."
+    )
+    assert actual_pairs(text) == {("attack", "ISIS-K")}
+
+
+def test_passing_a_base_is_a_handover_and_passing_a_law_is_not() -> None:
+    assert ("withdrawal", "US") in actual_pairs(
+        "US advisers passed the base in Helmand to the Afghan army on Sunday."
+    )
+    assert actual_pairs("US lawmakers passed a law on Afghan visas on Sunday.") == set()
+
+
+def test_trying_to_storm_a_district_is_an_attack() -> None:
+    text = "Taliban fighters tried to storm the Shibar district centre but were beaten back."
+    assert ("attack", "Taliban") in actual_pairs(text) and falls(text) == []
+
+
+def test_claiming_the_bombing_names_its_attacker() -> None:
+    text = "A car blew up at a police compound in Shindand. The Taliban claimed the bombing."
+    assert actual_pairs(text) == {("attack", "Taliban")}
+
+
+def test_stopping_attacks_is_no_attack() -> None:
+    text = "Under the deal the Taliban were to stop attacks on foreign troops in Afghanistan."
+    assert ("attack", "Taliban") not in actual_pairs(text)
+
+
+def test_breaking_into_a_bazaar_is_not_breaking_a_promise() -> None:
+    text = "Taliban fighters broke into the bazaar of Waras district, Bamyan police said."
+    assert not any(c == "statement_accusation" for c, _ in actual_pairs(text))
+    text = "The Taliban said Washington had broken the agreement signed in Doha."
+    assert ("statement_accusation", "Taliban") in actual_pairs(text)

@@ -125,6 +125,7 @@ class _Resolver:
         self.gazetteer = gazetteer
         self.lexicon = lexicon
         self.on = on
+        self.territory: list[tuple[int, PlaceMatch]] = []  # places taken or retaken so far
 
     def government(self) -> str:
         return "Taliban" if self.on and self.on > TALIBAN_TAKEOVER else "Afghan forces"
@@ -166,7 +167,8 @@ class _Resolver:
         if ref is None:
             return ([mention.theme_province] if mention.theme_province else []), False
         if ref in ("district", "city", "it"):
-            found = self._latest(position, ref, mention.theme_province)
+            found = self._topic(position, ref) or self._latest(position, ref,
+                                                                 mention.theme_province)
             if found is None and ref == "city":
                 found = self._capital_of(mention.theme_province) or self._capital_of(
                     self._latest_province(position))
@@ -201,6 +203,17 @@ class _Resolver:
         ):
             return candidates[-2]  # "Banu, the main town of Andarab ... took it"
         return candidates[-1] if candidates else None
+
+    def _topic(self, position: int, ref: str) -> PlaceMatch | None:
+        """The place the passage is about: the latest place taken or retaken before, which
+        "it" and "the district" mean more often than any place merely named since."""
+        before = [(p, place) for p, place in self.territory if p < position]
+        if not before:
+            return None
+        place = before[-1][1]
+        if ref == "city" and place.kind != "city":
+            return None
+        return place
 
     def _latest_province(self, position: int) -> PlaceMatch | None:
         floor = self._sentence_start(position, back=1)
@@ -284,6 +297,7 @@ class _Resolver:
                     aggregate=aggregate)
         if mention.extra.get("holds"):
             return [Draft(place=p, extra={"holds": True}, **base) for p in places or [None]]
+        self.territory += [(base["position"], p) for p in places if p.kind != "province"]
         return [Draft(place=p, **base) for p in places or [None]]
 
     def _other(self, sentence: Sentence, mention: Mention, groups: list[str],
@@ -471,7 +485,7 @@ def _fold_place_status(drafts: list[Draft], mentions: list[tuple[Sentence, Menti
         key = _place_key(draft.place) or f"#{id(draft)}"
         by_place.setdefault(key, []).append(draft)
     for key, group in by_place.items():
-        group.sort(key=lambda d: not d.mention.background)  # "which they had seized": earlier
+        group.sort(key=lambda d: _narrative_order(d, group))
         for draft in group:
             retaken = any(d.category == "territory_retaken" and d.actor != draft.actor
                           and d.realis == "actual" and not d.mention.background for d in group)
@@ -490,6 +504,17 @@ def _fold_place_status(drafts: list[Draft], mentions: list[tuple[Sentence, Menti
             if state == "contested" and draft.claim in ("claimed", "reported"):
                 draft.claim = "disputed"
     del states, mentions, resolver
+
+
+def _narrative_order(draft: Draft, group: list[Draft]) -> tuple[int, int]:
+    """Background and flashbacks first: "which they had seized", and a pluperfect in a later
+    sentence ("Security forces had recaptured it in June") tell what came before."""
+    if draft.mention.background:
+        return (0, draft.position)
+    pluperfect = any(c.dep_ == "aux" and c.lower_ == "had" for c in draft.mention.trigger.children)
+    told_before = any(d.sentence.index < draft.sentence.index and not d.mention.background
+                      for d in group)
+    return (1 if pluperfect and told_before else 2, draft.position)
 
 
 def _next_state(state: str | None, draft: Draft) -> str | None:

@@ -920,7 +920,12 @@ def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
     if is_passive(head):
         agent = agent_of(head)
         actor = actor_of(agent, spans, lex) if agent is not None else ActorRef()
-        expelled = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+        expelled = passive_subject(head)
+        if expelled is not None and not places_in(expelled, ctx, lex) and (
+            actor_of(expelled, spans, lex).groups or actor_of(expelled, spans, lex).pronoun
+            or expelled.lemma_.lower() in lex.group_nouns | lex.military_nouns
+        ):
+            people = True  # "fighters who stormed X were expelled": they were, not X
     else:
         subject = subject_of(head)
         actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
@@ -1000,9 +1005,9 @@ def _departure(head, trigger, tokens, spans, ctx) -> Mention | None:
     obj = direct_object(head)
     lemma = trigger.lemmas[0]
     recipients = prep_objects(head, ("to",))
-    if lemma in ("hand", "hand over", "handover") and recipients and "Taliban" in actor_of(
-        recipients[0], spans, lex
-    ).groups:
+    if lemma in ("hand", "hand over", "handover", "leave") and recipients and "Taliban" in (
+        actor_of(recipients[0], spans, lex).groups
+    ):
         theme = next((c for c in head.children if c.dep_ == "nsubjpass"), None) or obj
         found = _territorial_theme(theme, head, ctx)
         if found is not None:  # "five district centres were handed to the Taliban"

@@ -66,6 +66,7 @@ WORD_LISTS = (
     "captive_nouns",
     "suffer_verbs",
     "cessation_verbs",
+    "falsity_words",
     "commitment_nouns",
     "abstract_nouns",
 )

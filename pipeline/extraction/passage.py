@@ -20,6 +20,7 @@ from pipeline.extraction.lexicon import Lexicon
 from pipeline.extraction.sentence import Mention, SentenceContext, read_sentence
 from pipeline.models import Event, Location
 from pipeline.places import PlaceMatch
+from pipeline.places import _is_dateline as is_dateline_place
 
 CONTRACT_ACTORS = frozenset(
     {"Taliban", "Afghan government", "Afghan forces", "US", "NATO", "al-Qaeda", "ISIS-K"}
@@ -147,9 +148,7 @@ class _Resolver:
                 continue
             if pronoun in ("group", "it") and group not in NON_STATE and group != "NATO":
                 continue
-            if pronoun in ("he", "she"):
-                return None
-            return group
+            return group  # "he" after "a spokesman for the army": the army's
         return None
 
     def _sentence_start(self, position: int, back: int) -> int:
@@ -188,7 +187,8 @@ class _Resolver:
         it names one); a district named as the seat of a town just named keeps the town."""
         floor = self._sentence_start(position, back=3)
         candidates = [p for s in self.sentences for p in s.places
-                      if floor <= p.start < position and p.kind != "province"]
+                      if floor <= p.start < position and p.kind != "province"
+                      and not _is_dateline(self.text, p)]
         if province is not None:
             candidates = [p for p in candidates
                           if p.province_code == province.province_code] or (
@@ -354,6 +354,11 @@ class _Resolver:
         return drafts
 
 
+def _is_dateline(text: str, place: PlaceMatch) -> bool:
+    """ "KABUL, Aug 15 (Reuters) -": where the story was filed, never what "it" means."""
+    return is_dateline_place(text, place)
+
+
 def _letters(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalpha())
 
@@ -431,7 +436,7 @@ def _joins_attack(kept: list[Draft], draft: Draft) -> bool:
             draft.actor = territorial[-1].actor
             draft.place = draft.place or territorial[-1].place
             return False
-        if not _occurrence(draft):
+        if not _occurrence(draft) and draft.actor == "other":
             return True  # "the raid sent a message": a mention of an event told elsewhere
     if draft.actor == "other" and attacks and draft.extra.get("claimed_by") is None:
         _adopt_actor(attacks[-1], draft)  # "one policeman was killed": the attack told before
@@ -440,6 +445,8 @@ def _joins_attack(kept: list[Draft], draft: Draft) -> bool:
 
 
 def _adopt_actor(event: Draft, mention: Draft) -> None:
+    if mention.claim == "denied" or mention.realis == "negated":
+        return  # "the Taliban denied carrying out the blast": not theirs
     if event.actor == "other" and mention.actor != "other":
         event.actor = mention.actor
         event.claim = mention.claim
@@ -503,6 +510,8 @@ def _fold_place_status(drafts: list[Draft], mentions: list[tuple[Sentence, Menti
                 draft.dropped = True
             if state == "contested" and draft.claim in ("claimed", "reported"):
                 draft.claim = "disputed"
+                if draft.category == "territory_captured":
+                    draft.realis = "negated"  # a claim the other side denied: not a fall
     del states, mentions, resolver
 
 
@@ -541,6 +550,8 @@ def _apply_denials(drafts: list[Draft]) -> None:
     for index, draft in enumerate(ordered):
         if not (draft.extra.get("denial") and draft.extra.get("object_ref")):
             continue
+        if draft.mention.background:
+            continue  # "a day after the ministry had denied it": before the confirmation
         earlier = [d for d in ordered[:index] if d.category == "territory_captured"
                    and d.actor == "Taliban" and draft.sentence.index - d.sentence.index <= 2]
         if earlier:

@@ -259,9 +259,10 @@ def agent_of(verb: Token) -> Token | None:
 
 
 def misparsed_passive(token: Token) -> bool:
-    """ "X was overrun by Y" where the tagger read "overrun" as a noun after "was"."""
-    return token.pos_ != "VERB" and token.dep_ in ("attr", "acomp") and (
-        token.head.lemma_.lower() == "be"
+    """ "X was overrun by Y" where the tagger read "overrun" as a noun after "was", or
+    "X was gone" read as an adjective complement."""
+    return token.dep_ in ("attr", "acomp") and token.head.lemma_.lower() == "be" and (
+        token.pos_ != "VERB" or token.tag_ == "VBN"
     )
 
 
@@ -270,7 +271,8 @@ def passive_subject(verb: Token) -> Token | None:
         be = verb.head
         if any(c.dep_ in SUBJECTS for c in be.children):
             return subject_of(be)
-        before = next((t for t in reversed(be.doc[: be.i]) if not t.is_punct), None)
+        before = next((t for t in reversed(be.doc[: be.i])
+                       if not t.is_punct and t.pos_ not in ("ADV", "CCONJ")), None)
         if before is not None and before.pos_ in ("PROPN", "NOUN"):
             return before  # "..., Yangi Qala, was overrun": the name before the verb
         return subject_of(be)
@@ -445,6 +447,11 @@ def claim_of(trigger: Token, spans: dict[int, str], lex: Lexicon) -> tuple[str, 
     or confirming that governs the trigger."""
     for clause in governors(trigger, 6):
         lemma = clause.lemma_.lower()
+        if lemma in ("report", "claim", "rumour", "rumor", "account") and clause.pos_ == "NOUN":
+            verb = clause.head
+            if any(c.dep_ == "acomp" and c.lemma_.lower() in lex.falsity_words
+                   for c in verb.children):
+                return "denied", None  # "reports that fighters had abducted him were false"
         if lemma in lex.confirm_verbs:
             return "confirmed", None
         if lemma in lex.deny_verbs:
@@ -504,9 +511,22 @@ def places_in(token: Token, ctx: SentenceContext, lex: Lexicon) -> list[PlaceMat
     found = []
     for place in ctx.places:
         start, end = place.start - ctx.base, place.end - ctx.base
+        if _dateline(place, ctx):
+            continue  # "KABUL, Aug 15 (Reuters) -": where it was filed, not what happened
         if lo <= start and end <= hi and not any(a <= start and end <= b for a, b in excluded):
             found.append(place)
     return found
+
+
+DATELINE_TAIL = re.compile(r"[ \t]*(?:,|\(|\[|:|—|–|-)")
+
+
+def _dateline(place: PlaceMatch, ctx: SentenceContext) -> bool:
+    if ctx.text is None:
+        return False
+    start = place.start - ctx.base
+    return not ctx.text[:start].strip() and bool(
+        DATELINE_TAIL.match(ctx.text, place.end - ctx.base))
 
 
 def theme_kind(token: Token, places: list[PlaceMatch], lex: Lexicon) -> str | None:
@@ -549,7 +569,7 @@ def place_reference(token: Token, lex: Lexicon) -> tuple[str | None, int]:
     """A theme that stands for places named elsewhere: "it", "the district", "both",
     "four district centres"."""
     lower = token.lower_
-    if lower in ("it", "this"):
+    if lower in ("it", "this", "its"):
         return "it", 1
     words = {t.lower_ for t in token.subtree}
     if lower in ("them", "both", "each", "all", "all four", "these", "those") or (
@@ -667,9 +687,9 @@ def _read(
         mention.realis == "announced"
     ):
         mention.realis = "actual"  # "announced the retaking of X": it has happened
+    mention.background = is_background(head)
     if mention.category.startswith("territory"):
         _attempt(mention, head, lex)
-        mention.background = is_background(head)
     return mention
 
 
@@ -861,6 +881,8 @@ def _place_subject(head, trigger, tokens, spans, ctx) -> Mention | None:
         theme = next(iter(prep_objects(head, ("of",))), None) or _possessor(head)
     elif head.dep_ == "amod":  # "fallen districts"
         theme = head.head
+    elif misparsed_passive(head):
+        theme = passive_subject(head)  # "Khanaqa, too, was gone"
     else:
         theme = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if theme is not None and theme.tag_ in ("WDT", "WP"):
@@ -962,8 +984,9 @@ def _state(head, trigger, tokens, spans, ctx) -> Mention | None:
         subject = subject_of(head)
         holder = actor_of(subject, spans, lex) if subject is not None else ActorRef()
         theme = direct_object(head)
-    if not holder.groups or theme is None or is_background(head) or _had(head):
-        return None
+    confirmed = claim_of(head, spans, lex)[0] == "confirmed"
+    if not holder.groups or theme is None or is_background(head) or (_had(head) and not confirmed):
+        return None  # "had held it since May": background, unless an official now admits it
     if actor_of(theme, spans, lex).groups:
         return None  # "held talks with the Taliban", "controls the militants"
     found = _territorial_theme(theme, head, ctx)
@@ -1037,6 +1060,12 @@ def _is_official(actor: ActorRef) -> bool:
 
 
 def _movement(head, trigger, tokens, spans, ctx) -> Mention | None:
+    if is_passive(head):  # "Deh-e-Shu was given up": the place, not people, moved
+        found = _territorial_theme(passive_subject(head), head, ctx)
+        if found is None:
+            return None
+        taken = Trigger(trigger.lemmas, "territory_captured", None, "territory", trigger.pos)
+        return _mention(taken, head, ActorRef(), default_actor=True, **found)
     subject = subject_of(head)
     actor = actor_of(subject, spans, ctx.lexicon) if subject is not None else ActorRef()
     if not actor.groups and not actor.pronoun:
@@ -1120,6 +1149,11 @@ def _event(head, trigger, tokens, spans, ctx) -> Mention | None:
     if trigger.category == "attack" and head.head.lemma_.lower() in lex.cessation_verbs:
         return None  # "stop attacks on foreign troops": the opposite of one
     actor = _noun_actor(head, spans, lex, exclude=None)
+    if not actor.groups and head.head.lemma_.lower() in lex.repelled_words:
+        defender = subject_of(head.head)
+        defenders = actor_of(defender, spans, lex).groups if defender is not None else []
+        if defenders and defenders[0] in ("Afghan forces", "Afghan government"):
+            actor = ActorRef(groups=["Taliban"])  # "forces repelled an attack": the enemy's
     definite = any(c.dep_ == "det" and c.lower_ in lex.definite_determiners
                    for c in head.children) and not any(
         c.dep_ in ("compound", "poss", "amod", "nmod") and c.i in spans for c in head.children)

@@ -447,3 +447,50 @@ def test_breaking_into_a_bazaar_is_not_breaking_a_promise() -> None:
     assert not any(c == "statement_accusation" for c, _ in actual_pairs(text))
     text = "The Taliban said Washington had broken the agreement signed in Doha."
     assert ("statement_accusation", "Taliban") in actual_pairs(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "fallen"),
+    [
+        ("By Thursday evening Khanaqa district, too, was gone, a police officer said.", True),
+        ("The Khanaqa district governor had gone to Kabul for talks.", False),
+        ("Khanaqa district was given up on Sunday after the garrison ran out of food.", True),
+        ("Forty soldiers gave themselves up in Khanaqa district on Sunday.", False),
+    ],
+)
+def test_gone_and_given_up(text: str, fallen: bool) -> None:
+    assert bool(falls(text)) is fallen
+
+
+def test_reports_called_false_are_denials() -> None:
+    text = "Reports that the Taliban had captured Khanaqa district were false, officials said."
+    assert falls(text) == []
+
+
+def test_a_dateline_is_not_what_it_refers_to() -> None:
+    text = "KABUL, Aug 15 (Reuters) - Parun was lost on Saturday after its garrison left the town."
+    assert {e.location.name for e in falls(text) if e.location} == {"Parun"}
+
+
+def test_an_attack_repelled_by_government_forces_was_the_enemys() -> None:
+    text = "Security forces in Dangam district repelled an overnight attack, the governor said."
+    assert ("attack", "Taliban") in actual_pairs(text)
+
+
+def test_a_denied_attribution_leaves_the_attack_unattributed() -> None:
+    text = (
+        "A bomb killed six people in a market in Chaparhar district. "
+        "The Taliban denied carrying out the blast."
+    )
+    pairs = actual_pairs(text)
+    assert ("attack", "other") in pairs and ("attack", "Taliban") not in pairs
+
+
+def test_a_denial_before_the_confirmation_does_not_contest_it() -> None:
+    text = "Officials confirmed that Gelan district had fallen, a day after the ministry had denied it."
+    assert districts(falls(text)) == {"Gelan"}
+
+
+def test_setting_fire_to_an_office_is_an_attack() -> None:
+    text = "Taliban fighters set fire to the district governor's office in Kajran on Sunday."
+    assert ("attack", "Taliban") in actual_pairs(text)

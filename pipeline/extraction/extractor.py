@@ -121,6 +121,8 @@ class RuleExtractor:
                 if group is None:
                     term = self.actors.generic_for(match.group(0))
                     group = term.group if term else None
+                if group and text[max(0, match.start() - 5) : match.start()].lower() == "anti-":
+                    group = "Resistance"  # "anti-Taliban fighters"
                 if group:
                     found.append((match.start(), group))
         return sorted(found)

@@ -128,6 +128,13 @@ class _Resolver:
         self.on = on
         self.territory: list[tuple[int, PlaceMatch]] = []  # places taken or retaken so far
 
+    def resistance_era(self) -> bool:
+        """After 15 August 2021 the Taliban retake from resistance forces; with no date, only
+        where the passage names resistance forces."""
+        if self.on is not None:
+            return self.on > TALIBAN_TAKEOVER
+        return any(group == "Resistance" for _, group in self.memory)
+
     def government(self) -> str:
         return "Taliban" if self.on and self.on > TALIBAN_TAKEOVER else "Afghan forces"
 
@@ -287,6 +294,8 @@ class _Resolver:
             actor = "Taliban" if category == "territory_captured" else self.government()
         if actor in GOVERNMENT or actor == "Resistance":
             category = "territory_retaken"  # the government or resistance taking a place back
+        elif actor == "Taliban" and category == "territory_retaken" and not self.resistance_era():
+            category = "territory_captured"  # before August 2021 a Taliban "retake" is a gain
         if actor not in CONTRACT_ACTORS and actor not in ("Resistance", "other"):
             return []
         places, aggregate = self.places_for(mention, sentence)
@@ -518,9 +527,9 @@ def _fold_place_status(drafts: list[Draft], mentions: list[tuple[Sentence, Menti
 def _narrative_order(draft: Draft, group: list[Draft]) -> tuple[int, int]:
     """Background and flashbacks first: "which they had seized", and a pluperfect in a later
     sentence ("Security forces had recaptured it in June") tell what came before."""
-    if draft.mention.background:
+    if draft.mention.background or draft.mention.extra.get("earlier"):
         return (0, draft.position)
-    pluperfect = any(c.dep_ == "aux" and c.lower_ == "had" for c in draft.mention.trigger.children)
+    pluperfect = draft.mention.extra.get("pluperfect", False)
     told_before = any(d.sentence.index < draft.sentence.index and not d.mention.background
                       for d in group)
     return (1 if pluperfect and told_before else 2, draft.position)

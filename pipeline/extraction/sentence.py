@@ -107,6 +107,10 @@ def actor_spans(doc: Any, ctx: SentenceContext) -> dict[int, str]:
         elif ent.label_ == "ACTOR_GENERIC":
             term = ctx.actors.generic_for(ent.text)
             group = term.group if term else ent.ent_id_
+        if ent.start >= 2 and doc[ent.start - 1].text == "-" and (
+            doc[ent.start - 2].lower_ == "anti"
+        ):
+            group = "Resistance"  # "anti-Taliban fighters"
         if dated is None and group in ("Afghan forces", "Afghan government") and ctx.on and (
             ctx.on > date(2021, 8, 15)
         ):
@@ -688,6 +692,8 @@ def _read(
     ):
         mention.realis = "actual"  # "announced the retaking of X": it has happened
     mention.background = is_background(head)
+    mention.extra["pluperfect"] = _had(head)
+    mention.extra["earlier"] = _told_as_earlier(head)
     if mention.category.startswith("territory"):
         _attempt(mention, head, lex)
     return mention
@@ -1002,6 +1008,17 @@ def _state(head, trigger, tokens, spans, ctx) -> Mention | None:
     return Mention(category, None, head, trigger.frame, holder, **found)
 
 
+def _told_as_earlier(head: Token) -> bool:
+    """ "two days after fighters overran it": the clause under "after"/"since" came first."""
+    for clause in [head, *list(head.ancestors)[:2]]:
+        if clause.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("after", "since")
+                                          for c in clause.children):
+            return True
+        if clause.dep_ == "pcomp" and clause.head.lower_ in ("after", "since"):
+            return True
+    return False
+
+
 def _had(verb: Token) -> bool:
     return any(c.dep_ == "aux" and c.lower_ == "had" for c in verb.children)
 
@@ -1313,6 +1330,9 @@ def _control_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
                            **found_theme)
         mention.realis = realis_of(verb, lex)
         mention.claim, _ = claim_of(verb, spans, lex)
+        mention.extra["pluperfect"] = _had(verb)
+        # "had been under insurgent control since April": how things stood before
+        mention.background = is_background(verb) or (_had(verb) and not back)
         if government and (still or not back):
             mention.extra["holds"] = True
         mention.sentence = ctx.index

@@ -494,3 +494,33 @@ def test_a_denial_before_the_confirmation_does_not_contest_it() -> None:
 def test_setting_fire_to_an_office_is_an_attack() -> None:
     text = "Taliban fighters set fire to the district governor's office in Kajran on Sunday."
     assert ("attack", "Taliban") in actual_pairs(text)
+
+
+def test_a_state_told_in_the_pluperfect_is_how_things_stood_before() -> None:
+    text = (
+        "Afghan forces expelled the Taliban from Khakrez district on Saturday. "
+        "The district had been under insurgent control since April."
+    )
+    assert falls(text) == []
+
+
+def test_what_came_after_an_after_clause_decides() -> None:
+    text = "Taliban forces retook Salang district on Sunday, two days after NRF fighters overran it."
+    assert districts(falls(text, date(2021, 9, 6))) == {"Salang"}
+
+
+def test_a_taliban_retake_before_the_takeover_is_a_capture() -> None:
+    [fall] = falls("Taliban fighters regained control of Panjwayi district.", date(2021, 7, 1))
+    assert fall.category == "territory_captured"
+    [fall] = falls("Taliban fighters regained control of Salang district.", date(2021, 9, 1))
+    assert fall.category == "territory_retaken"
+
+
+def test_anti_taliban_fighters_are_not_the_taliban() -> None:
+    text = "Anti-Taliban fighters said they had recaptured Sayghan district in Bamyan."
+    assert falls(text, date(2021, 9, 10)) == []
+
+
+def test_a_place_between_others_is_a_reference_point() -> None:
+    text = "Taliban fighters took back Khinjan, on the highway between Kabul and Mazar, on Monday."
+    assert {e.location.name for e in falls(text, date(2021, 8, 24)) if e.location} == {"Khinjan"}

@@ -19,6 +19,11 @@ RELEVANCE = re.compile(
     re.IGNORECASE,
 )
 WORD = re.compile(r"[A-Za-z']+")
+# "KABUL, Aug 15 (Reuters) -", "HERAT, Afghanistan (AP) —", "GHAZNI (Pajhwok):", "KABUL -"
+DATELINE = re.compile(
+    r"[ \t]*[A-Z]{3}[A-Z.'\- ]{0,40}(?:,[ \t]*[A-Za-z0-9 .]{1,30})?"
+    r"(?:[ \t]*[\(\[][^()\[\]\n]{1,60}[\)\]])?[ \t]*(?:[-–—:]+)[ \t]+"
+)
 
 
 class EventExtractor(Protocol):
@@ -64,6 +69,10 @@ class RuleExtractor:
             w.lower() for t in self.actors.generic_terms for w in t.term.split()
         ) | {"police", "policemen", "government", "the", "a", "us"}
         self.gated = gated
+        words = sorted(self.lexicon.parse_as, key=len, reverse=True)
+        self._stand_ins = re.compile(
+            r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE
+        ) if words else None
         self._nlp = nlp
 
     @property
@@ -79,12 +88,17 @@ class RuleExtractor:
         memory = self._actor_memory(text, on)
         if not afghan_context(text, places, self._named(text, memory)):
             return []
-        sentences = [
-            Sentence(i, a, b, text[a:b], [p for p in places if a <= p.start and p.end <= b])
-            for i, (a, b) in enumerate(split_sentences(text))
-        ]
+        sentences = []
+        for i, (a, b) in enumerate(split_sentences(text)):
+            line_start = a == 0 or text[a - 1] == "\n"
+            dateline = DATELINE.match(text, a, b) if line_start else None
+            a = dateline.end() if dateline and dateline.end() < b else a  # parse the news only
+            sentences.append(
+                Sentence(i, a, b, text[a:b], [p for p in places if a <= p.start and p.end <= b])
+            )
         wanted = [s for s in sentences if not self.gated or self._worth_parsing(s.text)]
-        for sentence, doc in zip(wanted, self.nlp.pipe(s.text for s in wanted), strict=True):
+        texts = (self._parse_text(s.text) for s in wanted)
+        for sentence, doc in zip(wanted, self.nlp.pipe(texts), strict=True):
             sentence.doc = doc
         return passage_events(
             text,
@@ -106,6 +120,13 @@ class RuleExtractor:
                 found.append(group)
         return found
 
+    def _parse_text(self, sentence: str) -> str:
+        """The sentence with the lexicon's stand-ins for words the parser misreads."""
+        if not self._stand_ins:
+            return sentence
+        return self._stand_ins.sub(lambda m: _same_case(m.group(0), self.lexicon.parse_as[
+            m.group(0).lower()]), sentence)
+
     def _worth_parsing(self, sentence: str) -> bool:
         """Only sentences with a trigger word can hold a predicate; the others still give
         places and actors to the passage layer without a parse."""
@@ -126,6 +147,12 @@ class RuleExtractor:
                 if group:
                     found.append((match.start(), group))
         return sorted(found)
+
+
+def _same_case(original: str, stand_in: str) -> str:
+    if original.isupper():
+        return stand_in.upper()
+    return stand_in.capitalize() if original[:1].isupper() else stand_in
 
 
 def _actor_patterns(actors: Any) -> tuple[re.Pattern[str], re.Pattern[str]]:

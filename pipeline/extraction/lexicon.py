@@ -5,7 +5,7 @@ a mistake fails at load time naming the file and key."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,7 @@ class Lexicon:
     triggers: tuple[Trigger, ...]
     words: dict[str, frozenset[str]]
     source: str
+    parse_as: dict[str, str] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> frozenset[str]:
         words = self.__dict__.get("words", {})
@@ -156,6 +157,11 @@ IRREGULAR: dict[str, set[str]] = {
     "meet": {"met"},
     "shell": {"shelled"},
     "free": {"freed"},
+    "have": {"had", "has"},
+    "get": {"got", "gotten"},
+    "set": {"set"},
+    "shoot": {"shot"},
+    "grab": {"grabbed"},
 }
 
 
@@ -179,7 +185,7 @@ def load_lexicon(path: Path | None = None, taxonomy: Taxonomy | None = None) -> 
         raise _fail(source, f"cannot read lexicon: {exc}") from exc
     if not isinstance(data, dict):
         raise _fail(source, "top level must be a mapping")
-    allowed = {"version", "pos", "frames", *WORD_LISTS}
+    allowed = {"version", "pos", "frames", "parse_as", *WORD_LISTS}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise _fail(source, f"unknown keys {unknown} (allowed: {sorted(allowed)})")
@@ -203,7 +209,21 @@ def load_lexicon(path: Path | None = None, taxonomy: Taxonomy | None = None) -> 
         )
         for phrase, category, type_name in taxonomy.triggers()
     )
-    return Lexicon(triggers=triggers, words=words, source=source)
+    return Lexicon(triggers=triggers, words=words, source=source,
+                   parse_as=_parse_as(source, data.get("parse_as") or {}))
+
+
+def _parse_as(source: str, raw: Any) -> dict[str, str]:
+    """Words the small parser misreads, each with a common word of the same length and
+    part of speech to parse instead (offsets stay the same)."""
+    if not isinstance(raw, dict):
+        raise _fail(source, "'parse_as' must map a word to a word of the same length")
+    for word, stand_in in raw.items():
+        if not isinstance(word, str) or not isinstance(stand_in, str) or (
+            len(word) != len(stand_in)
+        ):
+            raise _fail(source, f"parse_as.{word}: needs a stand-in of the same length")
+    return {str(k).lower(): str(v).lower() for k, v in raw.items()}
 
 
 def _frames(source: str, raw: Any, known: set[str]) -> dict[str, str]:

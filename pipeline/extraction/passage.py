@@ -501,7 +501,8 @@ def _fold_place_status(drafts: list[Draft], mentions: list[tuple[Sentence, Menti
         key = _place_key(draft.place) or f"#{id(draft)}"
         by_place.setdefault(key, []).append(draft)
     for key, group in by_place.items():
-        group.sort(key=lambda d: _narrative_order(d, group))
+        told = list(group)  # list.sort empties the list while it sorts
+        group.sort(key=lambda d: _narrative_order(d, told))
         for draft in group:
             retaken = any(d.category == "territory_retaken" and d.actor != draft.actor
                           and d.realis == "actual" and not d.mention.background for d in group)
@@ -529,7 +530,8 @@ def _narrative_order(draft: Draft, group: list[Draft]) -> tuple[int, int]:
     sentence ("Security forces had recaptured it in June") tell what came before."""
     if draft.mention.background or draft.mention.extra.get("earlier"):
         return (0, draft.position)
-    pluperfect = draft.mention.extra.get("pluperfect", False)
+    pluperfect = draft.mention.extra.get("pluperfect", False) and not draft.mention.extra.get(
+        "sequence", False)
     told_before = any(d.sentence.index < draft.sentence.index and not d.mention.background
                       for d in group)
     return (1 if pluperfect and told_before else 2, draft.position)
@@ -586,7 +588,7 @@ def _to_event(draft: Draft, published: datetime | date | None, gazetteer: Any) -
         evidence=sentence.text.strip(),
         evidence_start=sentence.start + (len(sentence.text) - len(sentence.text.lstrip())),
         evidence_end=sentence.start + len(sentence.text.rstrip()),
-        trigger=trigger.text,
+        trigger=sentence.text[trigger.idx : trigger.idx + len(trigger.text)],  # not a stand-in
         location=_location(draft.place) if draft.place else None,
         event_date=event_date(sentence.text, published),
         sentence_index=sentence.index,

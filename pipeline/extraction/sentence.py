@@ -492,7 +492,8 @@ def is_background(trigger: Token) -> bool:
     auxes = [c for c in trigger.children if c.dep_ in ("aux", "auxpass")]
     # "after the insurgents had seized it": background; "but troops had expelled them by
     # nightfall" (a coordinated clause) and reported speech tell the sequence itself
-    return any(a.lower_ == "had" for a in auxes) and trigger.dep_ in ("advcl", "relcl")
+    after = any(c.dep_ == "mark" and c.lower_ in ("after", "since") for c in trigger.children)
+    return any(a.lower_ == "had" for a in auxes) and (trigger.dep_ in ("advcl", "relcl") or after)
 
 
 # --------------------------------------------------------------------------
@@ -692,7 +693,10 @@ def _read(
     ):
         mention.realis = "actual"  # "announced the retaking of X": it has happened
     mention.background = is_background(head)
-    mention.extra["pluperfect"] = _had(head)
+    mention.extra["sequence"] = _in_sequence(head)
+    mention.extra["pluperfect"] = _had(head) or (
+        head.tag_ == "VBG" and head.dep_ in ("advcl", "xcomp", "conj") and _had(head.head)
+    )  # "had pulled out, leaving it to the Taliban": the participle shares the tense
     mention.extra["earlier"] = _told_as_earlier(head)
     if mention.category.startswith("territory"):
         _attempt(mention, head, lex)
@@ -1008,11 +1012,26 @@ def _state(head, trigger, tokens, spans, ctx) -> Mention | None:
     return Mention(category, None, head, trigger.frame, holder, **found)
 
 
+def _in_sequence(head: Token) -> bool:
+    """ "By Thursday commandos had pushed them out again": a pluperfect that moves the story
+    on (a "by" time, "again", "later") rather than looking back."""
+    words = {c.lower_ for c in head.children}
+    if words & {"again", "later", "then", "eventually", "finally"}:
+        return True
+    return any(c.dep_ == "prep" and c.lower_ == "by" and any(
+        o.ent_type_ in ("DATE", "TIME") or o.lower_ in TIME_WORDS for o in c.subtree)
+        for c in head.children)
+
+
+TIME_WORDS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                        "sunday", "morning", "afternoon", "evening", "night", "nightfall",
+                        "dusk", "dawn", "noon", "midday", "midnight", "then", "now"})
+
+
 def _told_as_earlier(head: Token) -> bool:
     """ "two days after fighters overran it": the clause under "after"/"since" came first."""
     for clause in [head, *list(head.ancestors)[:2]]:
-        if clause.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("after", "since")
-                                          for c in clause.children):
+        if any(c.dep_ == "mark" and c.lower_ in ("after", "since") for c in clause.children):
             return True
         if clause.dep_ == "pcomp" and clause.head.lower_ in ("after", "since"):
             return True

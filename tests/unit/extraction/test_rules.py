@@ -524,3 +524,43 @@ def test_anti_taliban_fighters_are_not_the_taliban() -> None:
 def test_a_place_between_others_is_a_reference_point() -> None:
     text = "Taliban fighters took back Khinjan, on the highway between Kabul and Mazar, on Monday."
     assert {e.location.name for e in falls(text, date(2021, 8, 24)) if e.location} == {"Khinjan"}
+
+
+def test_a_dateline_does_not_spoil_the_parse() -> None:
+    text = "AYBAK (Pajhwok) - The Taliban on Friday overran Dara-e-Suf-e-Payin district in Samangan."
+    assert districts(falls(text)) == {"Dara-e-Suf-e-Payin"}
+
+
+def test_a_participle_shares_the_pluperfect_of_its_clause() -> None:
+    text = (
+        "Afghan forces recaptured Dawlatshah district on Wednesday. Government forces had "
+        "pulled out of the district centre on Monday, leaving it to the Taliban."
+    )
+    assert falls(text) == []
+
+
+def test_having_a_place_back_is_a_retake() -> None:
+    text = "Mandol district in Nuristan was lost on Saturday. Army units had it back within days."
+    assert falls(text) == []
+
+
+def test_a_pluperfect_that_moves_the_story_on_is_not_a_flashback() -> None:
+    text = (
+        "The Taliban overran Ghoryan district on Tuesday night. "
+        "By Thursday afternoon commandos had pushed them out again."
+    )
+    assert falls(text) == []
+
+
+def test_after_a_pluperfect_clause_of_saying_the_capture_came_first() -> None:
+    text = (
+        "Afghan troops regained Baharak on Saturday, the police spokesman said, "
+        "three days after insurgents had overrun the district."
+    )
+    assert falls(text) == []
+
+
+def test_overran_is_read_as_a_verb() -> None:
+    assert districts(falls("The Taliban on Friday overran Dara-e-Suf-e-Payin district.")) == {
+        "Dara-e-Suf-e-Payin"
+    }

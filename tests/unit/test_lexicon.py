@@ -201,3 +201,11 @@ def test_every_known_frame_has_a_reader() -> None:
     source = inspect.getsource(sentence)
     missing = [f for f in FRAMES if not re.search(rf"[\"']{f}[\"']\s*:", source)]
     assert not missing, f"no reader for frames {missing} in pipeline/extraction/sentence.py"
+
+
+def test_parse_stand_ins_keep_the_length(tmp_path: Path, taxonomy: Taxonomy) -> None:
+    data = minimal()
+    data["parse_as"] = {"overran": "grabbed"}
+    assert load_lexicon(write(tmp_path, data), taxonomy).parse_as == {"overran": "grabbed"}
+    data["parse_as"] = {"overran": "took"}
+    assert "same length" in load_error(write(tmp_path, data), taxonomy)

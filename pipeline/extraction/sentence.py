@@ -229,6 +229,13 @@ def subject_of(verb: Token) -> Token | None:
             return child
         if verb.dep_ == "relcl":
             return verb.head
+        if verb.dep_ == "pcomp" and verb.head.dep_ == "prep":
+            governor = verb.head.head  # "accused X of violating", "responded by accusing"
+            if verb.head.lower_ == "of" and direct_object(governor) is not None:
+                return direct_object(governor)
+            if governor.pos_ in ("VERB", "AUX"):
+                verb = governor
+                continue
         if verb.dep_ == "xcomp" and direct_object(verb.head) is not None:
             return direct_object(verb.head)  # "forced the insurgents to flee"
         if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
@@ -397,6 +404,9 @@ def realis_of(trigger: Token, lex: Lexicon) -> str:
         return "negated"
     if trigger.dep_ == "pobj" and trigger.head.lower_ == "without":
         return "negated"
+    if trigger.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in ("any", "every")
+                                      for c in trigger.children):
+        return "hypothetical"  # "any attack on departing troops": none in particular
     chain = [trigger, *_embedding(trigger)]
     links = [trigger.dep_] + [c.dep_ for c in chain[1:]]
     for clause, link in zip(chain, [None, *links[:-1]], strict=True):
@@ -430,8 +440,11 @@ def _embedding(token: Token) -> list[Token]:
     found = []
     current = token
     for _ in range(5):
-        if current.dep_ not in ("xcomp", "ccomp", "pcomp", "prep", "pobj", "acomp", "conj",
-                                "dobj", "acl", "auxpass") or current.head is current:
+        links = ("xcomp", "ccomp", "pcomp", "prep", "pobj", "acomp", "conj", "dobj", "acl",
+                 "auxpass")
+        if current.pos_ == "NOUN" and current is token:
+            links += ("nsubj", "nsubjpass")  # "any attack would be met": the verb's modal
+        if current.dep_ not in links or current.head is current:
             break
         if current.dep_ == "dobj" and current.pos_ != "NOUN":
             break
@@ -857,6 +870,8 @@ def _noun_actor(
     agent = agent_of(head)
     if agent is not None:
         return actor_of(agent, spans, lex)
+    if head.dep_ == "compound" and head.head.pos_ == "NOUN":  # "its sanctions list"
+        return _noun_actor(head.head, spans, lex, exclude, announcer_acts)
     if head.dep_ in ("dobj", "pobj") and head.head.pos_ in ("VERB", "ADP"):
         verb = head.head if head.dep_ == "dobj" else head.head.head
         speech = lex.claim_verbs | lex.confirm_verbs | lex.deny_verbs
@@ -1229,10 +1244,12 @@ def _nominal_event(head: Token, lex: Lexicon) -> bool:
         if dep in ("conj", "appos"):
             return _nominal_event(head.head, lex)
         return head.head.lemma_.lower() in lex.support_verbs
-    if dep == "pobj":
-        prep = head.head
+    if dep == "pobj" or (dep == "compound" and head.head.dep_ == "pobj"):
+        prep = head.head if dep == "pobj" else head.head.head
         if prep.lower_ == "for" and prep.head.lemma_.lower() == "responsibility":
             return True
+        if prep.lower_ in ("to", "on") and prep.head.lemma_.lower() in ("add", "put", "place"):
+            return True  # "added two ministers to its sanctions list"
         if prep.lower_ in ("in", "during", "by") and prep.head.pos_ == "VERB":
             return prep.head.lemma_.lower() in OCCURRENCE_VERBS
     return False

@@ -564,3 +564,22 @@ def test_overran_is_read_as_a_verb() -> None:
     assert districts(falls("The Taliban on Friday overran Dara-e-Suf-e-Payin district.")) == {
         "Dara-e-Suf-e-Payin"
     }
+
+
+def test_the_accused_does_the_accused_thing() -> None:
+    text = "The Taliban accused U.S. forces of violating the deal by carrying out air strikes in Helmand."
+    pairs = actual_pairs(text)
+    assert {("statement_accusation", "Taliban"), ("attack", "US")} <= pairs
+
+
+def test_adding_people_to_a_sanctions_list_is_a_sanction() -> None:
+    assert ("sanction_aid", "US") in actual_pairs(
+        "Washington added two Taliban ministers to its sanctions list on Tuesday."
+    )
+    assert actual_pairs("Washington added two Afghan interpreters to its staff list.") == set()
+
+
+def test_any_attack_is_no_attack_in_particular() -> None:
+    text = "NATO warned the Taliban that any attack on its troops in Afghanistan would be punished."
+    assert ("attack", "Taliban") not in actual_pairs(text)
+    assert ("attack", "other") not in actual_pairs(text)

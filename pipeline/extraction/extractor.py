@@ -108,6 +108,7 @@ class RuleExtractor:
             gazetteer=self.gazetteer,
             published=published,
             actor_memory=memory,
+            places=places,
         )
 
     def _named(self, text: str, memory: list[tuple[int, str]]) -> list[str]:

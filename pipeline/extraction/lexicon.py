@@ -67,6 +67,8 @@ WORD_LISTS = (
     "suffer_verbs",
     "cessation_verbs",
     "falsity_words",
+    "weapon_nouns",
+    "reference_heads",
     "commitment_nouns",
     "abstract_nouns",
 )
@@ -162,6 +164,7 @@ IRREGULAR: dict[str, set[str]] = {
     "set": {"set"},
     "shoot": {"shot"},
     "grab": {"grabbed"},
+    "lay": {"laid"},
 }
 
 

@@ -17,10 +17,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pipeline.extraction.lexicon import Lexicon
-from pipeline.extraction.sentence import Mention, SentenceContext, read_sentence
+from pipeline.extraction.sentence import Mention, SentenceContext, is_dateline, read_sentence
 from pipeline.models import Event, Location
 from pipeline.places import PlaceMatch
-from pipeline.places import _is_dateline as is_dateline_place
 
 CONTRACT_ACTORS = frozenset(
     {"Taliban", "Afghan government", "Afghan forces", "US", "NATO", "al-Qaeda", "ISIS-K"}
@@ -84,6 +83,7 @@ def passage_events(
     gazetteer: Any,
     published: datetime | date | None,
     actor_memory: list[tuple[int, str]],
+    places: list[PlaceMatch] | None = None,
 ) -> list[Event]:
     """Events of a passage whose parsed sentences carry their spaCy docs."""
     on = published.date() if isinstance(published, datetime) else published
@@ -95,6 +95,7 @@ def passage_events(
                               sentence.index, sentence.text)
         mentions += [(sentence, m) for m in read_sentence(sentence.doc, ctx)]
     resolver = _Resolver(text, sentences, actor_memory, gazetteer, lexicon, on)
+    resolver.datelines = [p for p in places or () if _is_dateline(text, p)]
     drafts = [d for s, m in mentions for d in resolver.drafts(s, m)]
     drafts = _merge_re_mentions(drafts, lexicon)
     _fold_place_status(drafts, mentions, resolver)
@@ -127,6 +128,7 @@ class _Resolver:
         self.lexicon = lexicon
         self.on = on
         self.territory: list[tuple[int, PlaceMatch]] = []  # places taken or retaken so far
+        self.datelines: list[PlaceMatch] = []
 
     def resistance_era(self) -> bool:
         """After 15 August 2021 the Taliban retake from resistance forces; with no date, only
@@ -179,6 +181,9 @@ class _Resolver:
                 found = self._capital_of(mention.theme_province) or self._capital_of(
                     self._latest_province(position))
             found = found or mention.theme_province  # "a district in Takhar province"
+            if found is None and ref == "city":  # "GHAZNI (Reuters) - The city fell"
+                found = next((p for p in self.datelines
+                              if p.kind == "city" and p.start < position), None)
             return ([found] if found else []), False
         if theme_words & AGGREGATE and not theme_words & ANAPHORIC:
             return [], True
@@ -365,7 +370,7 @@ class _Resolver:
 
 def _is_dateline(text: str, place: PlaceMatch) -> bool:
     """ "KABUL, Aug 15 (Reuters) -": where the story was filed, never what "it" means."""
-    return is_dateline_place(text, place)
+    return is_dateline(text, place.start, place.end)
 
 
 def _letters(text: str) -> str:

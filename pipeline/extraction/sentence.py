@@ -404,6 +404,11 @@ def realis_of(trigger: Token, lex: Lexicon) -> str:
         return "negated"
     if trigger.dep_ == "pobj" and trigger.head.lower_ == "without":
         return "negated"
+    if trigger.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to"
+                                       for c in trigger.children):
+        return "hypothetical"  # "sent reinforcements to retake the lost areas": a purpose
+    if any(a.lower_ == "without" for a in list(trigger.ancestors)[:3]):
+        return "negated"  # "without firing a shot"
     if trigger.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in ("any", "every")
                                       for c in trigger.children):
         return "hypothetical"  # "any attack on departing troops": none in particular
@@ -524,8 +529,9 @@ def places_in(token: Token, ctx: SentenceContext, lex: Lexicon) -> list[PlaceMat
         span_of(child)
         for t in token.subtree
         for child in t.children
-        if child.dep_ == "prep" and child.lower_ in lex.near_prepositions
-    ]
+        if child.dep_ == "prep" and (child.lower_ in lex.near_prepositions or (
+            child.lower_ == "of" and t.lemma_.lower() in lex.reference_heads))
+    ]  # "near X", "south of Kabul", "an hour's drive from X": reference points
     found = []
     for place in ctx.places:
         start, end = place.start - ctx.base, place.end - ctx.base
@@ -536,15 +542,25 @@ def places_in(token: Token, ctx: SentenceContext, lex: Lexicon) -> list[PlaceMat
     return found
 
 
-DATELINE_TAIL = re.compile(r"[ \t]*(?:,|\(|\[|:|—|–|-)")
+DATELINE_TAIL = re.compile(
+    r"[ \t]*(?:\(|\[|:|—|–|-[ \t]|,[ \t]*(?:Afghanistan|Pakistan|[A-Z][a-z]{2,8}\.?[ \t]+\d))"
+)
+
+
+def is_dateline(text: str, start: int, end: int) -> bool:
+    """ "KABUL, Aug 15 (Reuters) -", "HERAT, Afghanistan (AP) —": a place opening a line in
+    capitals or followed by an agency, a date or a dash. "Pul-e-Alam, capital of Logar,
+    fell" is news, not a dateline."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip():
+        return False
+    return text[start:end].isupper() or bool(DATELINE_TAIL.match(text, end))
 
 
 def _dateline(place: PlaceMatch, ctx: SentenceContext) -> bool:
     if ctx.text is None:
         return False
-    start = place.start - ctx.base
-    return not ctx.text[:start].strip() and bool(
-        DATELINE_TAIL.match(ctx.text, place.end - ctx.base))
+    return is_dateline(ctx.text, place.start - ctx.base, place.end - ctx.base)
 
 
 def theme_kind(token: Token, places: list[PlaceMatch], lex: Lexicon) -> str | None:
@@ -1087,6 +1103,14 @@ def _departure(head, trigger, tokens, spans, ctx) -> Mention | None:
         if found is not None:  # "five district centres were handed to the Taliban"
             taker = ActorRef(groups=["Taliban"], token=recipients[0])
             return Mention("territory_captured", None, head, "territory", taker, **found)
+    if lemma in ("hand", "hand over", "handover") and obj is not None:
+        handed = obj.lemma_.lower()
+        if handed in lex.weapon_nouns or obj.lower_ in ("himself", "themselves", "herself"):
+            surrender = Trigger(trigger.lemmas, "other", "surrender", "movement", trigger.pos)
+            return _mention(surrender, head, actor)  # "handed their weapons to the Taliban"
+        if handed in lex.prisoner_nouns | lex.captive_nouns or actor_of(obj, spans, lex).groups:
+            release = Trigger(trigger.lemmas, "other", "prisoner_release", "release", trigger.pos)
+            return _mention(release, head, actor, places=_sentence_places(head, ctx))
     if lemma in ("hand", "pass") and not recipients and obj is None:
         return None
     if lemma == "pass" and (obj is None or not (places_in(obj, ctx, lex) or obj.lemma_.lower() in (
@@ -1098,11 +1122,15 @@ def _departure(head, trigger, tokens, spans, ctx) -> Mention | None:
         place_object = obj is not None and (
             bool(places_in(obj, ctx, lex)) or bool(obj_words & (lex.country_nouns | lex.base_nouns))
         )
-        if not actor.military and not place_object:
-            if actor.groups and actor.person and obj is not None and place_object:
-                pass
-            return None if not _is_official(actor) or not place_object else _mention(
-                trigger, head, actor, places=_sentence_places(head, ctx))
+        if actor.military or (actor.groups and actor.groups[0] in ("US", "NATO") and (
+            place_object or obj is None
+        ) and not actor.person):
+            return _mention(trigger, head, actor, places=_sentence_places(head, ctx))
+        if not place_object or not (actor.person or _is_official(actor)):
+            return None  # "families left Kunduz", "the envoy left the hotel"
+        flight = Trigger(trigger.lemmas, "other", "flight", "departure", trigger.pos)
+        who = actor if actor.groups or actor.pronoun else ActorRef(groups=["other"], token=subject)
+        return _mention(flight, head, who, places=_sentence_places(head, ctx))
     return _mention(trigger, head, actor, places=_sentence_places(head, ctx))
 
 
@@ -1111,6 +1139,10 @@ def _is_official(actor: ActorRef) -> bool:
 
 
 def _movement(head, trigger, tokens, spans, ctx) -> Mention | None:
+    if trigger.lemmas == ("lay", "down"):
+        laid = direct_object(head)
+        if laid is None or laid.lemma_.lower() not in ctx.lexicon.weapon_nouns:
+            return None  # "laid down rules"
     if is_passive(head):  # "Deh-e-Shu was given up": the place, not people, moved
         found = _territorial_theme(passive_subject(head), head, ctx)
         if found is None:

@@ -583,3 +583,50 @@ def test_any_attack_is_no_attack_in_particular() -> None:
     text = "NATO warned the Taliban that any attack on its troops in Afghanistan would be punished."
     assert ("attack", "Taliban") not in actual_pairs(text)
     assert ("attack", "other") not in actual_pairs(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "pair"),
+    [
+        ("About 70 police officers in Ghazni laid down their arms to the Taliban.",
+         ("other", "Afghan forces")),
+        ("The governor of Ghazni handed himself over to the Taliban on Friday.",
+         ("other", "Afghan government")),
+        ("The Taliban handed 11 Pakistani border guards back to Pakistan at Torkham.",
+         ("other", "Taliban")),
+        ("The governor of Kunar crossed into Pakistan as Asadabad fell.",
+         ("other", "Afghan government")),
+        ("The British ambassador left Kabul for Doha on Saturday.", ("other", "NATO")),
+    ],
+)
+def test_surrenders_releases_and_flights(text: str, pair: Pair) -> None:
+    assert pair in actual_pairs(text)
+
+
+def test_laying_down_rules_and_leaving_a_hotel_are_nothing() -> None:
+    assert actual_pairs("The Afghan ministry laid down new rules for traders in Kabul.") == set()
+    assert actual_pairs("The Afghan delegation left the hotel early on Monday.") == set()
+
+
+def test_a_purpose_is_not_an_event() -> None:
+    text = "The government said it would send troops to Badakhshan to retake the lost districts."
+    assert ("territory_retaken", "Afghan forces") not in actual_pairs(text)
+
+
+def test_without_firing_a_shot_is_no_attack() -> None:
+    text = "The Taliban walked into Bamyan city without firing a shot on Sunday."
+    assert ("attack", "Taliban") not in actual_pairs(text)
+
+
+def test_a_place_south_of_another_is_not_the_other() -> None:
+    text = "Pul-e-Alam, an hour's drive south of Kabul, came under Taliban control on Friday."
+    assert {e.location.name for e in falls(text) if e.location} == {"Pul-e-Alam"}
+
+
+def test_a_place_opening_a_sentence_is_not_a_dateline() -> None:
+    assert districts(falls("Pul-e-Alam, capital of Logar, came under Taliban control.")) == {
+        "Pul-e-Alam"
+    }
+    assert {e.location.name for e in falls(
+        "GHAZNI, Aug 12 (Reuters) - The city fell to the Taliban on Thursday."
+    ) if e.location} == {"GHAZNI"}  # the dateline is the only place named: the city

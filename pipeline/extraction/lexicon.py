@@ -23,6 +23,7 @@ FRAMES = (
     "loss",
     "expel",
     "state",
+    "entry",
     "departure",
     "movement",
     "release",
@@ -69,6 +70,7 @@ WORD_LISTS = (
     "falsity_words",
     "weapon_nouns",
     "reference_heads",
+    "defender_nouns",
     "commitment_nouns",
     "abstract_nouns",
 )
@@ -165,6 +167,9 @@ IRREGULAR: dict[str, set[str]] = {
     "shoot": {"shot"},
     "grab": {"grabbed"},
     "lay": {"laid"},
+    "sweep": {"swept"},
+    "overwhelm": {"overwhelmed"},
+    "run": {"ran"},
 }
 
 

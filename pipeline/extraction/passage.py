@@ -265,10 +265,9 @@ class _Resolver:
             return []
         if after:
             return after
-        following = self._neighbour(sentence, +1)
-        if following:
-            return following
-        return before if len(before) >= 2 else []
+        if len(before) >= 2:  # "Giyan and Omna, two districts abandoned last month"
+            return before[-count:] if count and count <= len(before) else before
+        return self._neighbour(sentence, +1)
 
     def _neighbour(self, sentence: Sentence, step: int) -> list[PlaceMatch]:
         index = sentence.index + step
@@ -570,9 +569,11 @@ def _apply_denials(drafts: list[Draft]) -> None:
             continue  # "a day after the ministry had denied it": before the confirmation
         earlier = [d for d in ordered[:index] if d.category == "territory_captured"
                    and d.actor == "Taliban" and draft.sentence.index - d.sentence.index <= 2]
-        if earlier:
-            earlier[-1].extra["denied_later"] = True
-            drafts.append(replace(earlier[-1], extra={"holds": True}, position=draft.position))
+        if earlier:  # every fall of the claim the denial answers ("both centres")
+            claimed = [d for d in earlier if d.sentence.index == earlier[-1].sentence.index]
+            for fall in claimed:
+                fall.extra["denied_later"] = True
+                drafts.append(replace(fall, extra={"holds": True}, position=draft.position))
 
 
 # --------------------------------------------------------------------------

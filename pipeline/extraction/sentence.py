@@ -700,6 +700,7 @@ def _read(
         "loss": _loss,
         "expel": _expel,
         "state": _state,
+        "entry": _entry,
         "departure": _departure,
         "movement": _movement,
         "release": _release,
@@ -751,9 +752,12 @@ def _territorial_theme(
     theme_places = list(places)
     if theme.pos_ == "NOUN" and theme.lemma_.lower() not in _PLACE_HEADS(lex) and not any(
         p.start - ctx.base <= theme.idx < p.end - ctx.base for p in places
-    ) and theme.lemma_.lower() not in ("pair", "couple", "number", "string", "handful", "dozen",
-                                       "dozens", "score", "scores", "rest", "all", "each"):
+    ) and theme.lemma_.lower() not in QUANTITY_HEADS:
         return None  # "prices in Qalat fell": the place only qualifies another noun
+    if theme.lemma_.lower() in QUANTITY_HEADS and prep_objects(theme, ("of",)) and (
+        not places and not {t.lemma_.lower() for t in theme.subtree} & _PLACE_HEADS(lex)
+    ):
+        return None  # "seized dozens of weapons"
     kind = theme_kind(theme, places, lex)
     has_local = any(p.kind != "province" for p in places)
     names_province = any(p.start - ctx.base <= theme.idx < p.end - ctx.base for p in places) or (
@@ -814,6 +818,10 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalpha())
 
 
+QUANTITY_HEADS = frozenset({"pair", "couple", "number", "string", "handful", "dozen", "dozens",
+                            "score", "scores", "rest", "all", "each", "series", "clutch"})
+
+
 def _named_like_province(place: PlaceMatch) -> bool:
     return place.kind == "city" and _fold(place.raw) == _fold(place.province or "")
 
@@ -857,6 +865,9 @@ def _territory(head, trigger, tokens, spans, ctx) -> Mention | None:
             theme = head.head
         subject = subject_of(head)
         actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
+    if theme is not None and theme.lemma_.lower() in lex.defender_nouns:
+        held = next(iter(prep_objects(theme, ("of", "in", "at"))), None)
+        theme = held if held is not None else theme  # "overwhelmed the defenders of Zebak"
     if theme is not None and (theme.i in spans or actor_of(theme, spans, lex).groups):
         return None  # "captured four Taliban fighters": people, not a place
     if theme is None and trigger.lemmas == ("surrender",) and actor.groups:
@@ -1013,6 +1024,36 @@ def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
     return mention
 
 
+def _entry(head, trigger, tokens, spans, ctx) -> Mention | None:
+    """ "swept into the district centre", "re-entered X", "raised their flag over X": the
+    place is taken where it is a settlement or a named district or town."""
+    lex = ctx.lexicon
+    if trigger.lemmas[0] in ("raise", "hoist", "plant"):
+        flag = direct_object(head)
+        if flag is None or flag.lemma_.lower() != "flag":
+            return None
+        theme = next(iter(prep_objects(head, ("over", "above", "on", "in", "atop"))), None) or (
+            next(iter(prep_objects(flag, ("over", "above", "on", "in", "atop"))), None))
+        national = any(c.lower_ in ("national", "afghan", "government") for c in flag.children)
+    else:
+        theme = direct_object(head) or next(iter(prep_objects(head, ("into", "in"))), None)
+        national = False
+    if theme is None:
+        return None
+    subject = subject_of(head)
+    actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
+    found = _territorial_theme(theme, head, ctx)
+    if found is None or found["theme_kind"] in ("minor", "base") or not (actor.groups
+                                                                         or actor.pronoun):
+        return None  # "entered the bazaar": a raid, not a capture
+    if national:
+        actor = ActorRef(groups=["Afghan forces"], token=subject)  # the national flag again
+    again = any(c.lower_ in ("again", "back") for c in head.children) or trigger.lemmas[0] in (
+        "re-enter", "reenter")
+    category = "territory_retaken" if again or national else "territory_captured"
+    return Mention(category, None, head, "territory", actor, **found)
+
+
 def _state(head, trigger, tokens, spans, ctx) -> Mention | None:
     """ "the insurgents now hold / control X", "X is held by the Taliban": the holder took
     it; the government "still" holding a place denies its fall; "had held" is background."""
@@ -1139,11 +1180,17 @@ def _is_official(actor: ActorRef) -> bool:
 
 
 def _movement(head, trigger, tokens, spans, ctx) -> Mention | None:
+    if is_passive(head) and trigger.lemmas[0] == "fly":
+        flown = passive_subject(head)  # "the governor was flown to Faizabad"
+        actor = actor_of(flown, spans, ctx.lexicon) if flown is not None else ActorRef()
+        places = [p for c in head.children if c.dep_ == "prep" and c.lower_ in ("to", "out")
+                  for p in places_in(c, ctx, ctx.lexicon)]
+        return _mention(trigger, head, actor, places=places) if actor.groups else None
     if trigger.lemmas == ("lay", "down"):
         laid = direct_object(head)
         if laid is None or laid.lemma_.lower() not in ctx.lexicon.weapon_nouns:
             return None  # "laid down rules"
-    if is_passive(head):  # "Deh-e-Shu was given up": the place, not people, moved
+    if is_passive(head) and trigger.lemmas != ("fly",):  # "Deh-e-Shu was given up"
         found = _territorial_theme(passive_subject(head), head, ctx)
         if found is None:
             return None
@@ -1356,9 +1403,11 @@ def _control_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
     for token in doc:
         if token.lemma_.lower() not in ("control", "hand") or token.dep_ != "pobj":
             continue
-        if token.i in used or token.lower_ == "hand":
-            continue
+        if token.i in used or token.lower_ == "hand" or token.text[0].isupper():
+            continue  # "Office of Foreign Assets Control" is a name
         prep = token.head
+        if prep.lower_ == "of" and prep.head.lower_ != "out":
+            continue  # only "out of X's hands" is a loss
         verb = prep.head
         for _ in range(2):  # "was back in government hands": the prep hangs on "back"
             if verb.pos_ in ("VERB", "AUX") or verb.head is verb:
@@ -1403,6 +1452,8 @@ def _control_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
         mention.background = is_background(verb) or (_had(verb) and not back)
         if government and (still or not back):
             mention.extra["holds"] = True
+        elif still and verb.lemma_.lower() in ("remain", "stay"):
+            continue  # "stayed under Taliban control": nothing changed hands
         mention.sentence = ctx.index
         found.append(mention)
     return found

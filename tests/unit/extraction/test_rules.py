@@ -630,3 +630,45 @@ def test_a_place_opening_a_sentence_is_not_a_dateline() -> None:
     assert {e.location.name for e in falls(
         "GHAZNI, Aug 12 (Reuters) - The city fell to the Taliban on Thursday."
     ) if e.location} == {"GHAZNI"}  # the dateline is the only place named: the city
+
+
+@pytest.mark.parametrize(
+    ("text", "fallen"),
+    [
+        ("Taliban fighters overwhelmed the defenders of Zebak district on Sunday.", True),
+        ("Taliban fighters overwhelmed the aid convoy near Zebak district on Sunday.", False),
+        ("Taliban fighters swept into the Zebak district centre late on Thursday.", True),
+        ("Taliban fighters swept into the Zebak bazaar and left before dawn.", False),
+        ("The Taliban raised their flag over the Zebak district centre.", True),
+        ("Police raised the national flag over the Zebak district centre again.", False),
+        ("Zebak district gave way on Sunday after a nine-day siege.", True),
+        ("By Friday the insurgents were running the Zebak district centre.", True),
+        ("The Panjshir capital stayed under Taliban control despite attacks, residents said.",
+         False),
+    ],
+)
+def test_entries_flags_and_states(text: str, fallen: bool) -> None:
+    assert bool(falls(text, date(2021, 7, 4))) is fallen
+
+
+def test_a_denial_answers_every_fall_of_the_claim() -> None:
+    text = (
+        "The Taliban said their fighters had captured the Ghazi Abad and Nari district centres. "
+        "The governor's office rejected the claim."
+    )
+    assert falls(text) == []
+
+
+def test_seizing_dozens_of_weapons_is_no_territory() -> None:
+    assert not any(c.startswith("territory") for c, _ in actual_pairs(
+        "Taliban fighters seized dozens of weapons from a police post in Kunar."))
+
+
+def test_a_governor_flown_out_is_other() -> None:
+    text = "The district governor of Shighnan was flown by helicopter to Faizabad on Saturday."
+    assert ("other", "Afghan government") in actual_pairs(text)
+
+
+def test_the_office_of_foreign_assets_control_is_a_name() -> None:
+    text = "The Office of Foreign Assets Control issued licences for aid to Afghanistan."
+    assert not any(c.startswith("territory") for c, _ in actual_pairs(text))

@@ -725,8 +725,9 @@ def _read(
     mention.background = is_background(head)
     mention.extra["sequence"] = _in_sequence(head)
     mention.extra["pluperfect"] = _had(head) or (
-        head.tag_ == "VBG" and head.dep_ in ("advcl", "xcomp", "conj") and _had(head.head)
-    )  # "had pulled out, leaving it to the Taliban": the participle shares the tense
+        head.tag_ in ("VBG", "VBN") and head.dep_ in ("advcl", "xcomp", "conj")
+        and _had(head.head)
+    )  # "had pulled out, leaving it to ...", "had seized it and driven out ...": one tense
     mention.extra["earlier"] = _told_as_earlier(head)
     if mention.category.startswith("territory"):
         _attempt(mention, head, lex)
@@ -745,6 +746,10 @@ def _territorial_theme(
     lex = ctx.lexicon
     if theme is None:
         return None
+    if theme.lemma_.lower() in ("control", "authority", "command") and prep_objects(
+        theme, ("of", "over")
+    ):
+        theme = prep_objects(theme, ("of", "over"))[0]  # "reclaimed control of X"
     places = places_in(theme, ctx, lex)
     if theme.tag_ in ("NNS", "NNPS") or _count(theme) >= 2:
         # "two district centres in Kunduz": the province, not the city of that name

@@ -672,3 +672,17 @@ def test_a_governor_flown_out_is_other() -> None:
 def test_the_office_of_foreign_assets_control_is_a_name() -> None:
     text = "The Office of Foreign Assets Control issued licences for aid to Afghanistan."
     assert not any(c.startswith("territory") for c, _ in actual_pairs(text))
+
+
+def test_reclaiming_control_of_a_district_is_a_retake() -> None:
+    assert ("territory_retaken", "Afghan forces") in actual_pairs(
+        "Afghan troops have reclaimed control of Marmul district."
+    )
+
+
+def test_a_coordinated_participle_shares_the_pluperfect() -> None:
+    text = (
+        "Taliban fighters re-entered the Darwaz-e-Bala district centre on Friday. "
+        "Militiamen had seized the centre on Sunday and driven out the Taliban's district chief."
+    )
+    assert districts(falls(text, date(2021, 9, 10))) == {"Darwaz-e-Bala"}

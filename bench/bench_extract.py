@@ -100,32 +100,11 @@ class Subset:
 
 
 def baseline_nlp(model: str) -> Any:
-    """The naive pipeline: ``spacy.load(model)`` with every statistical pipe, ner
-    included, plus the actor EntityRuler added exactly as
-    ``pipeline.extraction.extractor.load_nlp`` adds it (which excludes ner)."""
-    import spacy
+    """The naive pipeline: the extractor's pipeline with every statistical pipe, ner
+    included (``load_nlp`` leaves ner out)."""
+    from pipeline.extraction.extractor import build_nlp
 
-    from pipeline.actors import default_actors
-
-    names = (model, *[m for m in FALLBACK_MODELS if m != model])
-    errors = []
-    for name in names:
-        try:
-            nlp = spacy.load(name)
-            break
-        except OSError as exc:
-            errors.append(f"{name}: {exc}")
-    else:
-        raise RuntimeError(f"no spaCy model could be loaded: {'; '.join(errors)}")
-    ruler = nlp.add_pipe(
-        "entity_ruler",
-        name="actor_ruler",
-        config={"overwrite_ents": True, "phrase_matcher_attr": "LOWER"},
-    )
-    ruler.add_patterns(
-        default_actors().entity_ruler_patterns(include_generic=True, nlp=nlp, phrases=True)
-    )
-    return nlp
+    return build_nlp(model, exclude=())
 
 
 class CountingNLP:

@@ -210,7 +210,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 @functools.lru_cache(maxsize=4)
 def load_nlp(model: str = FALLBACK_MODELS[0]) -> Any:
-    """Load the spaCy pipeline once per process and add the actor EntityRuler."""
+    """The extractor's spaCy pipeline, loaded once per process: no statistical NER (the
+    actor ruler tags actors and the gazetteer places)."""
+    return build_nlp(model, exclude=("ner",))
+
+
+def build_nlp(model: str, exclude: tuple[str, ...] = ()) -> Any:
+    """Load a spaCy model (falling back to the packaged small English one) with the
+    hyphenated-name merger first and the actor EntityRuler last."""
     import spacy
 
     from pipeline.actors import default_actors
@@ -219,8 +226,7 @@ def load_nlp(model: str = FALLBACK_MODELS[0]) -> Any:
     errors = []
     for name in names:
         try:
-            # no statistical NER: the actor ruler tags actors and the gazetteer places
-            nlp = spacy.load(name, exclude=["ner"])
+            nlp = spacy.load(name, exclude=list(exclude))
             break
         except OSError as exc:
             errors.append(f"{name}: {exc}")
@@ -229,9 +235,8 @@ def load_nlp(model: str = FALLBACK_MODELS[0]) -> Any:
             "no spaCy model could be loaded; install the pinned model package "
             f"(requirements.txt) or set SPACY_MODEL. Tried: {'; '.join(errors)}"
         )
-    if "merge_hyphenated_names" not in nlp.pipe_names:
-        _register_components()
-        nlp.add_pipe("merge_hyphenated_names", first=True)
+    _register_components()
+    nlp.add_pipe("merge_hyphenated_names", first=True)
     ruler = nlp.add_pipe(
         "entity_ruler",
         name="actor_ruler",

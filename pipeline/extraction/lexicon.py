@@ -123,8 +123,22 @@ class Lexicon:
 
     @functools.cached_property
     def trigger_forms(self) -> frozenset[str]:
-        """Inflected word forms of every trigger's first word: a cheap sentence gate."""
-        return frozenset(f for t in self.triggers for f in word_forms(t.lemmas[0]))
+        """Inflected forms of each trigger's most telling word, a cheap sentence gate: for
+        "set fire" the word "fire", not "set", which stands in most sentences."""
+        forms: set[str] = set()
+        for trigger in self.triggers:
+            telling = [w for w in trigger.lemmas if w not in COMMON_WORDS] or [trigger.lemmas[-1]]
+            forms |= word_forms(telling[0])
+        return frozenset(forms - GATE_SKIPS)
+
+
+# words too common to open the sentence gate on their own (a phrase gates on its other word)
+COMMON_WORDS = frozenset({"have", "get", "go", "set", "take", "make", "give", "come", "put",
+                          "run", "keep", "out", "back", "off", "up", "down", "over", "into",
+                          "in", "on", "way", "move", "walk", "pass", "lay"})
+# forms of one-word triggers that are nearly always another sense ("going to", "runs")
+GATE_SKIPS = frozenset({"go", "goes", "going", "run", "runs", "have", "has", "had", "set", "sets",
+                        "pass", "passes", "passing"})
 
 
 def word_forms(lemma: str) -> set[str]:

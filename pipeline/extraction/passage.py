@@ -35,6 +35,8 @@ NOT_AFGHAN = re.compile(r"pakistani\s+taliban|tehr[ei]e?k-?[ei]-?taliban\w*|\bTT
                         re.IGNORECASE)
 AGGREGATE = frozenset({"dozens", "dozen", "numerous", "many", "several", "scores", "most",
                        "hundreds"})
+NUMBER_WORDS = frozenset({"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                          "both", "pair", "couple", "eleven", "twelve"})
 ANAPHORIC = frozenset({"them", "both", "each", "all", "these", "those", "they"})
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ALERTABLE_KINDS = ("district", "city", "capital", "crossing", "province")
@@ -174,6 +176,12 @@ class _Resolver:
         ref = mention.place_ref
         if ref is None:
             return ([mention.theme_province] if mention.theme_province else []), False
+        if ref == "capital":  # the capital of the province in question, never a district
+            latest_city = self._latest(position, "city", mention.theme_province)
+            found = self._capital_of(mention.theme_province) or (
+                latest_city if latest_city is not None and latest_city.kind == "city" else None
+            ) or self._capital_of(self._latest_province(position) or self._topic_province(position))
+            return ([found] if found else []), False
         if ref in ("district", "city", "it"):
             found = self._topic(position, ref) or self._latest(position, ref,
                                                                  mention.theme_province)
@@ -188,7 +196,8 @@ class _Resolver:
         if theme_words & AGGREGATE and not theme_words & ANAPHORIC:
             return [], True
         anaphoric = bool(theme_words & ANAPHORIC)
-        listed = self._listed(sentence, position, anaphoric, mention.place_count)
+        numbered = any(w.isdigit() or w in NUMBER_WORDS for w in theme_words)
+        listed = self._listed(sentence, position, anaphoric, mention.place_count, numbered)
         if listed:
             return listed, False
         return ([mention.theme_province] if mention.theme_province else []), False
@@ -227,6 +236,15 @@ class _Resolver:
             return None
         return place
 
+    def _topic_province(self, position: int) -> PlaceMatch | None:
+        """The province of the place the passage is about."""
+        before = [place for p, place in self.territory if p < position]
+        if not before or before[-1].province_code is None:
+            return None
+        place = before[-1]
+        return PlaceMatch(place.province or "", place.start, place.end, "province", None, None,
+                          place.province, place.province_code, None, None)
+
     def _latest_province(self, position: int) -> PlaceMatch | None:
         floor = self._sentence_start(position, back=1)
         provinces = [p for s in self.sentences for p in s.places
@@ -249,7 +267,7 @@ class _Resolver:
         )
 
     def _listed(self, sentence: Sentence, position: int, anaphoric: bool,
-                count: int) -> list[PlaceMatch]:
+                count: int, numbered: bool = True) -> list[PlaceMatch]:
         """A list of places named in the same sentence, the next one or (for "both",
         "each", "them") the ones before."""
         local = [p for p in sentence.places if p.kind != "province"
@@ -265,7 +283,9 @@ class _Resolver:
             return []
         if after:
             return after
-        if len(before) >= 2:  # "Giyan and Omna, two districts abandoned last month"
+        if len(before) >= 2 or (before and not numbered):
+            # "Giyan and Omna, two districts abandoned last month"; "police in Tanai district
+            # handed the district buildings over"
             return before[-count:] if count and count <= len(before) else before
         return self._neighbour(sentence, +1)
 

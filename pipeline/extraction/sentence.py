@@ -618,7 +618,9 @@ def place_reference(token: Token, lex: Lexicon) -> tuple[str | None, int]:
     if lemma in lex.settlement_nouns or words & lex.settlement_nouns:
         if count >= 2 or token.tag_ in ("NNS", "NNPS") or words & {"both", "all", "each"}:
             return "plural", max(count, 2)
-        if words & lex.capital_nouns or lemma in lex.city_nouns:
+        if words & lex.capital_nouns:
+            return "capital", 1  # "the provincial capital": the province's capital
+        if lemma in lex.city_nouns:
             return "city", 1
         return "district", 1
     return None, 0
@@ -987,11 +989,15 @@ def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
     """ "cleared X of insurgents", "drove the Taliban out of X", "were driven out of X"."""
     lex = ctx.lexicon
     obj = direct_object(head)
-    theme = next((p for p in prep_objects(head, ("of", "from", "out"))
-                  if not actor_of(p, spans, lex).groups and p.lemma_.lower() not in lex.group_nouns
-                  and p.lower_ not in ("them", "they")), None)
     people = obj is not None and (obj.lower_ in ("them", "they", "him") or bool(
         actor_of(obj, spans, lex).groups) or obj.lemma_.lower() in lex.group_nouns)
+    # "out of X" before "from X"; "evicted fighters from X": the PP may hang on the people
+    candidates = prep_objects(head, ("out", "of")) + prep_objects(head, ("from",))
+    if people:
+        candidates += prep_objects(obj, ("out", "of", "from"))
+    theme = next((p for p in candidates
+                  if not actor_of(p, spans, lex).groups and p.lemma_.lower() not in lex.group_nouns
+                  and p.lower_ not in ("them", "they")), None)
     if obj is not None and not people and theme is None:
         theme = obj
     if theme is None and obj is not None and places_in(obj, ctx, lex):

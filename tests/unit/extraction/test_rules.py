@@ -686,3 +686,21 @@ def test_a_coordinated_participle_shares_the_pluperfect() -> None:
         "Militiamen had seized the centre on Sunday and driven out the Taliban's district chief."
     )
     assert districts(falls(text, date(2021, 9, 10))) == {"Darwaz-e-Bala"}
+
+
+def test_evicted_from_the_centres_of_named_districts() -> None:
+    text = (
+        "Afghan security forces have evicted Taliban fighters from the centres of Khuram Wa "
+        "Sarbagh and Feroz Nakhchir districts in Samangan province."
+    )
+    found = {e.location.name for e in events(text) if e.category == "territory_retaken"
+             and e.location}
+    assert found == {"Khuram Wa Sarbagh", "Feroz Nakhchir"}
+
+
+def test_the_provincial_capital_is_the_capital_not_the_last_district() -> None:
+    text = (
+        "Police in Tanai district handed the district buildings to the Taliban on Saturday. "
+        "The provincial capital of Khost remained in government hands, the governor said."
+    )
+    assert districts(falls(text)) == {"Tanai"}

@@ -17,7 +17,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pipeline.extraction.lexicon import Lexicon
-from pipeline.extraction.sentence import Mention, SentenceContext, is_dateline, read_sentence
+from pipeline.extraction.sentence import (
+    Mention,
+    SentenceContext,
+    actor_spans,
+    is_dateline,
+    is_passive,
+    read_sentence,
+)
 from pipeline.models import Event, Location
 from pipeline.places import PlaceMatch
 
@@ -96,7 +103,10 @@ def passage_events(
         ctx = SentenceContext(lexicon, actors, on, sentence.start, sentence.places,
                               sentence.index, sentence.text)
         mentions += [(sentence, m) for m in read_sentence(sentence.doc, ctx)]
-    resolver = _Resolver(text, sentences, actor_memory, gazetteer, lexicon, on)
+    spans = {s.index: actor_spans(s.doc, SentenceContext(lexicon, actors, on, s.start, [],
+                                                           s.index)) for s in sentences
+             if s.doc is not None}
+    resolver = _Resolver(text, sentences, actor_memory, gazetteer, lexicon, on, spans)
     resolver.datelines = [p for p in places or () if _is_dateline(text, p)]
     drafts = [d for s, m in mentions for d in resolver.drafts(s, m)]
     drafts = _merge_re_mentions(drafts, lexicon)
@@ -122,7 +132,8 @@ class _Resolver:
     """Resolves actor pronouns and place references of mentions over the passage."""
 
     def __init__(self, text: str, sentences: list[Sentence], memory: list[tuple[int, str]],
-                 gazetteer: Any, lexicon: Lexicon, on: date | None) -> None:
+                 gazetteer: Any, lexicon: Lexicon, on: date | None,
+                 actors_of_sentence: Any = None) -> None:
         self.text = text
         self.sentences = sentences
         self.memory = memory
@@ -131,6 +142,7 @@ class _Resolver:
         self.on = on
         self.territory: list[tuple[int, PlaceMatch]] = []  # places taken or retaken so far
         self.datelines: list[PlaceMatch] = []
+        self.subjects = _subjects(sentences, actors_of_sentence)
 
     def resistance_era(self) -> bool:
         """After 15 August 2021 the Taliban retake from resistance forces; with no date, only
@@ -152,8 +164,21 @@ class _Resolver:
         return []
 
     def _antecedent(self, position: int, pronoun: str) -> str | None:
-        """The latest actor named before a pronoun; "the group" and "it" skip states."""
+        """The latest actor named before a pronoun, preferring the subjects of the same and
+        the previous sentence ("The US envoy arrived in Islamabad. Hours later he ...");
+        "the group" and "it" skip states."""
         floor = self._sentence_start(position, back=2)
+        near = self._sentence_start(position, back=1)
+        for start, group in reversed(self.subjects):
+            if near <= start < position and not (
+                pronoun in ("group", "it") and group not in NON_STATE and group != "NATO"
+            ):
+                return group
+        openers = [(start, group) for start, group in self.memory
+                   if near <= start < position and self._opens_sentence(start)]
+        for _start, group in reversed(openers):  # an unparsed sentence's subject comes first
+            if not (pronoun in ("group", "it") and group not in NON_STATE and group != "NATO"):
+                return group
         for start, group in reversed(self.memory):
             if start >= position or start < floor:
                 continue
@@ -161,6 +186,11 @@ class _Resolver:
                 continue
             return group  # "he" after "a spokesman for the army": the army's
         return None
+
+    def _opens_sentence(self, position: int) -> bool:
+        """A mention within the first three words of its sentence: most likely its subject."""
+        sentence = next((s for s in self.sentences if s.start <= position < s.end), None)
+        return sentence is not None and len(self.text[sentence.start:position].split()) <= 3
 
     def _sentence_start(self, position: int, back: int) -> int:
         index = next((s.index for s in self.sentences if s.start <= position < s.end + 1), 0)
@@ -392,6 +422,25 @@ def _is_dateline(text: str, place: PlaceMatch) -> bool:
     return is_dateline(text, place.start, place.end)
 
 
+def _subjects(sentences: list[Sentence], spans: dict[int, dict[int, str]] | None
+              ) -> list[tuple[int, str]]:
+    """(position, group) of the subjects of parsed sentences that name an actor."""
+    found = []
+    for sentence in sentences:
+        if sentence.doc is None or not spans:
+            continue
+        for token in sentence.doc:
+            group = spans.get(sentence.index, {}).get(token.i)
+            if group is None or token.dep_ not in ("nsubj", "nsubjpass"):
+                head = token.head
+                if not (token.dep_ in ("compound", "amod", "poss", "nmod") and head.dep_ in (
+                    "nsubj", "nsubjpass") and token.i in spans.get(sentence.index, {})):
+                    continue
+                group = spans[sentence.index][token.i]
+            found.append((sentence.start + token.idx, group))
+    return found
+
+
 def _letters(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalpha())
 
@@ -455,8 +504,11 @@ def _joins_attack(kept: list[Draft], draft: Draft) -> bool:
     attacks = [k for k in kept if k.category == "attack"]
     same_sentence = [k for k in attacks if k.sentence.index == draft.sentence.index]
     for other in same_sentence:
-        if other.actor == draft.actor or "other" in (other.actor, draft.actor):
-            _adopt_actor(other, draft)
+        told = other.extra.setdefault("triggers", [other.mention.trigger])
+        linked = any(_linked(t, draft.mention.trigger) for t in told)
+        if linked and (other.actor == draft.actor or "other" in (other.actor, draft.actor)):
+            _adopt_actor(other, draft)  # "a drone strike killed two": one attack
+            told.append(draft.mention.trigger)
             return True
     if draft.extra.get("definite") or (draft.extra.get("claimed_by") is not None and (
         draft.mention.trigger.lower_ in ("it", "responsibility")
@@ -471,10 +523,35 @@ def _joins_attack(kept: list[Draft], draft: Draft) -> bool:
             return False
         if not _occurrence(draft) and draft.actor == "other":
             return True  # "the raid sent a message": a mention of an event told elsewhere
-    if draft.actor == "other" and attacks and draft.extra.get("claimed_by") is None:
+    casualty = draft.mention.trigger.pos_ == "VERB" and is_passive(draft.mention.trigger)
+    elaborates = bool(attacks) and attacks[-1].sentence.index < draft.sentence.index
+    if draft.actor == "other" and attacks and draft.extra.get("claimed_by") is None and (
+        casualty or elaborates
+    ):  # a later unattributed attack sentence tells more of the attack told before
         _adopt_actor(attacks[-1], draft)  # "one policeman was killed": the attack told before
         return True
     return False
+
+
+def _linked(a: Any, b: Any) -> bool:
+    """Two triggers of one clause: one governs the other within two steps ("a suicide
+    bombing ... killed 13" is one attack, a strike in another clause another)."""
+    def near(x: Any, y: Any) -> bool:
+        step = x
+        for _ in range(2):
+            if step.head == step:
+                return False
+            if step.dep_ == "advcl" and any(
+                c.dep_ == "mark" and c.lower_ in ("after", "before", "since", "while", "when")
+                for c in step.children
+            ):
+                return False  # "two days after a bombing killed 13": another event, another time
+            step = step.head
+            if step == y:
+                return True
+        return False
+
+    return near(a, b) or near(b, a)
 
 
 def _adopt_actor(event: Draft, mention: Draft) -> None:

@@ -154,18 +154,22 @@ def actor_of(token: Token, spans: dict[int, str], lex: Lexicon, depth: int = 0) 
                 agent = agent_of(child)
                 if agent is not None:
                     ref.groups += actor_of(agent, spans, lex, depth + 1).groups
-    if not ref.groups and ref.person:
+    if not ref.groups and (ref.person or token.lower_ in ("one", "some", "several", "two")):
         for prep in token.children:
             if prep.dep_ == "prep" and prep.lower_ in ("of", "from", "for"):
                 for obj in prep.children:
                     if obj.dep_ == "pobj":
-                        ref.groups += actor_of(obj, spans, lex, depth + 1).groups
+                        inner = actor_of(obj, spans, lex, depth + 1)
+                        ref.groups += inner.groups
+                        if not inner.groups and inner.pronoun and ref.pronoun is None:
+                            ref.pronoun, ref.token = inner.pronoun, inner.token  # "one of
+                            # their fighters"
     if not ref.groups and depth == 0 and token.dep_ in SUBJECTS + OBJECTS + ("pobj",):
         for sibling in token.head.children:  # "police counter - attack": split by the tokenizer
-            if sibling.dep_ == token.dep_ and sibling is not token and abs(sibling.i - token.i) <= 3:
+            if sibling.dep_ == token.dep_ and sibling != token and abs(sibling.i - token.i) <= 3:
                 ref.groups += actor_of(sibling, spans, lex, 1).groups
     if not ref.groups:
-        ref.pronoun = _pronoun(token, lex)
+        ref.pronoun = ref.pronoun or _pronoun(token, lex)
         owner = next((c for c in token.children if c.dep_ == "poss"), None)
         if ref.pronoun is None and owner is not None and ref.person:
             owned = actor_of(owner, spans, lex, depth + 1)  # "their fighters", "the group's men"
@@ -325,7 +329,7 @@ def governors(token: Token, limit: int = 5) -> Iterator[Token]:
     for _ in range(limit):
         if current.dep_ not in CLAUSE_LINKS and current.dep_ not in ("dobj", "nsubj", "nsubjpass"):
             return
-        if current.head is current:
+        if current.head == current:
             return
         current = current.head
         yield current
@@ -385,7 +389,7 @@ def _phrase_head(tokens: list[Token]) -> Token:
     if len(tokens) == 1:
         return tokens[0]
     for token in tokens:
-        if token.head not in tokens or token.head is token:
+        if token.head not in tokens or token.head == token:
             return token
     return tokens[0]
 
@@ -421,7 +425,7 @@ def realis_of(trigger: Token, lex: Lexicon) -> str:
             return "hypothetical"
         if "so" in marks or (marks & {"that"} and auxes & {"can", "could"}):
             return "hypothetical"
-        if clause is trigger or link == "conj":
+        if clause == trigger or link == "conj":
             continue  # a coordinated clause shares modals, not its neighbour's verb
         if clause.lemma_.lower() in lex.hypothetical_governors:
             return "hypothetical"
@@ -447,9 +451,9 @@ def _embedding(token: Token) -> list[Token]:
     for _ in range(5):
         links = ("xcomp", "ccomp", "pcomp", "prep", "pobj", "acomp", "conj", "dobj", "acl",
                  "auxpass")
-        if current.pos_ == "NOUN" and current is token:
+        if current.pos_ == "NOUN" and current == token:
             links += ("nsubj", "nsubjpass")  # "any attack would be met": the verb's modal
-        if current.dep_ not in links or current.head is current:
+        if current.dep_ not in links or current.head == current:
             break
         if current.dep_ == "dobj" and current.pos_ != "NOUN":
             break
@@ -522,7 +526,7 @@ def places_in(token: Token, ctx: SentenceContext, lex: Lexicon) -> list[PlaceMat
     """Passage places inside a phrase, leaving out reference points ("near X")."""
     lo, hi = span_of(token)
     for sibling in token.head.children:  # a name split by the tokenizer: two subjects
-        if sibling.dep_ == token.dep_ and sibling is not token and token.dep_ != "ROOT":
+        if sibling.dep_ == token.dep_ and sibling != token and token.dep_ != "ROOT":
             a, b = span_of(sibling)
             lo, hi = min(lo, a), max(hi, b)
     excluded = [
@@ -897,7 +901,7 @@ def _noun_actor(
     """Actor of a nominal trigger: "the Taliban takeover", "a Taliban attack", "by the US",
     or the subject of the verb it is the object of ("the Taliban launched an attack")."""
     for child in head.children:
-        if child is exclude:
+        if child == exclude:
             continue
         if child.dep_ in ("compound", "amod", "poss", "nmod") and child.i in spans:
             return actor_of(child, spans, lex)
@@ -906,6 +910,19 @@ def _noun_actor(
         return actor_of(agent, spans, lex)
     if head.dep_ == "compound" and head.head.pos_ == "NOUN":  # "its sanctions list"
         return _noun_actor(head.head, spans, lex, exclude, announcer_acts)
+    if head.dep_ == "pobj" and head.head.lower_ in ("of", "with") and head.head.head.pos_ in (
+        "NOUN", "VERB"
+    ) and head.head.head.lemma_.lower() in ("round", "session", "series", "press", "proceed",
+                                            "continue"):
+        parent = head.head.head  # "their sixth round of talks", "pressed on with its withdrawal"
+        found = actor_of(parent, spans, lex) if parent.pos_ == "NOUN" else ActorRef()
+        if not found.groups and parent.pos_ == "VERB":
+            subject = subject_of(parent)
+            found = actor_of(subject, spans, lex) if subject is not None else found
+        if found.groups or found.pronoun:
+            return found
+        if parent.pos_ == "NOUN":
+            return _noun_actor(parent, spans, lex, exclude, announcer_acts)
     if head.dep_ in ("dobj", "pobj") and head.head.pos_ in ("VERB", "ADP"):
         verb = head.head if head.dep_ == "dobj" else head.head.head
         speech = lex.claim_verbs | lex.confirm_verbs | lex.deny_verbs
@@ -1014,8 +1031,8 @@ def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
     else:
         subject = subject_of(head)
         actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
-        expelled = obj if theme is not obj else None
-    if trigger.lemmas[0] == "clear" and obj is not None and theme is obj and not prep_objects(
+        expelled = obj if theme != obj else None
+    if trigger.lemmas[0] == "clear" and obj is not None and theme == obj and not prep_objects(
         head, ("of",)
     ) and not places_in(obj, ctx, lex):
         return None  # "cleared the way", "cleared the debris"
@@ -1334,6 +1351,14 @@ def _nominal_event(head: Token, lex: Lexicon) -> bool:
         if dep in ("conj", "appos"):
             return _nominal_event(head.head, lex)
         return head.head.lemma_.lower() in lex.support_verbs
+    if dep == "pobj" and head.head.lower_ == "of" and head.head.head.lemma_.lower() in (
+        "round", "session", "series", "day", "week", "resumption", "start", "end"
+    ):
+        return _nominal_event(head.head.head, lex)  # "wrapped up their sixth round of talks"
+    if dep == "pobj" and head.head.lower_ == "with" and head.head.head.lemma_.lower() in (
+        "press", "proceed", "continue", "go", "push"
+    ):
+        return True  # "pressed on with its withdrawal"
     if dep == "pobj" or (dep == "compound" and head.head.dep_ == "pobj"):
         prep = head.head if dep == "pobj" else head.head.head
         if prep.lower_ == "for" and prep.head.lemma_.lower() == "responsibility":
@@ -1376,9 +1401,15 @@ def _target(head: Token, spans: dict[int, str], lex: Lexicon, actor: ActorRef) -
 
 
 def _sentence_places(head: Token, ctx: SentenceContext) -> list[PlaceMatch]:
-    """The place nearest the trigger (districts and towns before provinces)."""
+    """The place of the trigger's own phrase ("a drone strike in Nangarhar"), else the place
+    nearest the trigger (districts and towns before provinces)."""
     if not ctx.places:
         return []
+    own = places_in(head, ctx, ctx.lexicon) if head.pos_ == "NOUN" else [
+        p for c in head.children if c.dep_ == "prep" and c.lower_ in ("in", "at", "near", "on")
+        for p in places_in(c, ctx, ctx.lexicon)]
+    if own:
+        return [min(own, key=lambda p: p.kind == "province")]
     at = ctx.base + head.idx
 
     def rank(place: PlaceMatch) -> tuple[int, int]:
@@ -1421,7 +1452,7 @@ def _control_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
             continue  # only "out of X's hands" is a loss
         verb = prep.head
         for _ in range(2):  # "was back in government hands": the prep hangs on "back"
-            if verb.pos_ in ("VERB", "AUX") or verb.head is verb:
+            if verb.pos_ in ("VERB", "AUX") or verb.head == verb:
                 break
             verb = verb.head
         if verb.pos_ not in ("VERB", "AUX"):

@@ -704,3 +704,39 @@ def test_the_provincial_capital_is_the_capital_not_the_last_district() -> None:
         "The provincial capital of Khost remained in government hands, the governor said."
     )
     assert districts(falls(text)) == {"Tanai"}
+
+
+def test_one_of_their_fighters_carried_out_the_bombing() -> None:
+    text = (
+        "A car bomb killed five militiamen in Sabari district on Sunday. "
+        "The Taliban said one of their fighters had carried out the bombing."
+    )
+    assert actual_pairs(text) == {("attack", "Taliban")}
+
+
+def test_two_attacks_in_one_sentence_stay_two() -> None:
+    text = (
+        "A U.S. drone strike in Nangarhar killed two Islamic State planners, two days after "
+        "a suicide bombing outside Kabul airport killed 13 soldiers."
+    )
+    assert {("attack", "US"), ("attack", "other")} <= actual_pairs(text)
+
+
+def test_a_round_of_talks_and_pressing_on_with_a_withdrawal() -> None:
+    assert ("talks_meeting", "US") in actual_pairs(
+        "U.S. and Taliban negotiators wrapped up their sixth round of talks in Doha."
+    )
+    assert ("withdrawal", "US") in actual_pairs(
+        "The U.S. military pressed on with its withdrawal from Afghanistan."
+    )
+
+
+def test_exchanging_fire_is_a_clash() -> None:
+    text = "Afghan border forces exchanged fire with Tajik guards in Shighnan district."
+    assert ("attack", "Taliban") in actual_pairs(text, date(2022, 5, 1))
+
+
+def test_he_is_the_subject_of_the_sentence_before() -> None:
+    text = "The U.S. envoy arrived in Islamabad on Monday. Hours later he sat down with Afghan officials."
+    pairs = actual_pairs(text)
+    assert ("talks_meeting", "US") in pairs and ("talks_meeting", "other") not in pairs

@@ -408,6 +408,10 @@ def realis_of(trigger: Token, lex: Lexicon) -> str:
         return "negated"
     if trigger.dep_ == "pobj" and trigger.head.lower_ == "without":
         return "negated"
+    if any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children) and any(
+        c.lower_ == "yet" for c in trigger.head.children
+    ):
+        return "negated"  # "the Taliban have yet to win it back"
     if trigger.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to"
                                        for c in trigger.children):
         return "hypothetical"  # "sent reinforcements to retake the lost areas": a purpose
@@ -657,7 +661,47 @@ def read_sentence(doc: Any, ctx: SentenceContext) -> list[Mention]:
     mentions += _control_states(doc, spans, ctx, used)
     mentions += _reported_accusations(doc, spans, ctx, used)
     mentions += _responsibility_claims(doc, spans, ctx)
+    mentions += _back_states(doc, spans, ctx, used)
     return mentions
+
+
+def _back_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
+                 used: set[int]) -> list[Mention]:
+    """ "police were back in the compound", "the centre was back with the police": a
+    place held again by whoever is back."""
+    lex = ctx.lexicon
+    found = []
+    for token in doc:
+        verb = next((a for a in list(token.ancestors)[:3]
+                     if a.lemma_.lower() in ("be", "come", "move")), None)
+        if token.lower_ != "back" or verb is None:
+            continue
+        if verb.i in used:
+            continue
+        subject = subject_of(verb)
+        if subject is None:
+            continue
+        with_whom = next(iter(prep_objects(token, ("with",)) + prep_objects(verb, ("with",))),
+                         None)
+        where = next(iter(prep_objects(token, ("in", "at", "inside")) + prep_objects(
+            verb, ("in", "at", "inside"))), None)
+        if with_whom is not None:  # "X was back with the police"
+            holder, theme = actor_of(with_whom, spans, lex), subject
+        elif where is not None:  # "police were back in the compound"
+            holder, theme = actor_of(subject, spans, lex), where
+        else:
+            continue
+        if not holder.groups:
+            continue
+        found_theme = _territorial_theme(theme, verb, ctx)
+        if found_theme is None or found_theme["theme_kind"] in ("minor",):
+            continue
+        trigger = Trigger(("back",), "territory_retaken", None, "state", frozenset({"ADV"}))
+        mention = _mention(trigger, token, holder, **found_theme)
+        mention.realis = realis_of(verb, lex)
+        mention.sentence = ctx.index
+        found.append(mention)
+    return found
 
 
 def _responsibility_claims(doc: Any, spans: dict[int, str], ctx: SentenceContext) -> list[Mention]:

@@ -740,3 +740,18 @@ def test_he_is_the_subject_of_the_sentence_before() -> None:
     text = "The U.S. envoy arrived in Islamabad on Monday. Hours later he sat down with Afghan officials."
     pairs = actual_pairs(text)
     assert ("talks_meeting", "US") in pairs and ("talks_meeting", "other") not in pairs
+
+
+@pytest.mark.parametrize(
+    ("text", "fallen"),
+    [
+        ("The Taliban took Ruy-e-Duab district on Tuesday, and police were back in the "
+         "compound on Wednesday.", False),
+        ("Marawara's district centre was in insurgent hands by dawn and back with the police "
+         "by dusk.", False),
+        ("NRF fighters took the Alasay district centre on Thursday, and the Taliban have yet "
+         "to win it back.", False),
+    ],
+)
+def test_back_again_and_not_yet(text: str, fallen: bool) -> None:
+    assert bool(falls(text, date(2021, 7, 1) if "NRF" not in text else date(2021, 9, 9))) is fallen

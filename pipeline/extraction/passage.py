@@ -629,6 +629,8 @@ def _fold_place_status(drafts: list[Draft], mentions: list[tuple[Sentence, Menti
 def _narrative_order(draft: Draft, group: list[Draft]) -> tuple[int, int]:
     """Background and flashbacks first: "which they had seized", and a pluperfect in a later
     sentence ("Security forces had recaptured it in June") tell what came before."""
+    if draft.claim == "confirmed":
+        return (2, draft.position)  # "it acknowledged the Taliban had held it": the last word
     if draft.mention.background or draft.mention.extra.get("earlier"):
         return (0, draft.position)
     pluperfect = draft.mention.extra.get("pluperfect", False) and not draft.mention.extra.get(

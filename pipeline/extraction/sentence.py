@@ -1110,6 +1110,14 @@ def _entry(head, trigger, tokens, spans, ctx) -> Mention | None:
     else:
         theme = direct_object(head) or next(iter(prep_objects(head, ("into", "in"))), None)
         national = False
+    if theme is None and trigger.lemmas in (("move", "in"), ("walk", "in"), ("roll", "in")):
+        subject = subject_of(head)
+        actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
+        if not (actor.groups or actor.pronoun):
+            return None
+        found = {"places": [], "place_ref": "it", "place_count": 1, "theme_kind": None,
+                 "theme_province": None, "theme_words": frozenset()}  # "the Taliban moved in"
+        return Mention("territory_captured", None, head, "territory", actor, **found)
     if theme is None:
         return None
     subject = subject_of(head)
@@ -1139,7 +1147,9 @@ def _state(head, trigger, tokens, spans, ctx) -> Mention | None:
         holder = actor_of(subject, spans, lex) if subject is not None else ActorRef()
         theme = direct_object(head)
     confirmed = claim_of(head, spans, lex)[0] == "confirmed"
-    if not holder.groups or theme is None or is_background(head) or (_had(head) and not confirmed):
+    if not (holder.groups or holder.pronoun) or theme is None or is_background(head) or (
+        _had(head) and not confirmed
+    ):
         return None  # "had held it since May": background, unless an official now admits it
     if actor_of(theme, spans, lex).groups:
         return None  # "held talks with the Taliban", "controls the militants"
@@ -1148,7 +1158,9 @@ def _state(head, trigger, tokens, spans, ctx) -> Mention | None:
         return None
     still = any(c.lower_ in lex.government_hold for c in head.children)
     again = any(c.lower_ in ("again", "back") for c in head.children)
-    if still or (holder.groups[0] in ("Afghan forces", "Afghan government") and not again):
+    government = bool(holder.groups) and holder.groups[0] in ("Afghan forces",
+                                                             "Afghan government")
+    if government and (still or not again):  # "security forces still held the city": a denial
         mention = _mention(trigger, head, holder, **found)
         mention.extra["holds"] = True
         return mention

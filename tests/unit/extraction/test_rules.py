@@ -755,3 +755,20 @@ def test_he_is_the_subject_of_the_sentence_before() -> None:
 )
 def test_back_again_and_not_yet(text: str, fallen: bool) -> None:
     assert bool(falls(text, date(2021, 7, 1) if "NRF" not in text else date(2021, 9, 9))) is fallen
+
+
+@pytest.mark.parametrize(
+    ("text", "fallen"),
+    [
+        ("The Taliban besieged Dolaina district for weeks. By nightfall they held the district "
+         "centre, a council member said.", True),
+        ("Police pulled out of Khwaja Dukoh district before dawn and the Taliban moved in.", True),
+        ("The insurgents still hold Shirin Tagab district, residents said.", True),
+        ("Security forces still held Shirin Tagab district on Monday, the governor said.", False),
+        ("The governor insisted that Khan Neshin district was still in government hands. On "
+         "Wednesday he acknowledged that the district had been held by the Taliban since the "
+         "weekend.", True),
+    ],
+)
+def test_holding_moving_in_and_acknowledging(text: str, fallen: bool) -> None:
+    assert bool(falls(text)) is fallen

@@ -127,7 +127,10 @@ class Lexicon:
         "set fire" the word "fire", not "set", which stands in most sentences."""
         forms: set[str] = set()
         for trigger in self.triggers:
-            telling = [w for w in trigger.lemmas if w not in COMMON_WORDS] or [trigger.lemmas[-1]]
+            words = trigger.lemmas
+            telling = ([w for w in words if w not in COMMON_WORDS]
+                       or [w for w in words if w not in PARTICLES and w not in SKIP_LEMMAS]
+                       or [words[-1]])
             forms |= word_forms(telling[0])
         return frozenset(forms - GATE_SKIPS)
 
@@ -136,6 +139,8 @@ class Lexicon:
 COMMON_WORDS = frozenset({"have", "get", "go", "set", "take", "make", "give", "come", "put",
                           "run", "keep", "out", "back", "off", "up", "down", "over", "into",
                           "in", "on", "way", "move", "walk", "pass", "lay"})
+PARTICLES = frozenset({"in", "on", "out", "off", "up", "down", "over", "into", "back", "way"})
+SKIP_LEMMAS = frozenset({"have", "go", "set", "run", "pass"})
 # forms of one-word triggers that are nearly always another sense ("going to", "runs")
 GATE_SKIPS = frozenset({"go", "goes", "going", "run", "runs", "have", "has", "had", "set", "sets",
                         "pass", "passes", "passing"})

@@ -209,3 +209,9 @@ def test_parse_stand_ins_keep_the_length(tmp_path: Path, taxonomy: Taxonomy) -> 
     assert load_lexicon(write(tmp_path, data), taxonomy).parse_as == {"overran": "grabbed"}
     data["parse_as"] = {"overran": "took"}
     assert "same length" in load_error(write(tmp_path, data), taxonomy)
+
+
+def test_the_sentence_gate_opens_on_telling_words_only() -> None:
+    forms = default_lexicon().trigger_forms
+    assert {"fire", "overran", "fell", "recaptured", "back"} <= forms  # set fire, have back
+    assert not {"in", "on", "had", "has", "set", "going", "out"} & forms

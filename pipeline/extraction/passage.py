@@ -46,7 +46,6 @@ NUMBER_WORDS = frozenset({"two", "three", "four", "five", "six", "seven", "eight
                           "both", "pair", "couple", "eleven", "twelve"})
 ANAPHORIC = frozenset({"them", "both", "each", "all", "these", "those", "they"})
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-ALERTABLE_KINDS = ("district", "city", "capital", "crossing", "province")
 
 
 @dataclass
@@ -110,7 +109,7 @@ def passage_events(
     resolver.datelines = [p for p in places or () if _is_dateline(text, p)]
     drafts = [d for s, m in mentions for d in resolver.drafts(s, m)]
     drafts = _merge_re_mentions(drafts, lexicon)
-    _fold_place_status(drafts, mentions, resolver)
+    _fold_place_status(drafts)
     return [_to_event(d, published, gazetteer) for d in drafts if not d.dropped]
 
 
@@ -365,7 +364,6 @@ class _Resolver:
 
     def _other(self, sentence: Sentence, mention: Mention, groups: list[str],
                category: str) -> list[Draft]:
-        lex = self.lexicon
         claimed_by = mention.extra.get("claimed_by")
         claim = mention.claim
         if claimed_by is not None and not claimed_by.groups and claimed_by.pronoun:
@@ -413,7 +411,6 @@ class _Resolver:
                        "object_ref": mention.extra.get("object_ref", False),
                        "attempted": mention.attempted},
             ))
-        del lex
         return drafts
 
 
@@ -589,19 +586,17 @@ def _drop_vague_territory(drafts: list[Draft]) -> list[Draft]:
     return kept
 
 
-def _fold_place_status(drafts: list[Draft], mentions: list[tuple[Sentence, Mention]],
-                       resolver: _Resolver) -> None:
+def _fold_place_status(drafts: list[Draft]) -> None:
     """The state of each place at the end of the passage decides its events' control:
     a capture retaken later is not a fall; a claim denied later is contested."""
     _apply_denials(drafts)
-    states: dict[str, str] = {}
     by_place: dict[str, list[Draft]] = {}
     for draft in sorted(drafts, key=lambda d: d.position):
         if not draft.category.startswith("territory"):
             continue
         key = _place_key(draft.place) or f"#{id(draft)}"
         by_place.setdefault(key, []).append(draft)
-    for key, group in by_place.items():
+    for group in by_place.values():
         told = list(group)  # list.sort empties the list while it sorts
         group.sort(key=lambda d: _narrative_order(d, told))
         for draft in group:
@@ -614,7 +609,6 @@ def _fold_place_status(drafts: list[Draft], mentions: list[tuple[Sentence, Menti
             if draft.dropped:
                 continue
             state = _next_state(state, draft)
-        states[key] = state or ""
         for draft in group:
             draft.control = state
             if draft.extra.get("holds"):
@@ -623,7 +617,6 @@ def _fold_place_status(drafts: list[Draft], mentions: list[tuple[Sentence, Menti
                 draft.claim = "disputed"
                 if draft.category == "territory_captured":
                     draft.realis = "negated"  # a claim the other side denied: not a fall
-    del states, mentions, resolver
 
 
 def _narrative_order(draft: Draft, group: list[Draft]) -> tuple[int, int]:

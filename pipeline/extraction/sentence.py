@@ -29,10 +29,7 @@ CLAUSE_LINKS = (
     "xcomp", "ccomp", "advcl", "conj", "acl", "relcl", "pcomp", "prep", "pobj", "dobj", "acomp"
 )
 MODIFIERS = ("compound", "amod", "poss", "nmod", "appos")
-TERRITORY_FRAMES = ("territory", "control", "place_subject", "loss", "expel", "state")
 # categories whose events need a named party (an attack or a fall may be agentless)
-NEEDS_ACTOR = ("withdrawal", "talks_meeting", "agreement", "statement_accusation",
-               "sanction_aid", "other")
 STATEMENT_NOUNS = frozenset({"statement", "message", "video", "post", "letter", "tweet",
                              "communique", "speech"})
 OCCURRENCE_VERBS = frozenset(

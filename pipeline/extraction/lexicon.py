@@ -71,6 +71,7 @@ WORD_LISTS = (
     "weapon_nouns",
     "reference_heads",
     "defender_nouns",
+    "party_nouns",
     "commitment_nouns",
     "abstract_nouns",
 )

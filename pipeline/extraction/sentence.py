@@ -210,6 +210,10 @@ def _pronoun(token: Token, lex: Lexicon) -> str | None:
     definite = any(c.dep_ == "det" and c.lower_ in lex.definite_determiners for c in token.children)
     if definite and token.lemma_.lower() in lex.group_nouns:
         return "group"
+    if definite and token.lemma_.lower() in lex.party_nouns and not any(
+        c.dep_ in ("compound", "amod", "poss", "nmod") for c in token.children
+    ):
+        return "they"  # "the delegation held talks": the delegation named before
     return None
 
 
@@ -964,6 +968,14 @@ def _noun_actor(
             return found
         if parent.pos_ == "NOUN":
             return _noun_actor(parent, spans, lex, exclude, announcer_acts)
+    if head.dep_ == "pobj" and head.head.lower_ == "in" and head.head.head.lemma_.lower() in (
+        "participate", "part", "take"
+    ):
+        verb = head.head.head
+        verb = verb.head if verb.lemma_.lower() == "part" else verb  # "took part in"
+        subject = subject_of(verb)
+        if subject is not None:
+            return actor_of(subject, spans, lex)
     if head.dep_ in ("dobj", "pobj") and head.head.pos_ in ("VERB", "ADP"):
         verb = head.head if head.dep_ == "dobj" else head.head.head
         speech = lex.claim_verbs | lex.confirm_verbs | lex.deny_verbs
@@ -1408,6 +1420,10 @@ def _nominal_event(head: Token, lex: Lexicon) -> bool:
         "round", "session", "series", "day", "week", "resumption", "start", "end"
     ):
         return _nominal_event(head.head.head, lex)  # "wrapped up their sixth round of talks"
+    if dep == "pobj" and head.head.lower_ == "in" and head.head.head.lemma_.lower() in (
+        "participate", "part", "take"
+    ):
+        return True  # "took part in a UN meeting", "participated in the talks"
     if dep == "pobj" and head.head.lower_ == "with" and head.head.head.lemma_.lower() in (
         "press", "proceed", "continue", "go", "push"
     ):

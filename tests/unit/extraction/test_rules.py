@@ -772,3 +772,14 @@ def test_back_again_and_not_yet(text: str, fallen: bool) -> None:
 )
 def test_holding_moving_in_and_acknowledging(text: str, fallen: bool) -> None:
     assert bool(falls(text)) is fallen
+
+
+def test_the_delegation_is_the_delegation_named_before() -> None:
+    text = "A Taliban delegation visited Moscow on Friday. The delegation held talks with Russia's envoy."
+    assert ("talks_meeting", "Taliban") in actual_pairs(text)
+    assert actual_pairs("The delegation held talks with Russia's envoy in Moscow.") == set()
+
+
+def test_participating_in_talks_is_talks() -> None:
+    text = "A Taliban delegation participated in the talks on Afghanistan in Doha on Sunday."
+    assert ("talks_meeting", "Taliban") in actual_pairs(text)

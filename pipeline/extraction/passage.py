@@ -300,7 +300,8 @@ class _Resolver:
         """A list of places named in the same sentence, the next one or (for "both",
         "each", "them") the ones before."""
         local = [p for p in sentence.places if p.kind != "province"
-                 and not (p.kind == "city" and _letters(p.raw) == _letters(p.province or ""))]
+                 and not (p.kind == "city" and _letters(p.raw) == _letters(p.province or ""))
+                 and not _attribution(sentence, p, self.lexicon)]
         after = [p for p in local if p.start > position]
         before = [p for p in local if p.start < position]
         if anaphoric:
@@ -436,6 +437,22 @@ def _subjects(sentences: list[Sentence], spans: dict[int, dict[int, str]] | None
                 group = spans[sentence.index][token.i]
             found.append((sentence.start + token.idx, group))
     return found
+
+
+def _attribution(sentence: Sentence, place: PlaceMatch, lexicon: Lexicon) -> bool:
+    """ "according to an official in Faizabad", "officials in Kunduz said": where the
+    source sits, not a place of the list."""
+    if sentence.doc is None:
+        return False
+    offset = place.start - sentence.start
+    token = next((t for t in sentence.doc if t.idx <= offset < t.idx + len(t.text)), None)
+    if token is None:
+        return False
+    if any(a.lemma_.lower() == "accord" for a in token.ancestors):
+        return True
+    prep = token.head
+    return prep.dep_ == "prep" and prep.head.lemma_.lower() in lexicon.person_nouns | {
+        "source", "resident", "elder"}  # "an official in Faizabad"
 
 
 def _letters(text: str) -> str:

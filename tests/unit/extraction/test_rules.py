@@ -783,3 +783,11 @@ def test_the_delegation_is_the_delegation_named_before() -> None:
 def test_participating_in_talks_is_talks() -> None:
     text = "A Taliban delegation participated in the talks on Afghanistan in Doha on Sunday."
     assert ("talks_meeting", "Taliban") in actual_pairs(text)
+
+
+def test_where_the_source_sits_is_not_in_the_list() -> None:
+    text = (
+        "Taliban fighters have overrun a string of districts since Tuesday, according to an "
+        "official in Faizabad. The list includes Keshem and Argo in Badakhshan."
+    )
+    assert districts(falls(text)) == {"Keshem", "Argo"}

@@ -756,7 +756,7 @@ class Gazetteer:
         hits += self._unknown_towns(text, tokens, hits)
         hits.sort(key=lambda h: h.start)
         self._link(text, hits)
-        hits = [h for h in hits if h.anchored or not h.needs_anchor]
+        hits = [h for h in hits if h.anchored or not h.needs_anchor or h.needs_list]
         hits = _listed_weak_names(text, hits)
         self._capital_phrases(text, hits)
         return hits
@@ -794,13 +794,11 @@ class Gazetteer:
                     continue
                 needs_anchor = needs_list = False
                 if key in self._weak and not _district_follows(text, end):
-                    if _TOWN_CONTEXT_AFTER_RE.match(text, end):
-                        needs_anchor = True
-                    elif _LIST_NEIGHBOUR_RE.match(text, end) or _LIST_BEFORE_RE.search(
+                    needs_anchor = bool(_TOWN_CONTEXT_AFTER_RE.match(text, end))
+                    needs_list = bool(_LIST_NEIGHBOUR_RE.match(text, end) or _LIST_BEFORE_RE.search(
                         text[max(0, start - 6) : start]
-                    ):
-                        needs_list = True
-                    else:
+                    ))
+                    if not (needs_anchor or needs_list):
                         continue
                 if key in self._person_like and not self._place_context(text, start, end):
                     continue
@@ -1170,8 +1168,8 @@ _LIST_GAP_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)")
 def _listed_weak_names(text: str, hits: list[_Hit]) -> list[_Hit]:
     """Keep a stoplisted name only where it stands in a list with a district of one of its
     provinces ("Qaisar, Pashtun Kot and Almar in Faryab"); a lone "Qaisar" is a person."""
-    kept = [h for h in hits if not h.needs_list]
-    pending = [h for h in hits if h.needs_list]
+    kept = [h for h in hits if not h.needs_list or h.anchored]
+    pending = [h for h in hits if h.needs_list and not h.anchored]
     changed = True
     while pending and changed:
         changed = False

@@ -45,6 +45,16 @@ def write(tmp_path: Path, data: Any) -> Path:
     return path
 
 
+def load_error(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> tuple[Path, str]:
+    """Write the shipped taxonomy with one change and return the path and load error."""
+    data = shipped()
+    change(data)
+    path = write(tmp_path, data)
+    with pytest.raises(TaxonomyError) as caught:
+        Taxonomy.load(path)
+    return path, str(caught.value)
+
+
 def territory_types_of_extractor() -> set[str]:
     """Every type passage._type returns for a territory event, over every kind of theme
     noun and every kind of gazetteer place (a city in a provincial centre or not)."""
@@ -205,12 +215,7 @@ def _category_triggers(triggers: list[Any]) -> Callable[[dict[str, Any]], None]:
 def test_badly_written_triggers_are_rejected(
     tmp_path: Path, change: Callable[[dict[str, Any]], None], where: str
 ) -> None:
-    data = shipped()
-    change(data)
-    path = write(tmp_path, data)
-    with pytest.raises(TaxonomyError) as caught:
-        Taxonomy.load(path)
-    message = str(caught.value)
+    path, message = load_error(tmp_path, change)
     assert message.startswith(f"{path}, {where}: ")
     assert "'extract_triggers' must be a list of lower-case lemmas or lemma phrases" in message
 
@@ -339,13 +344,9 @@ def _no_types(d: dict[str, Any]) -> None:
 def test_validation_errors_name_file_and_key(
     tmp_path: Path, change: Callable[[dict[str, Any]], None], message: str
 ) -> None:
-    data = shipped()
-    change(data)
-    path = write(tmp_path, data)
-    with pytest.raises(TaxonomyError) as caught:
-        Taxonomy.load(path)
-    assert str(caught.value).startswith(f"{path}")
-    assert message in str(caught.value)
+    path, error = load_error(tmp_path, change)
+    assert error.startswith(f"{path}")
+    assert message in error
 
 
 def test_duplicate_yaml_keys_are_rejected(tmp_path: Path) -> None:

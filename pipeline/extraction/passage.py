@@ -96,15 +96,15 @@ def passage_events(
     """Events of a passage whose parsed sentences carry their spaCy docs."""
     on = published.date() if isinstance(published, datetime) else published
     mentions: list[tuple[Sentence, Mention]] = []
+    spans: dict[int, dict[int, str]] = {}
     for sentence in sentences:
         if sentence.doc is None:
             continue
         ctx = SentenceContext(lexicon, actors, on, sentence.start, sentence.places,
                               sentence.index, sentence.text)
-        mentions += [(sentence, m) for m in read_sentence(sentence.doc, ctx)]
-    spans = {s.index: actor_spans(s.doc, SentenceContext(lexicon, actors, on, s.start, [],
-                                                           s.index)) for s in sentences
-             if s.doc is not None}
+        spans[sentence.index] = actor_spans(sentence.doc, ctx)  # once, for mentions and subjects
+        mentions += [(sentence, m) for m in read_sentence(sentence.doc, ctx,
+                                                          spans[sentence.index])]
     resolver = _Resolver(text, sentences, actor_memory, gazetteer, lexicon, on, spans)
     resolver.datelines = [p for p in places or () if _is_dateline(text, p)]
     drafts = [d for s, m in mentions for d in resolver.drafts(s, m)]

@@ -639,10 +639,13 @@ def place_reference(token: Token, lex: Lexicon) -> tuple[str | None, int]:
 # frames
 
 
-def read_sentence(doc: Any, ctx: SentenceContext) -> list[Mention]:
-    """All predicates of a sentence, one mention per trigger token that fits its frame."""
+def read_sentence(
+    doc: Any, ctx: SentenceContext, spans: dict[int, str] | None = None
+) -> list[Mention]:
+    """All predicates of a sentence, one mention per trigger token that fits its frame
+    (`spans`: the sentence's actor tokens, when the caller has them already)."""
     lex = ctx.lexicon
-    spans = actor_spans(doc, ctx)
+    spans = actor_spans(doc, ctx) if spans is None else spans
     mentions: list[Mention] = []
     used: set[int] = set()
     for head, trigger, tokens in find_triggers(doc, lex):

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint seed status bench bench-dedupe bench-latency evaluate evaluate-stories clean
+.PHONY: run test lint seed status bench bench-dedupe bench-latency evaluate evaluate-stories faults clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench-dedupe: $(VENV)/.runtime
 ## bench-latency: feed entry to Slack alert under a real Airflow stack (shipped settings)
 bench-latency: $(VENV)/.dev
 	$(PY) bench/bench_latency.py --entries 10
+
+## faults: the fault-injection matrix (feeds and Slack on loopback, processes killed;
+## needs the local Postgres); FAULT_KILLS sets the random kill -9 rounds (default 20)
+faults: $(VENV)/.dev
+	FAULT_KILLS=$${FAULT_KILLS:-20} $(PY) -m tests.faults
 
 ## evaluate: scores on the development gold sets in ../shared/dev
 evaluate: $(VENV)/.runtime

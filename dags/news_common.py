@@ -93,7 +93,7 @@ class PipelineFailureNotifier(BaseNotifier):
     template_fields = ()
 
     def notify(self, context: dict[str, Any]) -> None:
-        from pipeline.alert import notify_failure
+        from pipeline.alerts import notify_failure
 
         ti = context.get("ti") or context.get("task_instance")
         dag_id = getattr(ti, "dag_id", "?")

@@ -1,4 +1,4 @@
-"""`python -m pipeline ...`: run a cycle, load seeds, show status, analyse texts."""
+"""`python -m pipeline ...`: run a cycle, load seeds, show status, analyze texts."""
 
 from __future__ import annotations
 
@@ -12,21 +12,47 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from pipeline.settings import ConfigError, FeedConfig, Settings, load_feeds, load_settings
+from pipeline.alerts.delivery import redact_secrets
+from pipeline.settings import (
+    ConfigError,
+    FeedConfig,
+    Settings,
+    load_feeds,
+    load_settings,
+    redact_url,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    settings: Settings | None = None
     try:
-        return int(args.handler(args, load_settings()) or 0)
+        settings = load_settings()
+        return int(args.handler(args, settings) or 0)
     except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        print(f"configuration error: {redact_secrets(str(exc))}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (ArgumentError, NoSuchModuleError, DBAPIError) as exc:
+        print(database_problem(settings, exc), file=sys.stderr)
+        return 2
+
+
+def database_problem(settings: Settings | None, exc: BaseException) -> str:
+    """One line naming the database and what is wrong with it, password masked."""
+    where = redact_url(settings.database_url) if settings else "DATABASE_URL"
+    original = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    reason = lines[0] if lines else type(original).__name__
+    if reason.startswith("(") and ") " in reason:
+        reason = reason.split(") ", 1)[1]  # sqlalchemy's "(psycopg.X) ..." prefix
+    return f"database error: {where}: {redact_secrets(reason)[:300]}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser(
         "analyze",
-        help="analyse articles without storing them",
+        help="analyze articles without storing them",
         description="Dedupe against the stored corpus, extract events and match alert rules. "
         "FILE is a plain-text article, a JSON object, or a .jsonl file of objects "
         '{"id", "text", "url"?, "title"?, "published"?}; "-" reads stdin.',
@@ -98,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.set_defaults(handler=cmd_analyze)
 
     alerts = sub.add_parser(
-        "alerts", help="alert tools (preview)", description="Work with alert messages."
+        "alerts",
+        help="alert tools (preview, release, mark-sent)",
+        description="Work with alert messages and the outbox.",
     )
     alerts_sub = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
     preview = alerts_sub.add_parser(
@@ -111,6 +139,35 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("files", nargs="+", metavar="FILE")
     preview.add_argument("--json", action="store_true", help="one JSON payload per line")
     preview.set_defaults(handler=cmd_alerts_preview)
+    release = alerts_sub.add_parser(
+        "release",
+        help="queue set-aside alerts again (blocked, held, failed)",
+        description="Put alerts back in the queue: rows `blocked` by a missing channel once "
+        "it is fixed, `held` webhook posts you checked were not posted, or `failed` ones.",
+    )
+    release.add_argument("ids", nargs="*", metavar="ID", help="alert ids (default: all)")
+    for state in ("blocked", "held", "failed", "unknown"):
+        release.add_argument(f"--{state}", action="store_true", help=f"every {state} alert")
+    release.set_defaults(handler=cmd_alerts_release)
+    mark_sent = alerts_sub.add_parser(
+        "mark-sent",
+        help="record held alerts that you saw in the channel as sent",
+        description="A held alert's post may have reached Slack: if it is in the channel, "
+        "mark it sent so it is never posted again.",
+    )
+    mark_sent.add_argument("ids", nargs="+", metavar="ID")
+    mark_sent.set_defaults(handler=cmd_alerts_mark_sent)
+
+    quarantine = sub.add_parser(
+        "quarantine",
+        help="entries that failed processing",
+        description="Entries whose processing failed are kept in a quarantine table and "
+        "tried again each run; after 3 failures they are held. `status` lists them.",
+    )
+    quarantine_sub = quarantine.add_subparsers(dest="quarantine_command", required=True)
+    retry = quarantine_sub.add_parser("retry", help="try held entries again in the next run")
+    retry.add_argument("ids", nargs="*", metavar="ID", help="entry ids (default: all held)")
+    retry.set_defaults(handler=cmd_quarantine_retry)
 
     digest = sub.add_parser(
         "digest",
@@ -224,11 +281,37 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.alert import deliver, make_sink
+    from pipeline.alerts import Router, deliver, make_sink
 
-    report = deliver(_store(settings), make_sink(settings), settings.alert_max_attempts)
+    store = _store(settings)
+    router = Router.from_settings(settings)
+    report = deliver(store, make_sink(settings), router, settings.alert_max_attempts)
     print(json.dumps(report.to_dict()))
     return 0 if report.blocked is None else 1
+
+
+def cmd_alerts_release(args: argparse.Namespace, settings: Settings) -> int:
+    statuses = [s for s in ("blocked", "held", "failed", "unknown") if getattr(args, s)]
+    if not statuses and not args.ids:
+        print("name alert ids, or --blocked / --held / --failed", file=sys.stderr)
+        return 2
+    released = _store(settings).release_alerts(
+        statuses or ["blocked", "held", "failed"], [int(i) for i in args.ids]
+    )
+    print(f"{released} alerts queued again")
+    return 0
+
+
+def cmd_alerts_mark_sent(args: argparse.Namespace, settings: Settings) -> int:
+    marked = _store(settings).mark_alerts_sent_by_operator([int(i) for i in args.ids])
+    print(f"{marked} alerts marked as sent (only held or unknown ones can be)")
+    return 0 if marked == len(args.ids) else 1
+
+
+def cmd_quarantine_retry(args: argparse.Namespace, settings: Settings) -> int:
+    released = _store(settings).release_quarantined([int(i) for i in args.ids])
+    print(f"{released} quarantined entries will be tried again by the next run")
+    return 0
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -237,6 +320,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         "feeds": store.list_feeds(),
         "counts": store.counts(),
         "undelivered_alerts": store.unsent_alerts(),
+        "quarantine": store.quarantined(),
     }
     if args.json:
         print(json.dumps(data, default=str))
@@ -274,6 +358,21 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             f"  #{alert['id']} {alert['rule_id']} [{alert['status']}] attempts "
             f"{alert['attempts']}: {alert['title'][:60]!r} {alert['last_error'] or ''}"
         )
+    states = {a["status"] for a in data["undelivered_alerts"]}
+    if states & {"held", "blocked"}:
+        print(
+            "  held: the outcome of a webhook post is unknown; look in the channel, then "
+            "`alerts mark-sent ID` or `alerts release ID`. blocked: the channel was not "
+            "found; fix SLACK_CHANNEL or the rule, then `alerts release --blocked`."
+        )
+    print(f"quarantined entries: {len(data['quarantine']) or 'none'}")
+    for item in data["quarantine"]:
+        print(
+            f"  #{item['id']} [{item['status']}] attempts {item['attempts']}: "
+            f"{item['title'][:60]!r} {item['error'][:120]}"
+        )
+    if any(item["status"] == "held" for item in data["quarantine"]):
+        print("  held entries are tried again after `python -m pipeline quarantine retry`")
     return 0
 
 
@@ -336,11 +435,11 @@ def _published(value: Any) -> datetime | None:
         return None
 
 
-def analyse_article(
+def analyze_article(
     article: dict[str, Any], store: Any, rules: Any, settings: Settings
 ) -> dict[str, Any]:
     """The analyze --json contract for one input article."""
-    from pipeline.cycle import analyse
+    from pipeline.cycle import analyze
     from pipeline.models import Entry
 
     entry = Entry(
@@ -349,7 +448,7 @@ def analyse_article(
         text=article["text"],
         published=_published(article["published"]),
     )
-    result = analyse(entry, store, rules, settings)
+    result = analyze(entry, store, rules, settings)
     return {
         "id": article["id"],
         "duplicate": result.decision.contract(),
@@ -359,14 +458,14 @@ def analyse_article(
 
 
 def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.alert import load_rules
+    from pipeline.alerts import load_rules
     from pipeline.cycle import load_seeds
 
     store = _store(settings)
     load_seeds(store, settings)
     rules = load_rules(settings.alerts_file)
     for article in read_inputs(args.files):
-        result = analyse_article(article, store, rules, settings)
+        result = analyze_article(article, store, rules, settings)
         if args.json:
             print(json.dumps(result, ensure_ascii=False))
         else:
@@ -375,8 +474,8 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_alerts_preview(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.alert import ConsoleSink, build_message, load_rules
-    from pipeline.cycle import analyse, load_seeds
+    from pipeline.alerts import ConsoleSink, Outgoing, load_rules
+    from pipeline.cycle import analyze, load_seeds
     from pipeline.models import Entry
 
     store = _store(settings)
@@ -390,25 +489,21 @@ def cmd_alerts_preview(args: argparse.Namespace, settings: Settings) -> int:
             text=article["text"],
             published=_published(article["published"]),
         )
-        result = analyse(entry, store, rules, settings)
+        result = analyze(entry, store, rules, settings)
         for match in result.matches:
             if match.suppressed:
                 print(
                     f"# {article['id']}: {match.rule_id} suppressed: {match.suppressed}",
                     file=sys.stderr,
                 )
-                continue
-            payload = build_message(
-                match,
-                result.events[match.event_index],
-                title=entry.title,
-                url=entry.url,
-                channel=match.channel,
-            )
+        for row in result.plan.rows:
+            channel = row.channel or settings.slack_channel
             if args.json:
-                print(json.dumps(payload, ensure_ascii=False))
+                extra = {"thread_of": row.thread_of} if row.thread_of else {}
+                print(json.dumps({"channel": channel, **row.payload, **extra}, ensure_ascii=False))
             else:
-                console.send(payload, key=f"{match.rule_id}:{result.story_key}")
+                thread = f"thread of {row.thread_of}" if row.thread_of else None
+                console.send(Outgoing(row.key, channel, row.payload, thread))
     return 0
 
 

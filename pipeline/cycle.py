@@ -1,30 +1,35 @@
 """One pipeline cycle: fetch each feed, then per entry dedupe, extract, store, alert.
 
-The same `analyse` function serves `run` (which stores) and `analyze` (which does not),
-so what the CLI shows is what the pipeline does.
+The same `analyze` function serves `run` (which stores) and `analyze` (which does not),
+so what the CLI shows is what the pipeline does. Storing decides again under the dedupe
+lock (`store_analysis`), so concurrent feeds never both take one story for new.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from pipeline import dedupe
-from pipeline.alert import (
+from pipeline.alerts import (
+    AlertPlan,
     AlertRule,
     DeliveryReport,
-    build_corroboration,
-    build_message,
+    Router,
     deliver,
     load_rules,
     make_sink,
+    plan_alerts,
 )
+from pipeline.alerts.plan import place_lookups
 from pipeline.models import AlertMatch, DuplicateDecision, Entry, Event, FeedReport
 from pipeline.settings import FeedConfig, Settings, load_feeds
-from pipeline.store import Store
+from pipeline.store import Store, utcnow
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -39,13 +44,11 @@ class Analysis:
     fingerprint: dedupe.Fingerprint
     decision: DuplicateDecision
     events: list[Event]
-    matches: list[AlertMatch]
-    story_key: str = ""
-    # rules already fired on this story: the report goes into the earlier alert's thread
-    corroborates: list[AlertMatch] = field(default_factory=list)
+    plan: AlertPlan = field(default_factory=AlertPlan)
 
-    def __post_init__(self) -> None:
-        self.story_key = self.story_key or self.url_key
+    @property
+    def matches(self) -> tuple[AlertMatch, ...]:
+        return self.plan.matches
 
 
 @dataclass
@@ -55,7 +58,7 @@ class CycleSummary:
     seeds_loaded: int = 0
 
     def totals(self) -> dict[str, int]:
-        keys = ("entries", "new", "duplicates", "known", "events", "alerts")
+        keys = ("entries", "new", "duplicates", "known", "events", "alerts", "quarantined")
         totals = {k: sum(getattr(f, k) for f in self.feeds) for k in keys}
         totals["feeds_ok"] = sum(f.ok for f in self.feeds)
         totals["feeds_failed"] = sum(not f.ok for f in self.feeds)
@@ -79,39 +82,56 @@ def url_key_for(entry: Entry, fingerprint: dedupe.Fingerprint) -> str:
     return f"hash:{fingerprint.content_hash}"
 
 
-def analyse(entry: Entry, store: Store, rules: Sequence[AlertRule], settings: Settings) -> Analysis:
-    """Dedupe, extract and match rules for one entry without writing anything."""
+def article_key(entry: Entry, fingerprint: dedupe.Fingerprint, store: Store) -> str:
+    """`url_key_for`, unless that URL is stored for another item: an entry with its own
+    guid and different text sharing a link (or a URL differing only in a parameter we
+    strip) is another article, not a copy, and gets a key of its own."""
+    key = url_key_for(entry, fingerprint)
+    if not entry.guid or not key.startswith(("http://", "https://")):
+        return key
+    known = store.find_by_url(key)
+    if known is None or known.guid is None or known.guid == entry.guid:
+        return key
+    if dedupe.normalise_text(known.text) == dedupe.normalise_text(entry.text):
+        return key  # the same article under another guid (an AMP page, a re-post)
+    return f"{key}#guid={entry.guid}"
+
+
+def decide(entry: Entry, fingerprint: dedupe.Fingerprint, url_key: str, store: Store) -> Any:
+    has_url = entry.url is not None and "://" in entry.url
+    return dedupe.decide(fingerprint, url_key if has_url or "#guid=" in url_key else None, store)
+
+
+def analyze(entry: Entry, store: Store, rules: Sequence[AlertRule], settings: Settings) -> Analysis:
+    """Dedupe, extract and plan alerts for one entry without writing anything."""
     from pipeline.extraction import default_extractor
 
     fingerprint = dedupe.Fingerprint.of(f"{entry.title}\n{entry.text}")
-    url_key = url_key_for(entry, fingerprint)
-    has_url = entry.url is not None and "://" in entry.url
-    decision = dedupe.decide(fingerprint, url_key if has_url else None, store)
+    url_key = article_key(entry, fingerprint, store)
+    decision = decide(entry, fingerprint, url_key, store)
     found = (
         []
         if decision.status == "duplicate" and decision.method == "url"
         else default_extractor(settings.spacy_model).extract(entry.text, entry.published)
     )
     found = _with_title_events(entry, found, settings)
-    from pipeline.alert import match_rules
+    analysis = Analysis(entry, url_key, fingerprint, decision, found)
+    return replan(analysis, store, rules)
 
-    outlets = 1
-    if decision.status == "near_duplicate" and decision.of_article_id is not None:
-        outlets = store.story_outlets(None, decision.of_article_id, also=entry.url)
-    matches = match_rules(rules, found, settings.slack_channel, outlets)
-    story_key = url_key
-    if decision.status == "duplicate":
-        reason = dedupe.explain(decision)
-        matches = [_suppress(m, reason) for m in matches]
-    elif decision.status == "near_duplicate" and decision.of_article_id is not None:
-        story_key, fired = store.story_of(decision.of_article_id)
-        reason = f"already alerted for this story; {dedupe.explain(decision)}"
-        corroborates = [m for m in matches if m.rule_id in fired]
-        matches = [_suppress(m, reason) if m.rule_id in fired else m for m in matches]
-        return Analysis(
-            entry, url_key, fingerprint, decision, found, matches, story_key, corroborates
-        )
-    return Analysis(entry, url_key, fingerprint, decision, found, matches, story_key)
+
+def replan(analysis: Analysis, store: Store, rules: Sequence[AlertRule]) -> Analysis:
+    """Plan the alerts from what the store knows now (inside the lock when writing)."""
+    history = store.alert_history(
+        analysis.decision,
+        analysis.url_key,
+        analysis.entry.url,
+        [rule.id for rule in rules],
+        place_lookups(analysis.events, rules),
+    )
+    plan = plan_alerts(
+        analysis.entry, analysis.url_key, analysis.decision, analysis.events, rules, history
+    )
+    return replace(analysis, plan=plan)
 
 
 def _with_title_events(entry: Entry, found: list[Event], settings: Settings) -> list[Event]:
@@ -126,77 +146,6 @@ def _with_title_events(entry: Entry, found: list[Event], settings: Settings) -> 
     ]
 
 
-def _suppress(match: AlertMatch, reason: str) -> AlertMatch:
-    return AlertMatch(
-        match.rule_id,
-        match.severity,
-        match.channel,
-        match.event_index,
-        match.evidence,
-        match.title,
-        suppressed=reason,
-    )
-
-
-def _queue_place_updates(
-    store: Store,
-    conn: Any,
-    analysis: Analysis,
-    rules_by_id: dict[str, AlertRule],
-    article_id: int,
-    event_ids: list[int],
-) -> int:
-    """A rule with `reply_to` also answers in the thread of that rule's latest alert on
-    the same district (e.g. a recapture under the district's fall)."""
-    from datetime import timedelta
-
-    from pipeline.alert import build_place_update
-    from pipeline.store import utcnow
-
-    queued = 0
-    for match in analysis.matches:
-        rule = rules_by_id.get(match.rule_id)
-        event = analysis.events[match.event_index]
-        if match.suppressed or rule is None or not rule.reply_to or event.location is None:
-            continue
-        if not event.location.district_code:
-            continue
-        parent = store.latest_alert_on_place(
-            conn, rule.reply_to, event.location.district_code, utcnow() - timedelta(days=90)
-        )
-        if parent is None:
-            continue
-        payload = build_place_update(
-            match, event, analysis.entry.title, analysis.entry.url, match.channel
-        )
-        key = f"{parent}:{match.rule_id}:{analysis.url_key}"
-        queued += _enqueue(store, conn, match, key, payload, article_id, event_ids, parent)
-    return queued
-
-
-def _enqueue(
-    store: Store,
-    conn: Any,
-    match: AlertMatch,
-    key: str,
-    payload: dict[str, Any],
-    article_id: int,
-    event_ids: list[int],
-    thread_of: str | None = None,
-) -> bool:
-    """One outbox row for a match (the key makes a second write a no-op)."""
-    return store.enqueue_alert(
-        conn,
-        key=key,
-        rule_id=match.rule_id,
-        article_id=article_id,
-        event_id=event_ids[match.event_index],
-        channel=match.channel,
-        payload=payload,
-        thread_of=thread_of,
-    )
-
-
 def store_analysis(
     store: Store,
     analysis: Analysis,
@@ -204,10 +153,17 @@ def store_analysis(
     feed_id: int | None,
     source: str = "feed",
     rules: Sequence[AlertRule] = (),
-) -> tuple[int | None, int]:
-    """Write article, shingles, events and outbox rows in one transaction."""
+) -> tuple[int | None, int, Analysis]:
+    """Decide again and write article, shingles, events and outbox rows, all under the
+    dedupe lock in one transaction. Returns (article id or None when the URL is stored
+    already, alerts queued, the analysis as written)."""
     entry = analysis.entry
-    with store.transaction() as conn:
+    with store.decision_lock() as conn:
+        if source != "seed":
+            decision = decide(entry, analysis.fingerprint, analysis.url_key, store)
+            if decision.status == "duplicate" and decision.method == "url":
+                return None, 0, replace(analysis, decision=decision)
+            analysis = replan(replace(analysis, decision=decision), store, rules)
         article_id = store.insert_article(
             conn,
             canonical_url=analysis.url_key,
@@ -223,32 +179,12 @@ def store_analysis(
             shingle_sample=analysis.fingerprint.index_sample,
         )
         if article_id is None:
-            return None, 0
+            return None, 0, analysis
         event_ids = store.insert_events(conn, article_id, analysis.events)
         if source == "seed":
-            return article_id, 0  # seeds are already known: they never alert
-        queued = 0
-        for match in analysis.matches:
-            if match.suppressed:
-                continue
-            payload = build_message(
-                match,
-                analysis.events[match.event_index],
-                title=entry.title,
-                url=entry.url,
-                channel=match.channel,
-            )
-            key = f"{match.rule_id}:{analysis.story_key}"
-            queued += _enqueue(store, conn, match, key, payload, article_id, event_ids)
-        rules_by_id = {rule.id: rule for rule in rules}
-        queued += _queue_place_updates(store, conn, analysis, rules_by_id, article_id, event_ids)
-        for match in analysis.corroborates:
-            parent = f"{match.rule_id}:{analysis.story_key}"
-            outlets = store.story_outlets(conn, analysis.decision.of_article_id or article_id)
-            payload = build_corroboration(entry.title, entry.url, outlets, match.channel)
-            key = f"{parent}:also:{analysis.url_key}"
-            queued += _enqueue(store, conn, match, key, payload, article_id, event_ids, parent)
-    return article_id, queued
+            return article_id, 0, analysis  # seeds are already known: they never alert
+        queued = store.enqueue_planned(conn, article_id, event_ids, analysis.plan.rows)
+    return article_id, queued, analysis
 
 
 def process_feed(
@@ -271,21 +207,30 @@ def process_feed(
             "disabled (re-enable with `python -m pipeline feeds enable`)",
         )
         return report
+    deferred_until = _aware(row["retry_after_until"])
+    if deferred_until is not None and deferred_until > utcnow():
+        report.error = f"not polled: the server asked to wait until {deferred_until:%H:%M:%S} UTC"
+        return report
     result = fetch_feed(
         feed.url,
         client,
         etag=row["etag"],
         last_modified=row["last_modified"],
         max_bytes=settings.http_max_bytes,
+        deadline=settings.http_total_timeout,
     )
+    if result.retry_after:
+        store.defer_feed(row["id"], utcnow() + timedelta(seconds=result.retry_after))
     if result.error:
         report.retryable = result.status is None or result.status >= 500 or result.status == 429
         return _fail(store, row["id"], report, result.status, result.error, settings, result.gone)
+    page_client = client if feed.full_text else None
     if result.not_modified:
         report.not_modified = True
+        _retry_quarantined(store, row["id"], set(), rules, settings, report, page_client)
         store.record_feed_success(row["id"], result, 0)
         return report
-    parsed = parse_feed(result)
+    parsed = parse_feed(result, max_bytes=settings.http_max_bytes)
     report.entries = len(parsed.entries)
     if not parsed.entries and not parsed.bozo:
         report.error = "feed is empty (no entries)"
@@ -297,25 +242,116 @@ def process_feed(
         return _fail(
             store, row["id"], report, result.status, f"no usable entries: {reason}", settings
         )
-    page_client = client if feed.full_text else None
-    failures: list[str] = []
+    kept = {q["entry_key"]: q["status"] for q in store.quarantined(row["id"])}
     for entry in parsed.entries:
-        try:
-            _process_entry(store, row["id"], entry, rules, settings, report, progress, page_client)
-        except Exception as exc:  # one bad entry must not stop the others
-            log.exception("entry %r of %s failed", entry.title[:80], feed.label)
-            failures.append(f"{entry.title[:60]!r}: {type(exc).__name__}: {str(exc)[:200]}")
-    if failures:
-        # validators are not stored, so the next cycle fetches the feed again and retries
-        # the entries that failed; the stored ones are recognised by their URL
-        error = f"{len(failures)} of {len(parsed.entries)} entries failed; first: {failures[0]}"
-        return _fail(store, row["id"], report, result.status, error, settings)
+        key = quarantine_key(entry)
+        if kept.get(key) == "held":
+            report.quarantined += 1
+            continue
+        done = _process_safely(
+            store, row["id"], entry, rules, settings, report, progress, page_client
+        )
+        if done and key in kept:
+            store.clear_quarantined(row["id"], key)
+    seen = {quarantine_key(entry) for entry in parsed.entries}
+    _retry_quarantined(store, row["id"], seen, rules, settings, report, page_client)
     store.record_feed_success(row["id"], result, len(parsed.entries))
     if result.permanent_redirect and result.final_url:
         store.move_feed(row["id"], result.final_url)
-    if parsed.bozo:
-        report.error = f"malformed but usable: {parsed.bozo_reason}"[:300]
+    notes = [f"malformed but usable: {parsed.bozo_reason}"[:300]] if parsed.bozo else []
+    if report.quarantined:
+        notes.append(f"{report.quarantined} entries quarantined (see `python -m pipeline status`)")
+    report.error = "; ".join(notes) or None
     return report
+
+
+def _aware(moment: Any) -> Any:
+    """SQLite hands back naive datetimes: they are UTC."""
+    from datetime import UTC
+
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def quarantine_key(entry: Entry) -> str:
+    """How a failing entry is recognised in the next fetch: guid, else link, else text."""
+    if entry.guid:
+        return f"guid:{entry.guid}"
+    if entry.url:
+        return f"url:{entry.url}"
+    return "hash:" + dedupe.Fingerprint.of(f"{entry.title}\n{entry.text}").content_hash
+
+
+def entry_to_json(entry: Entry) -> str:
+    data = dict(entry.__dict__)
+    data["published"] = entry.published.isoformat() if entry.published else None
+    return json.dumps(data, ensure_ascii=False)
+
+
+def entry_from_json(raw: str) -> Entry:
+    from datetime import datetime
+
+    data = json.loads(raw)
+    published = data.get("published")
+    data["published"] = datetime.fromisoformat(published) if published else None
+    return Entry(**data)
+
+
+def _process_safely(
+    store: Store,
+    feed_id: int,
+    entry: Entry,
+    rules: Sequence[AlertRule],
+    settings: Settings,
+    report: FeedReport,
+    progress: Progress | None,
+    page_client: Any,
+) -> bool:
+    """Process one entry; if it fails, keep it in the quarantine instead of failing (and
+    eventually disabling) the whole feed. A lost database connection is not the entry's
+    fault: it propagates, and the feed is retried as a whole."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        _process_entry(store, feed_id, entry, rules, settings, report, progress, page_client)
+    except DBAPIError as exc:
+        if exc.connection_invalidated or exc.__class__.__name__ in ("OperationalError",):
+            raise
+        _quarantine(store, feed_id, entry, exc, report)
+        return False
+    except Exception as exc:  # one bad entry must not stop the others
+        _quarantine(store, feed_id, entry, exc, report)
+        return False
+    return True
+
+
+def _quarantine(
+    store: Store, feed_id: int, entry: Entry, exc: BaseException, report: FeedReport
+) -> None:
+    log.exception("entry %r quarantined", entry.title[:80])
+    error = f"{type(exc).__name__}: {str(exc)[:300]}"
+    store.quarantine_entry(feed_id, quarantine_key(entry), entry.title, entry_to_json(entry), error)
+    report.quarantined += 1
+
+
+def _retry_quarantined(
+    store: Store,
+    feed_id: int,
+    seen: set[str],
+    rules: Sequence[AlertRule],
+    settings: Settings,
+    report: FeedReport,
+    page_client: Any,
+) -> None:
+    """Entries that failed before: tried again (from their stored copy) until they
+    succeed or are held; an entry fetched again this time was already tried above."""
+    for row in store.quarantined(feed_id):
+        if row["status"] == "held" or row["entry_key"] in seen:
+            if row["status"] == "held":
+                report.quarantined += 1
+            continue
+        entry = entry_from_json(row["entry"])
+        if _process_safely(store, feed_id, entry, rules, settings, report, None, page_client):
+            store.clear_quarantined(feed_id, row["entry_key"])
 
 
 def _fail(
@@ -350,11 +386,11 @@ def _process_entry(
         return
     if page_client is not None and entry.url and entry.url.startswith(("http://", "https://")):
         entry = with_full_text(entry, page_client, settings)
-    analysis = analyse(entry, store, rules, settings)
+    analysis = analyze(entry, store, rules, settings)
     if analysis.decision.method == "url" and analysis.decision.of_label == analysis.url_key:
         report.known += 1  # the same URL was stored before: nothing new to keep
         return
-    article_id, queued = store_analysis(store, analysis, feed_id=feed_id, rules=rules)
+    article_id, queued, analysis = store_analysis(store, analysis, feed_id=feed_id, rules=rules)
     if article_id is None:
         report.known += 1
         return
@@ -371,12 +407,19 @@ def _process_entry(
 
 
 def with_full_text(entry: Entry, client: Any, settings: Settings) -> Entry:
-    """Replace a feed teaser by the page's main text; keep the teaser if that fails."""
-    from dataclasses import replace
-
+    """Replace a feed teaser by the page's main text; keep the teaser if that fails.
+    Pages on private or loopback addresses are refused (see fetch_article)."""
     from pipeline.fetch import fetch_article
 
-    page = fetch_article(entry.url or "", client, settings.http_max_bytes)
+    page = fetch_article(
+        entry.url or "",
+        client,
+        settings.http_max_bytes,
+        allow_networks=settings.fetch_allow_networks,
+        deadline=settings.http_total_timeout,
+    )
+    if page.error:
+        log.warning("full text of %s not fetched: %s", entry.url, page.error)
     text = page.text if page.text and len(page.text) > len(entry.text) else entry.text
     return replace(entry, text=text, canonical_url=page.canonical_url)
 
@@ -399,9 +442,8 @@ def load_seeds(store: Store, settings: Settings) -> int:
             fingerprint=fingerprint,
             decision=DuplicateDecision("new"),
             events=default_extractor(settings.spacy_model).extract(text, None),
-            matches=[],
         )
-        article_id, _ = store_analysis(store, analysis, feed_id=None, source="seed")
+        article_id, _, _ = store_analysis(store, analysis, feed_id=None, source="seed")
         loaded += article_id is not None
     return loaded
 
@@ -412,21 +454,42 @@ def run_cycle(
     progress: Progress | None = None,
     store: Store | None = None,
 ) -> CycleSummary:
-    """Bootstrap (schema, seeds), process every feed, then deliver the outbox."""
+    """Bootstrap (schema, seeds), process every feed, and deliver alerts as soon as a
+    feed has queued them: a slow feed later in the list does not hold them back."""
     from pipeline.fetch import make_client
 
     store = store or Store.from_url(settings.database_url)
     summary = CycleSummary(seeds_loaded=load_seeds(store, settings))
     rules = load_rules(settings.alerts_file)
     feeds = list(feeds) if feeds is not None else load_feeds(settings.feeds_file)
+    sink, router = make_sink(settings), Router.from_settings(settings)
+    reports: list[DeliveryReport] = []
     with make_client(settings) as client:
         for number, feed in enumerate(feeds, start=1):
             if progress:
                 progress(f"[{number}/{len(feeds)}] {feed.label}")
             report = process_feed(store, feed, client, rules, settings, progress)
             summary.feeds.append(report)
-    summary.delivery = deliver(store, make_sink(settings), settings.alert_max_attempts)
+            if report.alerts and not any(r.blocked for r in reports):
+                reports.append(deliver(store, sink, router, settings.alert_max_attempts))
+    reports.append(deliver(store, sink, router, settings.alert_max_attempts))
+    summary.delivery = _combined(reports)
     return summary
+
+
+def _combined(reports: Sequence[DeliveryReport]) -> DeliveryReport:
+    """One cycle's delivery: the sums, and the state the last delivery left."""
+    last = reports[-1]
+    return DeliveryReport(
+        sent=sum(r.sent for r in reports),
+        retrying=last.retrying,
+        failed=sum(r.failed for r in reports),
+        waiting=last.waiting,
+        unknown=last.unknown,
+        held=sum(r.held for r in reports),
+        set_aside=sum(r.set_aside for r in reports),
+        blocked=next((r.blocked for r in reports if r.blocked), None),
+    )
 
 
 # --- entry points for orchestrators (Airflow tasks pass only these counts) -------------
@@ -459,7 +522,9 @@ def run_feed(settings: Settings, feed: FeedConfig) -> FeedReport:
 def deliver_outbox(settings: Settings) -> DeliveryReport:
     store = Store.from_url(settings.database_url, migrate_schema=False)
     try:
-        return deliver(store, make_sink(settings), settings.alert_max_attempts)
+        return deliver(
+            store, make_sink(settings), Router.from_settings(settings), settings.alert_max_attempts
+        )
     finally:
         store.engine.dispose()
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pipeline.alert import _cut, escape
+from pipeline.alerts.messages import _cut, escape
 from pipeline.schema import articles, events
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.store import Store, utcnow
@@ -161,7 +161,7 @@ def digest_message(digest: Digest, channel: str) -> dict[str, Any]:
 
 def post_digest(settings: Settings, now: datetime | None = None) -> dict[str, Any]:
     """Post the digest (Slack: message + chart in its thread; console: text + PNG file)."""
-    from pipeline.alert import ConsoleSink, SlackSink, make_sink
+    from pipeline.alerts import ConsoleSink, Outgoing, SlackSink, make_sink
 
     store = Store.from_url(settings.database_url, migrate_schema=False)
     try:
@@ -171,7 +171,9 @@ def post_digest(settings: Settings, now: datetime | None = None) -> dict[str, An
     payload = digest_message(digest, settings.slack_channel)
     chart = render_chart(digest)
     sink = make_sink(settings)
-    channel_id, ts = sink.send(payload, key=f"digest:{digest.until:%Y-%m-%d}")
+    key = f"digest:{digest.until:%Y-%m-%d}"
+    posted = sink.send(Outgoing(key, settings.slack_channel, payload))
+    channel_id, ts = posted.channel_id, posted.ts
     result = {**digest.to_dict(), "sink": sink.name, "chart_bytes": len(chart)}
     if isinstance(sink, SlackSink) and channel_id:
         sink.client.files_upload_v2(

@@ -1,6 +1,6 @@
 """`evaluate dedupe|events`: score the pipeline against hand-labelled gold sets.
 
-Both commands run the same `analyse` as `run` and `analyze` (nothing is stored), so the
+Both commands run the same `analyze` as `run` and `analyze` (nothing is stored), so the
 figures describe what the pipeline does. The gold sets are read by path at run time
 (see ../shared/dev/README.md for their formats); scoring is done by pure functions.
 """
@@ -649,8 +649,8 @@ def _published(value: str | None) -> datetime | None:
 
 
 @dataclass
-class Analyser:
-    """An open store with seeds loaded and the alert rules, for `analyse`."""
+class Analyzer:
+    """An open store with seeds loaded and the alert rules, for `analyze`."""
 
     store: Any
     rules: list[Any]
@@ -658,8 +658,8 @@ class Analyser:
     seeds_loaded: int = 0
 
     @classmethod
-    def open(cls, settings: Settings) -> Analyser:
-        from pipeline.alert import load_rules
+    def open(cls, settings: Settings) -> Analyzer:
+        from pipeline.alerts import load_rules
         from pipeline.cycle import load_seeds
         from pipeline.store import Store
 
@@ -667,23 +667,23 @@ class Analyser:
         loaded = load_seeds(store, settings)
         return cls(store, load_rules(settings.alerts_file), settings, loaded)
 
-    def analyse(self, text: str, url: str | None, published: datetime | date | None) -> Any:
+    def analyze(self, text: str, url: str | None, published: datetime | date | None) -> Any:
         """The pipeline's analysis of a text, without storing it."""
-        from pipeline.cycle import analyse
+        from pipeline.cycle import analyze
         from pipeline.models import Entry
 
         if isinstance(published, date) and not isinstance(published, datetime):
             published = datetime.combine(published, datetime.min.time())
         entry = Entry(url=url, title="", text=text, published=published)
-        return analyse(entry, self.store, self.rules, self.settings)
+        return analyze(entry, self.store, self.rules, self.settings)
 
     def close(self) -> None:
         self.store.engine.dispose()
 
 
-def predict_passage(analyser: Analyser, passage: GoldPassage) -> PassagePrediction:
-    """Run `analyse` on one gold passage and keep what the scoring needs."""
-    analysis = analyser.analyse(passage.text, passage.url, _published(passage.date))
+def predict_passage(analyzer: Analyzer, passage: GoldPassage) -> PassagePrediction:
+    """Run `analyze` on one gold passage and keep what the scoring needs."""
+    analysis = analyzer.analyze(passage.text, passage.url, _published(passage.date))
     fallen = [m for m in analysis.matches if m.rule_id == ALERT_RULE]
     live = [m for m in fallen if not m.suppressed]
     return PassagePrediction(
@@ -708,14 +708,14 @@ def cmd_evaluate_dedupe(args: argparse.Namespace, settings: Settings) -> int:
         gold_dir.parent.parent / "seeds",
     ]
     seeds = load_seed_texts(seed_dirs)
-    analyser = Analyser.open(settings)
+    analyzer = Analyzer.open(settings)
     try:
         rows = []
         for case in cases:
-            decision = analyser.analyse(case.text, case.source or None, None).decision
+            decision = analyzer.analyze(case.text, case.source or None, None).decision
             rows.append(dedupe_row(case, decision, seeds))
     finally:
-        analyser.close()
+        analyzer.close()
     summary = summarise_dedupe(rows, findable_threshold())
     if args.json:
         print(json.dumps({"files": [asdict(r) for r in rows], "summary": summary}))
@@ -728,11 +728,11 @@ def cmd_evaluate_events(args: argparse.Namespace, settings: Settings) -> int:
     """Extract events from every gold passage and print P/R/F1, location and alert figures,
     and per-class pass counts for a challenge file."""
     passages = load_events_gold(Path(args.gold))
-    analyser = Analyser.open(settings)
+    analyzer = Analyzer.open(settings)
     try:
-        predictions = [predict_passage(analyser, p) for p in passages]
+        predictions = [predict_passage(analyzer, p) for p in passages]
     finally:
-        analyser.close()
+        analyzer.close()
     report = score_events(passages, predictions)
     report["misses"] = limit_misses(report["misses"], args.show_misses)
     if args.json:

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from pipeline.alert import build_message, load_rules, match_rules
+from pipeline.alerts import load_rules, plan_alerts
+from pipeline.alerts.plan import place_lookups
 from pipeline.cycle import load_seeds
+from pipeline.models import DuplicateDecision, Entry
 from pipeline.schema import articles, events
 from pipeline.settings import Settings
 from pipeline.store import Store, utcnow
@@ -52,28 +54,23 @@ def reprocess(settings: Settings, since_days: int = 7) -> dict[str, Any]:
     with store.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     counts = {"articles": 0, "events": 0, "alerts_queued": 0}
+    extractor = default_extractor(settings.spacy_model)
     for row in rows:
-        found = default_extractor(settings.spacy_model).extract(row["text"], row["published_at"])
-        with store.transaction() as conn:
+        found = extractor.extract(row["text"], row["published_at"])
+        entry = Entry(url=row["url"], title=row["title"], text=row["text"], guid=row["guid"])
+        decision = DuplicateDecision("new")
+        with store.decision_lock() as conn:
+            history = store.alert_history(
+                decision,
+                row["canonical_url"],
+                row["url"],
+                [rule.id for rule in rules],
+                place_lookups(found, rules),
+            )
+            plan = plan_alerts(entry, row["canonical_url"], decision, found, rules, history)
             conn.execute(delete(events).where(events.c.article_id == row["id"]))
             event_ids = store.insert_events(conn, row["id"], found)
-            for match in match_rules(rules, found, settings.slack_channel):
-                payload = build_message(
-                    match,
-                    found[match.event_index],
-                    title=row["title"],
-                    url=row["url"],
-                    channel=match.channel,
-                )
-                counts["alerts_queued"] += store.enqueue_alert(
-                    conn,
-                    key=f"{match.rule_id}:{row['canonical_url']}",
-                    rule_id=match.rule_id,
-                    article_id=row["id"],
-                    event_id=event_ids[match.event_index],
-                    channel=match.channel,
-                    payload=payload,
-                )
+            counts["alerts_queued"] += store.enqueue_planned(conn, row["id"], event_ids, plan.rows)
         counts["articles"] += 1
         counts["events"] += len(found)
     return counts

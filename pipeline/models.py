@@ -59,6 +59,8 @@ class FetchResult:
     final_url: str | None = None
     permanent_redirect: bool = False
     gone: bool = False
+    # seconds the server asked us to wait (Retry-After on 429/503), clamped to 0..86400
+    retry_after: float | None = None
 
 
 @dataclass
@@ -184,6 +186,7 @@ class FeedReport:
     known: int = 0
     events: int = 0
     alerts: int = 0
+    quarantined: int = 0  # entries that failed and are kept for another try
     duplicate_notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

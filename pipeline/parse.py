@@ -10,18 +10,23 @@ from __future__ import annotations
 import calendar
 import gzip
 import html
+import re
 import zlib
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
 from pipeline.models import Entry, FetchResult, ParsedFeed
 
 MAX_TEXT_CHARS = 200_000
-MAX_GUNZIP_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # the HTTP_MAX_BYTES default
+# C0 controls but tab and newline, DEL, C1 controls, lone surrogates and the two
+# non-characters U+FFFE/U+FFFF: Postgres rejects NUL in text, the rest is garbage.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+LINK_SCHEMES = ("http", "https")
 BLOCK_TAGS = {
     "p",
     "div",
@@ -89,26 +94,48 @@ def html_to_text(markup: str) -> str:
     return _tidy("".join(extractor.parts))
 
 
+def strip_controls(text: str) -> str:
+    """Drop control characters, lone surrogates and U+FFFE/U+FFFF; keep tabs and newlines."""
+    return CONTROL_CHARS.sub("", text)
+
+
 def _tidy(text: str) -> str:
-    lines = (" ".join(line.split()) for line in text.replace("\r", "\n").split("\n"))
+    text = strip_controls(text.replace("\r", "\n"))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 
-def maybe_gunzip(body: bytes) -> bytes:
-    """Some servers send gzip bytes without Content-Encoding: sniff the magic number."""
+class InflatesTooLarge(ValueError):
+    """A gzip body would inflate past the byte cap (a decompression bomb or just too big)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"compressed body inflates past the {max_bytes}-byte cap (HTTP_MAX_BYTES)")
+
+
+def maybe_gunzip(body: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Some servers send gzip bytes without Content-Encoding: sniff the magic number.
+
+    Inflates at most one byte past `max_bytes` (to tell "exactly at" from "past" the
+    cap) and raises InflatesTooLarge past it, so a small bomb cannot fill the memory.
+    """
     if not body.startswith(b"\x1f\x8b"):
         return body
     try:
         decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        data = decompressor.decompress(body, MAX_GUNZIP_BYTES)
-        return data if data else body
+        data = decompressor.decompress(body, max_bytes + 1)
     except (zlib.error, gzip.BadGzipFile):
         return body
+    if len(data) > max_bytes:
+        raise InflatesTooLarge(max_bytes)
+    return data if data else body
 
 
-def parse_feed(result: FetchResult) -> ParsedFeed:
+def parse_feed(result: FetchResult, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedFeed:
     """Parse a fetched document; never raises (a parser crash becomes a bozo reason)."""
-    body = maybe_gunzip(result.body or b"")
+    try:
+        body = maybe_gunzip(result.body or b"", max_bytes=max_bytes)
+    except InflatesTooLarge as exc:
+        return ParsedFeed(entries=[], bozo=True, bozo_reason=str(exc))
     headers = {k: v for k, v in result.headers.items() if k in PASSED_HEADERS}
     if headers:
         headers.setdefault("content-location", result.final_url or result.url)
@@ -140,19 +167,35 @@ def _to_entry(raw: Any, base: str, feed_url: str) -> Entry | None:
     text = _entry_text(raw)
     if not text and not title:
         return None
-    link = raw.get("link") or ""
-    guid = raw.get("id") or raw.get("guid") or None
-    if not link and guid and str(guid).startswith(("http://", "https://")):
+    link = strip_controls(str(raw.get("link") or ""))
+    guid = strip_controls(str(raw.get("id") or raw.get("guid") or "")) or None
+    if not link and guid and guid.startswith(("http://", "https://")):
         link = guid
-    url = urljoin(base, link) if link and not base.startswith(("/", "file:")) else link or None
     return Entry(
-        url=url,
+        url=_entry_url(link, base),
         title=title[:1000],
         text=(text or title)[:MAX_TEXT_CHARS],
-        guid=str(guid) if guid else None,
+        guid=guid,
         published=_published(raw),
         feed_url=feed_url,
     )
+
+
+def _entry_url(link: str, base: str) -> str | None:
+    """The absolute http(s) URL of an item link; javascript:, data:, file: and such give None.
+
+    Tabs, newlines and surrounding spaces are dropped first, as browsers do, so that
+    "java\tscript:" cannot pass for a relative link.
+    """
+    link = re.sub("[\t\n\r]", "", link).strip()
+    if not link:
+        return None
+    url = urljoin(base, link) if not base.startswith(("/", "file:")) else link
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    return url if scheme in LINK_SCHEMES else None
 
 
 def _entry_text(raw: Any) -> str:

@@ -795,15 +795,22 @@ class Gazetteer:
                 needs_anchor = needs_list = False
                 if key in self._weak and not _district_follows(text, end):
                     needs_anchor = bool(_TOWN_CONTEXT_AFTER_RE.match(text, end))
-                    needs_list = bool(_LIST_NEIGHBOUR_RE.match(text, end) or _LIST_BEFORE_RE.search(
-                        text[max(0, start - 6) : start]
-                    ))
+                    needs_list = bool(
+                        _LIST_NEIGHBOUR_RE.match(text, end)
+                        or _LIST_BEFORE_RE.search(text[max(0, start - 6) : start])
+                    )
                     if not (needs_anchor or needs_list):
                         continue
                 if key in self._person_like and not self._place_context(text, start, end):
                     continue
-                yield _Hit(start, end, key, tuple(targets), needs_anchor=needs_anchor,
-                           needs_list=needs_list)
+                yield _Hit(
+                    start,
+                    end,
+                    key,
+                    tuple(targets),
+                    needs_anchor=needs_anchor,
+                    needs_list=needs_list,
+                )
 
     def _place_context(self, text: str, start: int, end: int) -> bool:
         """Whether a person-like name ("Farah") stands where a place would."""

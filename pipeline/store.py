@@ -7,23 +7,29 @@ outbox rows, so a crash or a dropped connection leaves either all of them or non
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipeline.models import DuplicateDecision, Event, FetchResult
-from pipeline.schema import alerts, articles, events, feeds, shingles
+
+if TYPE_CHECKING:
+    from pipeline.alerts.plan import AlertHistory, PlannedAlert
+from pipeline.schema import alerts, articles, events, feeds, quarantine, shingles, slack_channels
 from pipeline.settings import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "sql" / "migrations"
 CLAIM_TIMEOUT = timedelta(minutes=5)
+DEDUPE_LOCK = 0x4E455753  # "NEWS": the advisory lock key of dedupe decisions
+QUARANTINE_HOLD_AFTER = 3  # failed attempts before a quarantined entry waits for a person
 # A sampled hash stored for more than this many articles is boilerplate (a site footer,
 # a stock phrase): it carries no signal, and reading its postings is what makes a naive
 # candidate query slow at a million articles (see bench/README.md).
@@ -94,6 +100,7 @@ class KnownArticle:
     id: int
     label: str
     text: str
+    guid: str | None = None
 
 
 def article_label(source: str, guid: str | None, canonical_url: str) -> str:
@@ -106,6 +113,15 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._local = threading.local()  # the connection holding the dedupe lock, per thread
+
+    @property
+    def _locked(self) -> Connection | None:
+        return getattr(self._local, "connection", None)
+
+    @_locked.setter
+    def _locked(self, connection: Connection | None) -> None:
+        self._local.connection = connection
 
     @classmethod
     def from_url(cls, url: str, *, migrate_schema: bool = True) -> Store:
@@ -118,6 +134,39 @@ class Store:
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as connection:
             yield connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """The connection of the surrounding `decision_lock`, if any, else a new one:
+        reads inside the lock must see what the lock protects."""
+        if self._locked is not None:
+            yield self._locked
+            return
+        with self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def decision_lock(self) -> Iterator[Connection]:
+        """A transaction that holds the one dedupe lock: deciding whether an article is
+        new and writing it (with its alerts) happen under it, so two processes never both
+        find a story new. Extraction runs before, outside the lock; the section inside is
+        a handful of indexed queries. Postgres: a transaction-scoped advisory lock;
+        SQLite: BEGIN IMMEDIATE (the database's one writer lock)."""
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.begin()
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEDUPE_LOCK})
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            self._locked = connection
+            try:
+                yield connection
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                self._locked = None
 
     # feeds -------------------------------------------------------------
     def ensure_feed(self, url: str, name: str = "") -> dict[str, Any]:
@@ -145,6 +194,7 @@ class Store:
             "last_fetched_at": utcnow(),
             "last_success_at": utcnow(),
             "consecutive_failures": 0,
+            "retry_after_until": None,
         }
         if not result.not_modified:
             values |= {
@@ -199,6 +249,70 @@ class Store:
             rows = conn.execute(select(feeds).order_by(feeds.c.id)).mappings().all()
             return [dict(row) for row in rows]
 
+    def defer_feed(self, feed_id: int, until: datetime) -> None:
+        """A Retry-After: do not poll the feed again before `until`."""
+        with self.transaction() as conn:
+            conn.execute(update(feeds).where(feeds.c.id == feed_id).values(retry_after_until=until))
+
+    # quarantined entries --------------------------------------------------
+    def quarantine_entry(self, feed_id: int, key: str, title: str, entry: str, error: str) -> str:
+        """Keep an entry whose processing failed; after QUARANTINE_HOLD_AFTER attempts it
+        is `held` until someone runs `quarantine retry`. Returns its status."""
+        now = utcnow()
+        with self.transaction() as conn:
+            conn.execute(
+                _insert(conn, quarantine)
+                .values(
+                    feed_id=feed_id,
+                    entry_key=key,
+                    title=title[:300],
+                    entry=entry,
+                    error=error[:2000],
+                    attempts=0,
+                    status="retrying",
+                    first_failed_at=now,
+                    last_failed_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["feed_id", "entry_key"])
+            )
+            where = (quarantine.c.feed_id == feed_id) & (quarantine.c.entry_key == key)
+            attempts = conn.execute(select(quarantine.c.attempts).where(where)).scalar_one() + 1
+            status = "held" if attempts >= QUARANTINE_HOLD_AFTER else "retrying"
+            conn.execute(
+                update(quarantine)
+                .where(where)
+                .values(attempts=attempts, status=status, error=error[:2000], last_failed_at=now)
+            )
+            return status
+
+    def quarantined(
+        self, feed_id: int | None = None, statuses: Sequence[str] = ("retrying", "held")
+    ) -> list[dict[str, Any]]:
+        query = select(quarantine).where(quarantine.c.status.in_(statuses))
+        if feed_id is not None:
+            query = query.where(quarantine.c.feed_id == feed_id)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query.order_by(quarantine.c.id)).mappings()]
+
+    def release_quarantined(self, ids: Sequence[int] = ()) -> int:
+        """Held entries go back to `retrying` with a fresh count (the next run tries them)."""
+        condition = quarantine.c.status == "held"
+        if ids:
+            condition &= quarantine.c.id.in_(ids)
+        with self.transaction() as conn:
+            result = conn.execute(
+                update(quarantine).where(condition).values(status="retrying", attempts=0)
+            )
+            return result.rowcount
+
+    def clear_quarantined(self, feed_id: int, key: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                quarantine.delete().where(
+                    (quarantine.c.feed_id == feed_id) & (quarantine.c.entry_key == key)
+                )
+            )
+
     # articles ----------------------------------------------------------
     def find_by_url(self, canonical_url: str) -> KnownArticle | None:
         return self._find_one(articles.c.canonical_url == canonical_url)
@@ -212,19 +326,8 @@ class Store:
         )
 
     def _find_one(self, condition: Any) -> KnownArticle | None:
-        query = (
-            select(
-                articles.c.id,
-                articles.c.source,
-                articles.c.guid,
-                articles.c.canonical_url,
-                articles.c.text,
-            )
-            .where(condition)
-            .order_by(articles.c.id)
-            .limit(1)
-        )
-        with self.engine.connect() as conn:
+        query = select(*KNOWN_COLUMNS).where(condition).order_by(articles.c.id).limit(1)
+        with self.reading() as conn:
             row = conn.execute(query).first()
         return None if row is None else _known(row)
 
@@ -239,7 +342,7 @@ class Store:
         hashes = sorted(set(sample))
         if not hashes:
             return []
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             if conn.dialect.name == "postgresql":
                 params = {
                     "hashes": hashes,
@@ -267,15 +370,7 @@ class Store:
             ]
             if not ids:
                 return []
-            rows = conn.execute(
-                select(
-                    articles.c.id,
-                    articles.c.source,
-                    articles.c.guid,
-                    articles.c.canonical_url,
-                    articles.c.text,
-                ).where(articles.c.id.in_(ids))
-            ).all()
+            rows = conn.execute(select(*KNOWN_COLUMNS).where(articles.c.id.in_(ids))).all()
         by_id = {row.id: _known(row) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -362,27 +457,41 @@ class Store:
             ids.append(int(result.scalar_one()))
         return ids
 
-    def story_of(self, article_id: int) -> tuple[str, set[str]]:
-        """The story key of an original article and the rules already queued for it."""
-        with self.engine.connect() as conn:
-            key = conn.execute(
-                select(articles.c.canonical_url).where(articles.c.id == article_id)
+    def alert_history(
+        self,
+        decision: DuplicateDecision,
+        url_key: str,
+        url: str | None,
+        rule_ids: Sequence[str],
+        places: Iterable[tuple[str, str]],
+        place_window: timedelta = timedelta(days=90),
+    ) -> AlertHistory:
+        """What plan_alerts needs to know about earlier alerts (inside `decision_lock`
+        when the plan will be written)."""
+        from pipeline.alerts.plan import AlertHistory
+
+        with self.reading() as conn:
+            threads = {
+                (rule_id, code): key
+                for rule_id, code in places
+                if (key := self._latest_alert_on_place(conn, rule_id, code, place_window))
+            }
+            if decision.status != "near_duplicate" or decision.of_article_id is None:
+                return AlertHistory(url_key, place_threads=threads)
+            story_key = conn.execute(
+                select(articles.c.canonical_url).where(articles.c.id == decision.of_article_id)
             ).scalar_one()
-            rules = conn.execute(
+            fired = conn.execute(
                 select(alerts.c.rule_id).where(
-                    alerts.c.idempotency_key == alerts.c.rule_id + ":" + key
+                    alerts.c.idempotency_key.in_([f"{r}:{story_key}" for r in rule_ids])
                 )
             ).scalars()
-            return key, set(rules)
+            outlets = self._story_outlets(conn, decision.of_article_id, also=url)
+        return AlertHistory(story_key, frozenset(fired), outlets, threads)
 
-    def story_outlets(
-        self, conn: Connection | None, original_id: int, also: str | None = None
-    ) -> int:
+    def _story_outlets(self, conn: Connection, original_id: int, also: str | None) -> int:
         """Independent outlets (hosts) reporting a story: the original and its rewrites,
         plus the host of `also` (a report not stored yet)."""
-        if conn is None:
-            with self.engine.connect() as own:
-                return self.story_outlets(own, original_id, also)
         rows = conn.execute(
             select(articles.c.url, articles.c.canonical_url).where(
                 (articles.c.id == original_id)
@@ -399,15 +508,15 @@ class Store:
             hosts.add(urlsplit(also).hostname or also)
         return len(hosts)
 
-    def latest_alert_on_place(
-        self, conn: Connection, rule_id: str, district_code: str, since: datetime
+    def _latest_alert_on_place(
+        self, conn: Connection, rule_id: str, district_code: str, window: timedelta
     ) -> str | None:
         """Key of the newest alert of a rule about a district (for place updates)."""
         row = conn.execute(
             select(alerts.c.idempotency_key)
             .join(events, events.c.id == alerts.c.event_id)
             .where((alerts.c.rule_id == rule_id) & (events.c.district_code == district_code))
-            .where(alerts.c.thread_of.is_(None) & (alerts.c.created_at >= since))
+            .where(alerts.c.thread_of.is_(None) & (alerts.c.created_at >= utcnow() - window))
             .order_by(alerts.c.id.desc())
             .limit(1)
         ).first()
@@ -469,32 +578,113 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
 
-    def claim_alert(self, alert_id: int) -> bool:
-        """Atomically move a row from pending to sending; False if someone else has it."""
+    def enqueue_planned(
+        self,
+        conn: Connection,
+        article_id: int,
+        event_ids: Sequence[int],
+        rows: Sequence[PlannedAlert],
+    ) -> int:
+        """Write a plan's outbox rows; returns how many were new (keys make it idempotent)."""
+        return sum(
+            self.enqueue_alert(
+                conn,
+                key=row.key,
+                rule_id=row.rule_id,
+                article_id=article_id,
+                event_id=event_ids[row.event_index],
+                channel=row.channel,
+                payload=row.payload,
+                thread_of=row.thread_of,
+            )
+            for row in rows
+        )
+
+    def claim_alert(self, alert_id: int, channel_id: str | None = None) -> bool:
+        """Atomically move a row from pending to sending, noting the channel ID it is
+        posted to (a later lookup needs it); False if someone else has it."""
+        values: dict[str, Any] = {"status": "sending", "claimed_at": utcnow()}
+        if channel_id:
+            values["slack_channel_id"] = channel_id
         with self.transaction() as conn:
             result = conn.execute(
                 update(alerts)
                 .where((alerts.c.id == alert_id) & (alerts.c.status == "pending"))
-                .values(status="sending", claimed_at=utcnow())
+                .values(**values)
             )
             return result.rowcount == 1
 
-    def stale_claims(self, older_than: timedelta = CLAIM_TIMEOUT) -> list[dict[str, Any]]:
-        """Rows left in `sending` by a deliverer that died between post and record."""
+    def alerts_to_resolve(self, stale_after: timedelta = CLAIM_TIMEOUT) -> list[dict[str, Any]]:
+        """Rows whose post may have reached Slack: `unknown`, or left in `sending` by a
+        deliverer that died between post and record."""
+        stale = (alerts.c.status == "sending") & (alerts.c.claimed_at < utcnow() - stale_after)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(alerts).where(
-                    (alerts.c.status == "sending") & (alerts.c.claimed_at < utcnow() - older_than)
-                )
+                select(alerts).where((alerts.c.status == "unknown") | stale).order_by(alerts.c.id)
             ).mappings()
             return [dict(row) for row in rows]
 
-    def release_claim(self, alert_id: int) -> None:
+    def _set_status(
+        self, alert_id: int, status: str, note: str | None, *, only_from: Sequence[str] = ()
+    ) -> bool:
+        condition = alerts.c.id == alert_id
+        if only_from:
+            condition &= alerts.c.status.in_(only_from)
+        values: dict[str, Any] = {"status": status, "last_error": note}
+        if status == "pending":
+            values |= {"claimed_at": None, "next_attempt_at": None}
+        with self.transaction() as conn:
+            return conn.execute(update(alerts).where(condition).values(**values)).rowcount == 1
+
+    def mark_alert_unknown(self, alert_id: int, note: str) -> None:
+        self._set_status(alert_id, "unknown", note)
+
+    def hold_alert(self, alert_id: int, note: str) -> None:
+        self._set_status(alert_id, "held", note)
+
+    def block_alert(self, alert_id: int, note: str) -> None:
+        self._set_status(alert_id, "blocked", note)
+
+    def release_alert(self, alert_id: int, note: str | None = None) -> None:
+        """Back to pending: the post certainly did not happen (or the token was wrong)."""
+        self._set_status(alert_id, "pending", note)
+
+    def release_alerts(self, statuses: Sequence[str], ids: Sequence[int] = ()) -> int:
+        """An operator's decision: rows in these states (or these ids) go back to pending."""
+        condition = alerts.c.status.in_(statuses)
+        if ids:
+            condition &= alerts.c.id.in_(ids)
+        with self.transaction() as conn:
+            result = conn.execute(
+                update(alerts)
+                .where(condition)
+                .values(status="pending", claimed_at=None, next_attempt_at=None, attempts=0)
+            )
+            return result.rowcount
+
+    def mark_alerts_sent_by_operator(self, ids: Sequence[int]) -> int:
+        """An operator saw these held posts in the channel."""
+        with self.transaction() as conn:
+            result = conn.execute(
+                update(alerts)
+                .where(alerts.c.id.in_(ids) & alerts.c.status.in_(("held", "unknown")))
+                .values(status="sent", sent_at=utcnow(), last_error="marked sent by an operator")
+            )
+            return result.rowcount
+
+    # Slack channel IDs -------------------------------------------------
+    def channel_id(self, name: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(slack_channels.c.channel_id).where(slack_channels.c.name == name)
+            ).scalar()
+
+    def remember_channel(self, name: str, channel_id: str) -> None:
         with self.transaction() as conn:
             conn.execute(
-                update(alerts)
-                .where((alerts.c.id == alert_id) & (alerts.c.status == "sending"))
-                .values(status="pending", claimed_at=None)
+                _insert(conn, slack_channels)
+                .values(name=name, channel_id=channel_id, resolved_at=utcnow())
+                .on_conflict_do_nothing(index_elements=["name"])
             )
 
     def mark_alert_sent(self, alert_id: int, channel_id: str | None, ts: str | None) -> None:
@@ -513,9 +703,16 @@ class Store:
             )
 
     def mark_alert_attempt_failed(
-        self, alert_id: int, error: str, max_attempts: int, *, count_attempt: bool = True
+        self,
+        alert_id: int,
+        error: str,
+        max_attempts: int,
+        *,
+        count_attempt: bool = True,
+        back_off: bool = True,
     ) -> str:
-        """Record a failed delivery; back off exponentially, give up after max_attempts."""
+        """Record a failed delivery; back off exponentially (unless the row may go again
+        at once), give up after max_attempts."""
         with self.transaction() as conn:
             attempts = conn.execute(
                 select(alerts.c.attempts).where(alerts.c.id == alert_id)
@@ -531,7 +728,7 @@ class Store:
                     last_error=error[:2000],
                     status=status,
                     claimed_at=None,
-                    next_attempt_at=utcnow() + delay if count_attempt else None,
+                    next_attempt_at=utcnow() + delay if count_attempt and back_off else None,
                 )
             )
             return status
@@ -617,5 +814,17 @@ class Store:
 
 def _known(row: Any) -> KnownArticle:
     return KnownArticle(
-        id=row.id, label=article_label(row.source, row.guid, row.canonical_url), text=row.text
+        id=row.id,
+        label=article_label(row.source, row.guid, row.canonical_url),
+        text=row.text,
+        guid=row.guid,
     )
+
+
+KNOWN_COLUMNS = (
+    articles.c.id,
+    articles.c.source,
+    articles.c.guid,
+    articles.c.canonical_url,
+    articles.c.text,
+)

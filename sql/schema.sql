@@ -107,7 +107,8 @@ CREATE TABLE public.feeds (
     last_success_at timestamp with time zone,
     consecutive_failures integer NOT NULL,
     disabled boolean NOT NULL,
-    entries_last_fetch integer NOT NULL
+    entries_last_fetch integer NOT NULL,
+    retry_after_until timestamp with time zone
 );
 
 CREATE SEQUENCE public.feeds_id_seq
@@ -120,9 +121,38 @@ CREATE SEQUENCE public.feeds_id_seq
 
 ALTER SEQUENCE public.feeds_id_seq OWNED BY public.feeds.id;
 
+CREATE TABLE public.quarantine (
+    id integer NOT NULL,
+    feed_id integer NOT NULL,
+    entry_key text NOT NULL,
+    title text NOT NULL,
+    entry text NOT NULL,
+    error text NOT NULL,
+    attempts integer NOT NULL,
+    status character varying(16) NOT NULL,
+    first_failed_at timestamp with time zone NOT NULL,
+    last_failed_at timestamp with time zone NOT NULL
+);
+
+CREATE SEQUENCE public.quarantine_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.quarantine_id_seq OWNED BY public.quarantine.id;
+
 CREATE TABLE public.shingles (
     hash bigint NOT NULL,
     article_id integer NOT NULL
+);
+
+CREATE TABLE public.slack_channels (
+    name text NOT NULL,
+    channel_id text NOT NULL,
+    resolved_at timestamp with time zone NOT NULL
 );
 
 ALTER TABLE ONLY public.alerts ALTER COLUMN id SET DEFAULT nextval('public.alerts_id_seq'::regclass);
@@ -132,6 +162,8 @@ ALTER TABLE ONLY public.articles ALTER COLUMN id SET DEFAULT nextval('public.art
 ALTER TABLE ONLY public.events ALTER COLUMN id SET DEFAULT nextval('public.events_id_seq'::regclass);
 
 ALTER TABLE ONLY public.feeds ALTER COLUMN id SET DEFAULT nextval('public.feeds_id_seq'::regclass);
+
+ALTER TABLE ONLY public.quarantine ALTER COLUMN id SET DEFAULT nextval('public.quarantine_id_seq'::regclass);
 
 ALTER TABLE ONLY public.alerts
     ADD CONSTRAINT pk_alerts PRIMARY KEY (id);
@@ -145,8 +177,14 @@ ALTER TABLE ONLY public.events
 ALTER TABLE ONLY public.feeds
     ADD CONSTRAINT pk_feeds PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.quarantine
+    ADD CONSTRAINT pk_quarantine PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.shingles
     ADD CONSTRAINT pk_shingles PRIMARY KEY (hash, article_id);
+
+ALTER TABLE ONLY public.slack_channels
+    ADD CONSTRAINT pk_slack_channels PRIMARY KEY (name);
 
 ALTER TABLE ONLY public.alerts
     ADD CONSTRAINT uq_alerts_idempotency_key UNIQUE (idempotency_key);
@@ -157,13 +195,20 @@ ALTER TABLE ONLY public.articles
 ALTER TABLE ONLY public.feeds
     ADD CONSTRAINT uq_feeds_url UNIQUE (url);
 
+ALTER TABLE ONLY public.quarantine
+    ADD CONSTRAINT uq_quarantine_feed_id_entry_key UNIQUE (feed_id, entry_key);
+
 CREATE INDEX ix_alerts_status ON public.alerts USING btree (status);
 
 CREATE INDEX ix_articles_content_hash ON public.articles USING btree (content_hash);
 
+CREATE INDEX ix_articles_duplicate_of ON public.articles USING btree (duplicate_of);
+
 CREATE INDEX ix_articles_feed_id_guid ON public.articles USING btree (feed_id, guid);
 
 CREATE INDEX ix_events_article_id ON public.events USING btree (article_id);
+
+CREATE INDEX ix_quarantine_status ON public.quarantine USING btree (status);
 
 CREATE INDEX ix_shingles_article_id ON public.shingles USING btree (article_id);
 
@@ -181,6 +226,9 @@ ALTER TABLE ONLY public.articles
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT fk_events_article_id_articles FOREIGN KEY (article_id) REFERENCES public.articles(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.quarantine
+    ADD CONSTRAINT fk_quarantine_feed_id_feeds FOREIGN KEY (feed_id) REFERENCES public.feeds(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.shingles
     ADD CONSTRAINT fk_shingles_article_id_articles FOREIGN KEY (article_id) REFERENCES public.articles(id) ON DELETE CASCADE;

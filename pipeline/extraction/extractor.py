@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from pipeline.extraction.lexicon import Lexicon, default_lexicon, word_forms
+from pipeline.extraction.normalize import NormalizedText, normalize_for_matching
 from pipeline.extraction.passage import Sentence, afghan_context, passage_events
 from pipeline.models import Event
 
@@ -61,8 +63,17 @@ class RuleExtractor:
         self.actors = default_actors()
         self.gazetteer = default_gazetteer()
         self.gate_words = self.lexicon.trigger_forms | {
-            f for w in ("control", "claim", "charge", "hand", "behind", "responsibility",
-                        *self.lexicon.accusation_verbs) for f in word_forms(w)
+            f
+            for w in (
+                "control",
+                "claim",
+                "charge",
+                "hand",
+                "behind",
+                "responsibility",
+                *self.lexicon.accusation_verbs,
+            )
+            for f in word_forms(w)
         }
         self._names = _actor_patterns(self.actors)
         self._common_words = frozenset(
@@ -70,9 +81,11 @@ class RuleExtractor:
         ) | {"police", "policemen", "government", "the", "a", "us"}
         self.gated = gated
         words = sorted(self.lexicon.parse_as, key=len, reverse=True)
-        self._stand_ins = re.compile(
-            r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE
-        ) if words else None
+        self._stand_ins = (
+            re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+            if words
+            else None
+        )
         self._nlp = nlp
 
     @property
@@ -80,9 +93,21 @@ class RuleExtractor:
         return self._nlp if self._nlp is not None else load_nlp(self.model)
 
     def extract(self, text: str, published: datetime | date | None = None) -> list[Event]:
-        if not text.strip() or (self.gated and not is_relevant(text)):
+        """Events read from the matching copy of the text (`normalize_for_matching`:
+        invisible characters dropped, look-alike letters folded); each event's evidence
+        and its span are those of the text as given."""
+        if not text.strip():
             return []
-        text = text[:MAX_CHARS]
+        normalized = normalize_for_matching(text[:MAX_CHARS])
+        if not normalized.text.strip():
+            return []
+        if self.gated and not (
+            _relevant(normalized.text) or (len(text) > MAX_CHARS and is_relevant(text))
+        ):
+            return []
+        return _in_original(self._extract(normalized.text, published), normalized)
+
+    def _extract(self, text: str, published: datetime | date | None) -> list[Event]:
         places = self.gazetteer.find_places(text)
         on = published.date() if isinstance(published, datetime) else published
         memory = self._actor_memory(text, on)
@@ -125,8 +150,9 @@ class RuleExtractor:
         """The sentence with the lexicon's stand-ins for words the parser misreads."""
         if not self._stand_ins:
             return sentence
-        return self._stand_ins.sub(lambda m: _same_case(m.group(0), self.lexicon.parse_as[
-            m.group(0).lower()]), sentence)
+        return self._stand_ins.sub(
+            lambda m: _same_case(m.group(0), self.lexicon.parse_as[m.group(0).lower()]), sentence
+        )
 
     def _worth_parsing(self, sentence: str) -> bool:
         """Only sentences with a trigger word can hold a predicate; the others still give
@@ -158,9 +184,9 @@ def _same_case(original: str, stand_in: str) -> str:
 
 def _actor_patterns(actors: Any) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Every actor name and alias as one pattern (acronyms case-sensitive)."""
-    names = {
-        n for group in actors.groups() for e in actors.entries_for(group) for n in e.names
-    } | {term.term for term in actors.generic_terms}
+    names = {n for group in actors.groups() for e in actors.entries_for(group) for n in e.names} | {
+        term.term for term in actors.generic_terms
+    }
     acronyms = sorted(
         (n for n in names if n.replace(".", "").isupper() and len(n) <= 6), key=len, reverse=True
     )
@@ -175,8 +201,33 @@ def _actor_patterns(actors: Any) -> tuple[re.Pattern[str], re.Pattern[str]]:
     )
 
 
+def _in_original(events: list[Event], normalized: NormalizedText) -> list[Event]:
+    """Events with evidence and span from the original text (the other fields stay as
+    read in the normalised copy)."""
+    if normalized.identity:
+        return events
+    moved = []
+    for event in events:
+        start, end = normalized.span_to_original(event.evidence_start, event.evidence_end)
+        moved.append(
+            replace(
+                event,
+                evidence=normalized.original[start:end],
+                evidence_start=start,
+                evidence_end=end,
+            )
+        )
+    return moved
+
+
 def is_relevant(text: str) -> bool:
-    """Cheap gate: only texts naming a domain actor or an Afghan place are read at all."""
+    """Cheap gate: only texts naming a domain actor or an Afghan place are read at all
+    (matched in the normalised text, so a zero-width space inside "Taliban" still counts)."""
+    return _relevant(normalize_for_matching(text).text)
+
+
+def _relevant(text: str) -> bool:
+    """The gate on text already normalised."""
     if RELEVANCE.search(text):
         return True
     from pipeline.places import default_gazetteer
@@ -202,8 +253,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for line in text.split("\n"):
         if line.strip():
             doc = _splitter()(line)
-            spans += [(offset + s.start_char, offset + s.end_char)
-                      for s in doc.sents if s.text.strip()]
+            spans += [
+                (offset + s.start_char, offset + s.end_char) for s in doc.sents if s.text.strip()
+            ]
         offset += len(line) + 1
     return spans
 
@@ -271,9 +323,7 @@ def default_extractor(model: str = FALLBACK_MODELS[0]) -> RuleExtractor:
     return RuleExtractor(model)
 
 
-HYPHENATED_NAME = re.compile(
-    r"\b[A-Z][a-z]+(?:-(?:[a-z]{1,2}|[A-Z][a-z]+))*-[A-Z][a-z]+\b"
-)
+HYPHENATED_NAME = re.compile(r"\b[A-Z][a-z]+(?:-(?:[a-z]{1,2}|[A-Z][a-z]+))*-[A-Z][a-z]+\b")
 
 
 def merge_hyphenated_names(doc: Any) -> Any:

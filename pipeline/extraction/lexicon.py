@@ -129,22 +129,65 @@ class Lexicon:
         forms: set[str] = set()
         for trigger in self.triggers:
             words = trigger.lemmas
-            telling = ([w for w in words if w not in COMMON_WORDS]
-                       or [w for w in words if w not in PARTICLES and w not in SKIP_LEMMAS]
-                       or [words[-1]])
+            telling = (
+                [w for w in words if w not in COMMON_WORDS]
+                or [w for w in words if w not in PARTICLES and w not in SKIP_LEMMAS]
+                or [words[-1]]
+            )
             forms |= word_forms(telling[0])
         return frozenset(forms - GATE_SKIPS)
 
 
 # words too common to open the sentence gate on their own (a phrase gates on its other word)
-COMMON_WORDS = frozenset({"have", "get", "go", "set", "take", "make", "give", "come", "put",
-                          "run", "keep", "out", "back", "off", "up", "down", "over", "into",
-                          "in", "on", "way", "move", "walk", "pass", "lay"})
+COMMON_WORDS = frozenset(
+    {
+        "have",
+        "get",
+        "go",
+        "set",
+        "take",
+        "make",
+        "give",
+        "come",
+        "put",
+        "run",
+        "keep",
+        "out",
+        "back",
+        "off",
+        "up",
+        "down",
+        "over",
+        "into",
+        "in",
+        "on",
+        "way",
+        "move",
+        "walk",
+        "pass",
+        "lay",
+    }
+)
 PARTICLES = frozenset({"in", "on", "out", "off", "up", "down", "over", "into", "back", "way"})
 SKIP_LEMMAS = frozenset({"have", "go", "set", "run", "pass"})
 # forms of one-word triggers that are nearly always another sense ("going to", "runs")
-GATE_SKIPS = frozenset({"go", "goes", "going", "run", "runs", "have", "has", "had", "set", "sets",
-                        "pass", "passes", "passing"})
+GATE_SKIPS = frozenset(
+    {
+        "go",
+        "goes",
+        "going",
+        "run",
+        "runs",
+        "have",
+        "has",
+        "had",
+        "set",
+        "sets",
+        "pass",
+        "passes",
+        "passing",
+    }
+)
 
 
 def word_forms(lemma: str) -> set[str]:
@@ -237,8 +280,12 @@ def load_lexicon(path: Path | None = None, taxonomy: Taxonomy | None = None) -> 
         )
         for phrase, category, type_name in taxonomy.triggers()
     )
-    return Lexicon(triggers=triggers, words=words, source=source,
-                   parse_as=_parse_as(source, data.get("parse_as") or {}))
+    return Lexicon(
+        triggers=triggers,
+        words=words,
+        source=source,
+        parse_as=_parse_as(source, data.get("parse_as") or {}),
+    )
 
 
 def _parse_as(source: str, raw: Any) -> dict[str, str]:
@@ -247,8 +294,10 @@ def _parse_as(source: str, raw: Any) -> dict[str, str]:
     if not isinstance(raw, dict):
         raise _fail(source, "'parse_as' must map a word to a word of the same length")
     for word, stand_in in raw.items():
-        if not isinstance(word, str) or not isinstance(stand_in, str) or (
-            len(word) != len(stand_in)
+        if (
+            not isinstance(word, str)
+            or not isinstance(stand_in, str)
+            or (len(word) != len(stand_in))
         ):
             raise _fail(source, f"parse_as.{word}: needs a stand-in of the same length")
     return {str(k).lower(): str(v).lower() for k, v in raw.items()}

@@ -38,12 +38,28 @@ TALIBAN_TAKEOVER = date(2021, 8, 15)
 AFGHAN_CONTEXT = re.compile(
     r"\b(afghan\w*|taliban|taleban|kabul|haqqani\w*|khorasan|iskp|isis-k|andsf)\b", re.IGNORECASE
 )
-NOT_AFGHAN = re.compile(r"pakistani\s+taliban|tehr[ei]e?k-?[ei]-?taliban\w*|\bTTP\b",
-                        re.IGNORECASE)
-AGGREGATE = frozenset({"dozens", "dozen", "numerous", "many", "several", "scores", "most",
-                       "hundreds"})
-NUMBER_WORDS = frozenset({"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-                          "both", "pair", "couple", "eleven", "twelve"})
+NOT_AFGHAN = re.compile(r"pakistani\s+taliban|tehr[ei]e?k-?[ei]-?taliban\w*|\bTTP\b", re.IGNORECASE)
+AGGREGATE = frozenset(
+    {"dozens", "dozen", "numerous", "many", "several", "scores", "most", "hundreds"}
+)
+NUMBER_WORDS = frozenset(
+    {
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "both",
+        "pair",
+        "couple",
+        "eleven",
+        "twelve",
+    }
+)
 ANAPHORIC = frozenset({"them", "both", "each", "all", "these", "those", "they"})
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -100,11 +116,11 @@ def passage_events(
     for sentence in sentences:
         if sentence.doc is None:
             continue
-        ctx = SentenceContext(lexicon, actors, on, sentence.start, sentence.places,
-                              sentence.index, sentence.text)
+        ctx = SentenceContext(
+            lexicon, actors, on, sentence.start, sentence.places, sentence.index, sentence.text
+        )
         spans[sentence.index] = actor_spans(sentence.doc, ctx)  # once, for mentions and subjects
-        mentions += [(sentence, m) for m in read_sentence(sentence.doc, ctx,
-                                                          spans[sentence.index])]
+        mentions += [(sentence, m) for m in read_sentence(sentence.doc, ctx, spans[sentence.index])]
     resolver = _Resolver(text, sentences, actor_memory, gazetteer, lexicon, on, spans)
     resolver.datelines = [p for p in places or () if _is_dateline(text, p)]
     drafts = [d for s, m in mentions for d in resolver.drafts(s, m)]
@@ -130,9 +146,16 @@ def afghan_context(
 class _Resolver:
     """Resolves actor pronouns and place references of mentions over the passage."""
 
-    def __init__(self, text: str, sentences: list[Sentence], memory: list[tuple[int, str]],
-                 gazetteer: Any, lexicon: Lexicon, on: date | None,
-                 actors_of_sentence: Any = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        sentences: list[Sentence],
+        memory: list[tuple[int, str]],
+        gazetteer: Any,
+        lexicon: Lexicon,
+        on: date | None,
+        actors_of_sentence: Any = None,
+    ) -> None:
         self.text = text
         self.sentences = sentences
         self.memory = memory
@@ -173,8 +196,11 @@ class _Resolver:
                 pronoun in ("group", "it") and group not in NON_STATE and group != "NATO"
             ):
                 return group
-        openers = [(start, group) for start, group in self.memory
-                   if near <= start < position and self._opens_sentence(start)]
+        openers = [
+            (start, group)
+            for start, group in self.memory
+            if near <= start < position and self._opens_sentence(start)
+        ]
         for _start, group in reversed(openers):  # an unparsed sentence's subject comes first
             if not (pronoun in ("group", "it") and group not in NON_STATE and group != "NATO"):
                 return group
@@ -189,7 +215,7 @@ class _Resolver:
     def _opens_sentence(self, position: int) -> bool:
         """A mention within the first three words of its sentence: most likely its subject."""
         sentence = next((s for s in self.sentences if s.start <= position < s.end), None)
-        return sentence is not None and len(self.text[sentence.start:position].split()) <= 3
+        return sentence is not None and len(self.text[sentence.start : position].split()) <= 3
 
     def _sentence_start(self, position: int, back: int) -> int:
         index = next((s.index for s in self.sentences if s.start <= position < s.end + 1), 0)
@@ -207,20 +233,27 @@ class _Resolver:
             return ([mention.theme_province] if mention.theme_province else []), False
         if ref == "capital":  # the capital of the province in question, never a district
             latest_city = self._latest(position, "city", mention.theme_province)
-            found = self._capital_of(mention.theme_province) or (
-                latest_city if latest_city is not None and latest_city.kind == "city" else None
-            ) or self._capital_of(self._latest_province(position) or self._topic_province(position))
+            found = (
+                self._capital_of(mention.theme_province)
+                or (latest_city if latest_city is not None and latest_city.kind == "city" else None)
+                or self._capital_of(
+                    self._latest_province(position) or self._topic_province(position)
+                )
+            )
             return ([found] if found else []), False
         if ref in ("district", "city", "it"):
-            found = self._topic(position, ref) or self._latest(position, ref,
-                                                                 mention.theme_province)
+            found = self._topic(position, ref) or self._latest(
+                position, ref, mention.theme_province
+            )
             if found is None and ref == "city":
                 found = self._capital_of(mention.theme_province) or self._capital_of(
-                    self._latest_province(position))
+                    self._latest_province(position)
+                )
             found = found or mention.theme_province  # "a district in Takhar province"
             if found is None and ref == "city":  # "GHAZNI (Reuters) - The city fell"
-                found = next((p for p in self.datelines
-                              if p.kind == "city" and p.start < position), None)
+                found = next(
+                    (p for p in self.datelines if p.kind == "city" and p.start < position), None
+                )
             return ([found] if found else []), False
         if theme_words & AGGREGATE and not theme_words & ANAPHORIC:
             return [], True
@@ -231,25 +264,35 @@ class _Resolver:
             return listed, False
         return ([mention.theme_province] if mention.theme_province else []), False
 
-    def _latest(self, position: int, ref: str,
-                province: PlaceMatch | None = None) -> PlaceMatch | None:
+    def _latest(
+        self, position: int, ref: str, province: PlaceMatch | None = None
+    ) -> PlaceMatch | None:
         """The latest place of the fitting kind named before (in the theme's province when
         it names one); a district named as the seat of a town just named keeps the town."""
         floor = self._sentence_start(position, back=3)
-        candidates = [p for s in self.sentences for p in s.places
-                      if floor <= p.start < position and p.kind != "province"
-                      and not _is_dateline(self.text, p)]
+        candidates = [
+            p
+            for s in self.sentences
+            for p in s.places
+            if floor <= p.start < position
+            and p.kind != "province"
+            and not _is_dateline(self.text, p)
+        ]
         if province is not None:
-            candidates = [p for p in candidates
-                          if p.province_code == province.province_code] or (
-                [] if ref == "city" else candidates)
+            candidates = [p for p in candidates if p.province_code == province.province_code] or (
+                [] if ref == "city" else candidates
+            )
         if ref == "district":
             candidates = [p for p in candidates if p.kind == "district"] or candidates
         elif ref == "city":
             candidates = [p for p in candidates if p.kind == "city"] or candidates
-        if len(candidates) >= 2 and candidates[-1].kind == "district" and (
-            candidates[-2].kind == "city"
-            and candidates[-2].district_code == candidates[-1].district_code
+        if (
+            len(candidates) >= 2
+            and candidates[-1].kind == "district"
+            and (
+                candidates[-2].kind == "city"
+                and candidates[-2].district_code == candidates[-1].district_code
+            )
         ):
             return candidates[-2]  # "Banu, the main town of Andarab ... took it"
         return candidates[-1] if candidates else None
@@ -271,13 +314,27 @@ class _Resolver:
         if not before or before[-1].province_code is None:
             return None
         place = before[-1]
-        return PlaceMatch(place.province or "", place.start, place.end, "province", None, None,
-                          place.province, place.province_code, None, None)
+        return PlaceMatch(
+            place.province or "",
+            place.start,
+            place.end,
+            "province",
+            None,
+            None,
+            place.province,
+            place.province_code,
+            None,
+            None,
+        )
 
     def _latest_province(self, position: int) -> PlaceMatch | None:
         floor = self._sentence_start(position, back=1)
-        provinces = [p for s in self.sentences for p in s.places
-                     if floor <= p.start <= position + 200 and p.kind == "province"]
+        provinces = [
+            p
+            for s in self.sentences
+            for p in s.places
+            if floor <= p.start <= position + 200 and p.kind == "province"
+        ]
         return provinces[-1] if provinces else None
 
     def _capital_of(self, province: PlaceMatch | None) -> PlaceMatch | None:
@@ -289,19 +346,30 @@ class _Resolver:
             return None
         district = self.gazetteer.districts[target.district_code]
         return PlaceMatch(
-            raw=self.gazetteer.provinces[province.province_code].capital, start=province.start,
-            end=province.end, kind="city", district=district.name,
-            district_code=district.pcode, province=province.province,
-            province_code=province.province_code, lat=target.lat, lon=target.lon,
+            raw=self.gazetteer.provinces[province.province_code].capital,
+            start=province.start,
+            end=province.end,
+            kind="city",
+            district=district.name,
+            district_code=district.pcode,
+            province=province.province,
+            province_code=province.province_code,
+            lat=target.lat,
+            lon=target.lon,
         )
 
-    def _listed(self, sentence: Sentence, position: int, anaphoric: bool,
-                count: int, numbered: bool = True) -> list[PlaceMatch]:
+    def _listed(
+        self, sentence: Sentence, position: int, anaphoric: bool, count: int, numbered: bool = True
+    ) -> list[PlaceMatch]:
         """A list of places named in the same sentence, the next one or (for "both",
         "each", "them") the ones before."""
-        local = [p for p in sentence.places if p.kind != "province"
-                 and not (p.kind == "city" and _letters(p.raw) == _letters(p.province or ""))
-                 and not _attribution(sentence, p, self.lexicon)]
+        local = [
+            p
+            for p in sentence.places
+            if p.kind != "province"
+            and not (p.kind == "city" and _letters(p.raw) == _letters(p.province or ""))
+            and not _attribution(sentence, p, self.lexicon)
+        ]
         after = [p for p in local if p.start > position]
         before = [p for p in local if p.start < position]
         if anaphoric:
@@ -337,8 +405,9 @@ class _Resolver:
             return self._territorial(sentence, mention, groups, category)
         return self._other(sentence, mention, groups, category)
 
-    def _territorial(self, sentence: Sentence, mention: Mention, groups: list[str],
-                     category: str) -> list[Draft]:
+    def _territorial(
+        self, sentence: Sentence, mention: Mention, groups: list[str], category: str
+    ) -> list[Draft]:
         actor = groups[0] if groups else None
         if actor is None and not mention.default_actor:
             if mention.actor.pronoun:
@@ -354,17 +423,26 @@ class _Resolver:
             return []
         places, aggregate = self.places_for(mention, sentence)
         kind = mention.theme_kind
-        base = dict(mention=mention, sentence=sentence, category=category, actor=actor,
-                    target=mention.target, kind=kind, realis=mention.realis,
-                    claim=mention.claim, position=sentence.start + mention.trigger.idx,
-                    aggregate=aggregate)
+        base = dict(
+            mention=mention,
+            sentence=sentence,
+            category=category,
+            actor=actor,
+            target=mention.target,
+            kind=kind,
+            realis=mention.realis,
+            claim=mention.claim,
+            position=sentence.start + mention.trigger.idx,
+            aggregate=aggregate,
+        )
         if mention.extra.get("holds"):
             return [Draft(place=p, extra={"holds": True}, **base) for p in places or [None]]
         self.territory += [(base["position"], p) for p in places if p.kind != "province"]
         return [Draft(place=p, **base) for p in places or [None]]
 
-    def _other(self, sentence: Sentence, mention: Mention, groups: list[str],
-               category: str) -> list[Draft]:
+    def _other(
+        self, sentence: Sentence, mention: Mention, groups: list[str], category: str
+    ) -> list[Draft]:
         claimed_by = mention.extra.get("claimed_by")
         claim = mention.claim
         if claimed_by is not None and not claimed_by.groups and claimed_by.pronoun:
@@ -373,14 +451,19 @@ class _Resolver:
         if claimed_by is not None and claimed_by.groups:
             groups, claim = claimed_by.groups[:1], "claimed"
         if category == "withdrawal":
-            if groups and groups[0] in ("Afghan government",) and mention.trigger.lemma_ in (
-                "leave", "depart", "exit"
+            if (
+                groups
+                and groups[0] in ("Afghan government",)
+                and mention.trigger.lemma_ in ("leave", "depart", "exit")
             ):
                 category = "other"
             elif not groups or not set(groups) & {"US", "NATO"}:
                 return []
-        if category == "other" and mention.frame == "movement" and groups and groups[0] not in (
-            "Afghan government", "Afghan forces"
+        if (
+            category == "other"
+            and mention.frame == "movement"
+            and groups
+            and groups[0] not in ("Afghan government", "Afghan forces")
         ):
             return []  # fighters fleeing a battle are not news of their own
         if category == "statement_accusation" and groups and _contract(groups[0]) == "other":
@@ -393,25 +476,37 @@ class _Resolver:
             else:
                 return []
         same_side = _same_side(groups)
-        actors = groups if category not in ("talks_meeting", "agreement") or same_side else (
-            groups[:1])
+        actors = (
+            groups if category not in ("talks_meeting", "agreement") or same_side else (groups[:1])
+        )
         target = mention.target
         if category in ("talks_meeting", "agreement") and not same_side and len(groups) > 1:
             target = target or groups[1]
         drafts = []
         for actor in dict.fromkeys(actors):
-            drafts.append(Draft(
-                mention=mention, sentence=sentence, category=category, actor=actor,
-                target=target if target != actor else None,
-                place=mention.places[0] if mention.places else None, kind=None,
-                realis=mention.extra.get("attempt_realis", "actual") if mention.attempted
-                else mention.realis, claim=claim,
-                position=sentence.start + mention.trigger.idx,
-                extra={"definite": mention.definite, "claimed_by": claimed_by,
-                       "denial": mention.extra.get("denial", False),
-                       "object_ref": mention.extra.get("object_ref", False),
-                       "attempted": mention.attempted},
-            ))
+            drafts.append(
+                Draft(
+                    mention=mention,
+                    sentence=sentence,
+                    category=category,
+                    actor=actor,
+                    target=target if target != actor else None,
+                    place=mention.places[0] if mention.places else None,
+                    kind=None,
+                    realis=mention.extra.get("attempt_realis", "actual")
+                    if mention.attempted
+                    else mention.realis,
+                    claim=claim,
+                    position=sentence.start + mention.trigger.idx,
+                    extra={
+                        "definite": mention.definite,
+                        "claimed_by": claimed_by,
+                        "denial": mention.extra.get("denial", False),
+                        "object_ref": mention.extra.get("object_ref", False),
+                        "attempted": mention.attempted,
+                    },
+                )
+            )
         return drafts
 
 
@@ -420,8 +515,9 @@ def _is_dateline(text: str, place: PlaceMatch) -> bool:
     return is_dateline(text, place.start, place.end)
 
 
-def _subjects(sentences: list[Sentence], spans: dict[int, dict[int, str]] | None
-              ) -> list[tuple[int, str]]:
+def _subjects(
+    sentences: list[Sentence], spans: dict[int, dict[int, str]] | None
+) -> list[tuple[int, str]]:
     """(position, group) of the subjects of parsed sentences that name an actor."""
     found = []
     for sentence in sentences:
@@ -431,8 +527,11 @@ def _subjects(sentences: list[Sentence], spans: dict[int, dict[int, str]] | None
             group = spans.get(sentence.index, {}).get(token.i)
             if group is None or token.dep_ not in ("nsubj", "nsubjpass"):
                 head = token.head
-                if not (token.dep_ in ("compound", "amod", "poss", "nmod") and head.dep_ in (
-                    "nsubj", "nsubjpass") and token.i in spans.get(sentence.index, {})):
+                if not (
+                    token.dep_ in ("compound", "amod", "poss", "nmod")
+                    and head.dep_ in ("nsubj", "nsubjpass")
+                    and token.i in spans.get(sentence.index, {})
+                ):
                     continue
                 group = spans[sentence.index][token.i]
             found.append((sentence.start + token.idx, group))
@@ -452,7 +551,10 @@ def _attribution(sentence: Sentence, place: PlaceMatch, lexicon: Lexicon) -> boo
         return True
     prep = token.head
     return prep.dep_ == "prep" and prep.head.lemma_.lower() in lexicon.person_nouns | {
-        "source", "resident", "elder"}  # "an official in Faizabad"
+        "source",
+        "resident",
+        "elder",
+    }  # "an official in Faizabad"
 
 
 def _letters(text: str) -> str:
@@ -460,8 +562,12 @@ def _letters(text: str) -> str:
 
 
 def _same_side(groups: list[str]) -> bool:
-    sides = {"US": "west", "NATO": "west", "Afghan government": "republic",
-             "Afghan forces": "republic"}
+    sides = {
+        "US": "west",
+        "NATO": "west",
+        "Afghan government": "republic",
+        "Afghan forces": "republic",
+    }
     return len({sides.get(g, g) for g in groups}) <= 1
 
 
@@ -483,8 +589,12 @@ def _merge_re_mentions(drafts: list[Draft], lex: Lexicon) -> list[Draft]:
         elif draft.category in ("talks_meeting", "agreement") and draft.extra.get("definite"):
             if any(k.category == draft.category and k.actor == draft.actor for k in kept):
                 continue  # "the meeting": the talks told before, unless another party acts
-        elif any(k.category == draft.category and k.actor == draft.actor
-                 and k.sentence.index == draft.sentence.index for k in kept):
+        elif any(
+            k.category == draft.category
+            and k.actor == draft.actor
+            and k.sentence.index == draft.sentence.index
+            for k in kept
+        ):
             continue
         kept.append(draft)
     return _drop_vague_territory(kept)
@@ -498,8 +608,13 @@ def _place_key(place: PlaceMatch | None) -> str | None:
 
 def _same_territory(kept: list[Draft], draft: Draft) -> bool:
     key = _place_key(draft.place)
-    flips = [k.position for k in kept if key is not None and _place_key(k.place) == key
-             and (k.category, k.actor) != (draft.category, draft.actor)]
+    flips = [
+        k.position
+        for k in kept
+        if key is not None
+        and _place_key(k.place) == key
+        and (k.category, k.actor) != (draft.category, draft.actor)
+    ]
     for other in kept:
         if any(other.position < p for p in flips):
             continue  # taken, lost and taken again: a new event, not a re-mention
@@ -524,9 +639,10 @@ def _joins_attack(kept: list[Draft], draft: Draft) -> bool:
             _adopt_actor(other, draft)  # "a drone strike killed two": one attack
             told.append(draft.mention.trigger)
             return True
-    if draft.extra.get("definite") or (draft.extra.get("claimed_by") is not None and (
-        draft.mention.trigger.lower_ in ("it", "responsibility")
-    )):
+    if draft.extra.get("definite") or (
+        draft.extra.get("claimed_by") is not None
+        and (draft.mention.trigger.lower_ in ("it", "responsibility"))
+    ):
         if attacks:
             _adopt_actor(attacks[-1], draft)
             return True
@@ -539,8 +655,11 @@ def _joins_attack(kept: list[Draft], draft: Draft) -> bool:
             return True  # "the raid sent a message": a mention of an event told elsewhere
     casualty = draft.mention.trigger.pos_ == "VERB" and is_passive(draft.mention.trigger)
     elaborates = bool(attacks) and attacks[-1].sentence.index < draft.sentence.index
-    if draft.actor == "other" and attacks and draft.extra.get("claimed_by") is None and (
-        casualty or elaborates
+    if (
+        draft.actor == "other"
+        and attacks
+        and draft.extra.get("claimed_by") is None
+        and (casualty or elaborates)
     ):  # a later unattributed attack sentence tells more of the attack told before
         _adopt_actor(attacks[-1], draft)  # "one policeman was killed": the attack told before
         return True
@@ -550,6 +669,7 @@ def _joins_attack(kept: list[Draft], draft: Draft) -> bool:
 def _linked(a: Any, b: Any) -> bool:
     """Two triggers of one clause: one governs the other within two steps ("a suicide
     bombing ... killed 13" is one attack, a strike in another clause another)."""
+
     def near(x: Any, y: Any) -> bool:
         step = x
         for _ in range(2):
@@ -580,21 +700,43 @@ def _adopt_actor(event: Draft, mention: Draft) -> None:
 def _occurrence(draft: Draft) -> bool:
     verb = draft.mention.trigger.head
     return draft.mention.trigger.dep_ in ("nsubj", "ROOT") and verb.lemma_.lower() in (
-        "kill", "wound", "injure", "hit", "strike", "target", "destroy", "damage", "rock",
-        "tear", "happen", "occur", "take", "leave", "go", "claim")
+        "kill",
+        "wound",
+        "injure",
+        "hit",
+        "strike",
+        "target",
+        "destroy",
+        "damage",
+        "rock",
+        "tear",
+        "happen",
+        "occur",
+        "take",
+        "leave",
+        "go",
+        "claim",
+    )
 
 
 def _drop_vague_territory(drafts: list[Draft]) -> list[Draft]:
     """ "took a second district in Takhar" and "Takhar's Daraq district was overrun"
     report one fall: the vague report joins the named one."""
-    named = [d for d in drafts if d.category.startswith("territory") and d.place is not None
-             and d.place.kind != "province"]
+    named = [
+        d
+        for d in drafts
+        if d.category.startswith("territory") and d.place is not None and d.place.kind != "province"
+    ]
     kept = []
     for draft in drafts:
-        vague = draft.category.startswith("territory") and not draft.aggregate and (
-            draft.place is None or draft.place.kind == "province")
+        vague = (
+            draft.category.startswith("territory")
+            and not draft.aggregate
+            and (draft.place is None or draft.place.kind == "province")
+        )
         if vague and any(
-            n.category == draft.category and n.actor == draft.actor
+            n.category == draft.category
+            and n.actor == draft.actor
             and (draft.place is None or n.place.province_code == draft.place.province_code)
             for n in named
         ):
@@ -617,8 +759,13 @@ def _fold_place_status(drafts: list[Draft]) -> None:
         told = list(group)  # list.sort empties the list while it sorts
         group.sort(key=lambda d: _narrative_order(d, told))
         for draft in group:
-            retaken = any(d.category == "territory_retaken" and d.actor != draft.actor
-                          and d.realis == "actual" and not d.mention.background for d in group)
+            retaken = any(
+                d.category == "territory_retaken"
+                and d.actor != draft.actor
+                and d.realis == "actual"
+                and not d.mention.background
+                for d in group
+            )
             if retaken and draft.mention.background and draft.category == "territory_captured":
                 draft.dropped = True
         state: str | None = None
@@ -644,16 +791,19 @@ def _narrative_order(draft: Draft, group: list[Draft]) -> tuple[int, int]:
     if draft.mention.background or draft.mention.extra.get("earlier"):
         return (0, draft.position)
     pluperfect = draft.mention.extra.get("pluperfect", False) and not draft.mention.extra.get(
-        "sequence", False)
-    told_before = any(d.sentence.index < draft.sentence.index and not d.mention.background
-                      for d in group)
+        "sequence", False
+    )
+    told_before = any(
+        d.sentence.index < draft.sentence.index and not d.mention.background for d in group
+    )
     return (1 if pluperfect and told_before else 2, draft.position)
 
 
 def _next_state(state: str | None, draft: Draft) -> str | None:
     if draft.extra.get("holds"):
-        return "contested" if state in ("taliban", "claimed_by_taliban") else (
-            state or "government")
+        return (
+            "contested" if state in ("taliban", "claimed_by_taliban") else (state or "government")
+        )
     if draft.realis != "actual":
         return state
     if draft.actor == "Taliban":
@@ -676,8 +826,13 @@ def _apply_denials(drafts: list[Draft]) -> None:
             continue
         if draft.mention.background:
             continue  # "a day after the ministry had denied it": before the confirmation
-        earlier = [d for d in ordered[:index] if d.category == "territory_captured"
-                   and d.actor == "Taliban" and draft.sentence.index - d.sentence.index <= 2]
+        earlier = [
+            d
+            for d in ordered[:index]
+            if d.category == "territory_captured"
+            and d.actor == "Taliban"
+            and draft.sentence.index - d.sentence.index <= 2
+        ]
         if earlier:  # every fall of the claim the denial answers ("both centres")
             claimed = [d for d in earlier if d.sentence.index == earlier[-1].sentence.index]
             for fall in claimed:
@@ -741,8 +896,14 @@ def _type(draft: Draft, gazetteer: Any) -> str:
             kind = "capital" if district is not None and district.is_provincial_centre else "city"
         elif kind is None:
             kind = "district"
-    prefix = {"capital": "provincial_capital", "district": "district", "city": "town",
-              "base": "base", "crossing": "border_crossing", "province": "provincial_capital"}
+    prefix = {
+        "capital": "provincial_capital",
+        "district": "district",
+        "city": "town",
+        "base": "base",
+        "crossing": "border_crossing",
+        "province": "provincial_capital",
+    }
     return f"{prefix.get(kind or '', 'territory')}_{verb}"
 
 

@@ -26,15 +26,43 @@ Token = Any  # spacy.tokens.Token
 SUBJECTS = ("nsubj", "nsubjpass", "csubj", "expl")
 OBJECTS = ("dobj", "attr", "oprd")
 CLAUSE_LINKS = (
-    "xcomp", "ccomp", "advcl", "conj", "acl", "relcl", "pcomp", "prep", "pobj", "dobj", "acomp"
+    "xcomp",
+    "ccomp",
+    "advcl",
+    "conj",
+    "acl",
+    "relcl",
+    "pcomp",
+    "prep",
+    "pobj",
+    "dobj",
+    "acomp",
 )
 MODIFIERS = ("compound", "amod", "poss", "nmod", "appos")
 # categories whose events need a named party (an attack or a fall may be agentless)
-STATEMENT_NOUNS = frozenset({"statement", "message", "video", "post", "letter", "tweet",
-                             "communique", "speech"})
+STATEMENT_NOUNS = frozenset(
+    {"statement", "message", "video", "post", "letter", "tweet", "communique", "speech"}
+)
 OCCURRENCE_VERBS = frozenset(
-    {"kill", "wound", "injure", "hit", "strike", "target", "destroy", "damage", "rock",
-     "tear", "happen", "occur", "take", "leave", "claim", "go", "explode"}
+    {
+        "kill",
+        "wound",
+        "injure",
+        "hit",
+        "strike",
+        "target",
+        "destroy",
+        "damage",
+        "rock",
+        "tear",
+        "happen",
+        "occur",
+        "take",
+        "leave",
+        "claim",
+        "go",
+        "explode",
+    }
 )
 
 
@@ -104,12 +132,17 @@ def actor_spans(doc: Any, ctx: SentenceContext) -> dict[int, str]:
         elif ent.label_ == "ACTOR_GENERIC":
             term = ctx.actors.generic_for(ent.text)
             group = term.group if term else ent.ent_id_
-        if ent.start >= 2 and doc[ent.start - 1].text == "-" and (
-            doc[ent.start - 2].lower_ == "anti"
+        if (
+            ent.start >= 2
+            and doc[ent.start - 1].text == "-"
+            and (doc[ent.start - 2].lower_ == "anti")
         ):
             group = "Resistance"  # "anti-Taliban fighters"
-        if dated is None and group in ("Afghan forces", "Afghan government") and ctx.on and (
-            ctx.on > date(2021, 8, 15)
+        if (
+            dated is None
+            and group in ("Afghan forces", "Afghan government")
+            and ctx.on
+            and (ctx.on > date(2021, 8, 15))
         ):
             group = "Taliban"  # words for the state follow who governs on the article's date
         if group:
@@ -125,14 +158,19 @@ def actor_of(token: Token, spans: dict[int, str], lex: Lexicon, depth: int = 0) 
     if token is None:
         return ref
     lemma = token.lemma_.lower()
-    ref.person = lemma in lex.person_nouns or lemma in lex.military_nouns or lemma in (
-        lex.group_nouns
-    ) or (token.pos_ == "PROPN" and token.i in spans)
+    ref.person = (
+        lemma in lex.person_nouns
+        or lemma in lex.military_nouns
+        or lemma in (lex.group_nouns)
+        or (token.pos_ == "PROPN" and token.i in spans)
+    )
     ref.military = lemma in lex.military_nouns
     if depth < 2:
         for child in token.children:
-            if child.dep_ in MODIFIERS and child.i < token.i and child.i not in _same_entity(
-                token, spans
+            if (
+                child.dep_ in MODIFIERS
+                and child.i < token.i
+                and child.i not in _same_entity(token, spans)
             ):
                 inner = actor_of(child, spans, lex, depth + 1)
                 ref.groups += [g for g in inner.groups if g not in ref.groups]
@@ -195,8 +233,12 @@ def _same_entity(token: Token, spans: dict[int, str]) -> set[int]:
 
 
 def _has_afghan_conjunct(token: Token) -> bool:
-    return any(c.lemma_.lower() == "afghan" and c.dep_ in ("nmod", "amod") and any(
-        cc.dep_ == "conj" for cc in c.children) for c in token.children)
+    return any(
+        c.lemma_.lower() == "afghan"
+        and c.dep_ in ("nmod", "amod")
+        and any(cc.dep_ == "conj" for cc in c.children)
+        for c in token.children
+    )
 
 
 def _afghan_group(head: Token, lex: Lexicon) -> str:
@@ -210,8 +252,10 @@ def _pronoun(token: Token, lex: Lexicon) -> str | None:
     definite = any(c.dep_ == "det" and c.lower_ in lex.definite_determiners for c in token.children)
     if definite and token.lemma_.lower() in lex.group_nouns:
         return "group"
-    if definite and token.lemma_.lower() in lex.party_nouns and not any(
-        c.dep_ in ("compound", "amod", "poss", "nmod") for c in token.children
+    if (
+        definite
+        and token.lemma_.lower() in lex.party_nouns
+        and not any(c.dep_ in ("compound", "amod", "poss", "nmod") for c in token.children)
     ):
         return "they"  # "the delegation held talks": the delegation named before
     return None
@@ -226,8 +270,9 @@ def subject_of(verb: Token) -> Token | None:
     clauses to the noun they share ("the Taliban, who seized X": the Taliban)."""
     for _ in range(4):
         # the subject nearest the verb: a dateline ("KABUL (AP):") may be parsed as another
-        subjects = sorted((c for c in verb.children if c.dep_ in SUBJECTS),
-                          key=lambda c: abs(verb.i - c.i))
+        subjects = sorted(
+            (c for c in verb.children if c.dep_ in SUBJECTS), key=lambda c: abs(verb.i - c.i)
+        )
         for child in subjects:
             if child.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
                 return verb.head
@@ -277,8 +322,10 @@ def agent_of(verb: Token) -> Token | None:
 def misparsed_passive(token: Token) -> bool:
     """ "X was overrun by Y" where the tagger read "overrun" as a noun after "was", or
     "X was gone" read as an adjective complement."""
-    return token.dep_ in ("attr", "acomp") and token.head.lemma_.lower() == "be" and (
-        token.pos_ != "VERB" or token.tag_ == "VBN"
+    return (
+        token.dep_ in ("attr", "acomp")
+        and token.head.lemma_.lower() == "be"
+        and (token.pos_ != "VERB" or token.tag_ == "VBN")
     )
 
 
@@ -287,8 +334,14 @@ def passive_subject(verb: Token) -> Token | None:
         be = verb.head
         if any(c.dep_ in SUBJECTS for c in be.children):
             return subject_of(be)
-        before = next((t for t in reversed(be.doc[: be.i])
-                       if not t.is_punct and t.pos_ not in ("ADV", "CCONJ")), None)
+        before = next(
+            (
+                t
+                for t in reversed(be.doc[: be.i])
+                if not t.is_punct and t.pos_ not in ("ADV", "CCONJ")
+            ),
+            None,
+        )
         if before is not None and before.pos_ in ("PROPN", "NOUN"):
             return before  # "..., Yangi Qala, was overrun": the name before the verb
         return subject_of(be)
@@ -299,8 +352,9 @@ def is_passive(verb: Token) -> bool:
     if misparsed_passive(verb):
         return True
     return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children) or (
-        verb.tag_ == "VBN" and verb.dep_ in ("acl", "amod") and not any(
-            c.dep_ == "aux" for c in verb.children)
+        verb.tag_ == "VBN"
+        and verb.dep_ in ("acl", "amod")
+        and not any(c.dep_ == "aux" for c in verb.children)
     )
 
 
@@ -403,7 +457,8 @@ def realis_of(trigger: Token, lex: Lexicon) -> str:
     """actual, announced, hypothetical or negated, from the trigger's own clause and the
     clauses that embed it (complements, not the clauses it merely stands beside)."""
     if _negated(trigger, lex) or (
-        trigger.pos_ == "NOUN" and trigger.head.lemma_.lower() in lex.support_verbs
+        trigger.pos_ == "NOUN"
+        and trigger.head.lemma_.lower() in lex.support_verbs
         and _negated(trigger.head, lex)
     ):
         return "negated"
@@ -413,13 +468,15 @@ def realis_of(trigger: Token, lex: Lexicon) -> str:
         c.lower_ == "yet" for c in trigger.head.children
     ):
         return "negated"  # "the Taliban have yet to win it back"
-    if trigger.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to"
-                                       for c in trigger.children):
+    if trigger.dep_ == "advcl" and any(
+        c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children
+    ):
         return "hypothetical"  # "sent reinforcements to retake the lost areas": a purpose
     if any(a.lower_ == "without" for a in list(trigger.ancestors)[:3]):
         return "negated"  # "without firing a shot"
-    if trigger.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in ("any", "every")
-                                      for c in trigger.children):
+    if trigger.pos_ == "NOUN" and any(
+        c.dep_ == "det" and c.lower_ in ("any", "every") for c in trigger.children
+    ):
         return "hypothetical"  # "any attack on departing troops": none in particular
     chain = [trigger, *_embedding(trigger)]
     links = [trigger.dep_] + [c.dep_ for c in chain[1:]]
@@ -454,8 +511,18 @@ def _embedding(token: Token) -> list[Token]:
     found = []
     current = token
     for _ in range(5):
-        links = ("xcomp", "ccomp", "pcomp", "prep", "pobj", "acomp", "conj", "dobj", "acl",
-                 "auxpass")
+        links = (
+            "xcomp",
+            "ccomp",
+            "pcomp",
+            "prep",
+            "pobj",
+            "acomp",
+            "conj",
+            "dobj",
+            "acl",
+            "auxpass",
+        )
         if current.pos_ == "NOUN" and current == token:
             links += ("nsubj", "nsubjpass")  # "any attack would be met": the verb's modal
         if current.dep_ not in links or current.head == current:
@@ -480,8 +547,9 @@ def claim_of(trigger: Token, spans: dict[int, str], lex: Lexicon) -> tuple[str, 
         lemma = clause.lemma_.lower()
         if lemma in ("report", "claim", "rumour", "rumor", "account") and clause.pos_ == "NOUN":
             verb = clause.head
-            if any(c.dep_ == "acomp" and c.lemma_.lower() in lex.falsity_words
-                   for c in verb.children):
+            if any(
+                c.dep_ == "acomp" and c.lemma_.lower() in lex.falsity_words for c in verb.children
+            ):
                 return "denied", None  # "reports that fighters had abducted him were false"
         if lemma in lex.confirm_verbs:
             return "confirmed", None
@@ -538,8 +606,11 @@ def places_in(token: Token, ctx: SentenceContext, lex: Lexicon) -> list[PlaceMat
         span_of(child)
         for t in token.subtree
         for child in t.children
-        if child.dep_ == "prep" and (child.lower_ in lex.near_prepositions or (
-            child.lower_ == "of" and t.lemma_.lower() in lex.reference_heads))
+        if child.dep_ == "prep"
+        and (
+            child.lower_ in lex.near_prepositions
+            or (child.lower_ == "of" and t.lemma_.lower() in lex.reference_heads)
+        )
     ]  # "near X", "south of Kabul", "an hour's drive from X": reference points
     found = []
     for place in ctx.places:
@@ -599,8 +670,19 @@ def theme_kind(token: Token, places: list[PlaceMatch], lex: Lexicon) -> str | No
 def _count(token: Token) -> int:
     for child in token.children:
         if child.dep_ == "nummod" and child.like_num:
-            words = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                     "eight": 8, "nine": 9, "ten": 10, "both": 2, "pair": 2}
+            words = {
+                "two": 2,
+                "three": 3,
+                "four": 4,
+                "five": 5,
+                "six": 6,
+                "seven": 7,
+                "eight": 8,
+                "nine": 9,
+                "ten": 10,
+                "both": 2,
+                "pair": 2,
+            }
             try:
                 return int(child.text)
             except ValueError:
@@ -621,8 +703,22 @@ def place_reference(token: Token, lex: Lexicon) -> tuple[str | None, int]:
         return "plural", _count(token) or 2
     count = _count(token)
     lemma = token.lemma_.lower()
-    if lemma in ("pair", "couple", "number", "handful", "dozen", "dozens", "score", "scores",
-                 "string", "series", "clutch", "raft", "group", "cluster"):
+    if lemma in (
+        "pair",
+        "couple",
+        "number",
+        "handful",
+        "dozen",
+        "dozens",
+        "score",
+        "scores",
+        "string",
+        "series",
+        "clutch",
+        "raft",
+        "group",
+        "cluster",
+    ):
         return "plural", 2 if lemma in ("pair", "couple") else 0
     if lemma in lex.settlement_nouns or words & lex.settlement_nouns:
         if count >= 2 or token.tag_ in ("NNS", "NNPS") or words & {"both", "all", "each"}:
@@ -654,8 +750,9 @@ def read_sentence(
         try:
             mention = _read(head, trigger, tokens, spans, ctx)
         except Exception:  # an odd parse must cost one predicate, never the article
-            log.warning("skipped trigger %r in sentence %r", head.text, doc.text[:200],
-                        exc_info=True)
+            log.warning(
+                "skipped trigger %r in sentence %r", head.text, doc.text[:200], exc_info=True
+            )
             continue
         if mention is None:
             continue
@@ -669,15 +766,18 @@ def read_sentence(
     return mentions
 
 
-def _back_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
-                 used: set[int]) -> list[Mention]:
+def _back_states(
+    doc: Any, spans: dict[int, str], ctx: SentenceContext, used: set[int]
+) -> list[Mention]:
     """ "police were back in the compound", "the centre was back with the police": a
     place held again by whoever is back."""
     lex = ctx.lexicon
     found = []
     for token in doc:
-        verb = next((a for a in list(token.ancestors)[:3]
-                     if a.lemma_.lower() in ("be", "come", "move")), None)
+        verb = next(
+            (a for a in list(token.ancestors)[:3] if a.lemma_.lower() in ("be", "come", "move")),
+            None,
+        )
         if token.lower_ != "back" or verb is None:
             continue
         if verb.i in used:
@@ -685,10 +785,14 @@ def _back_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
         subject = subject_of(verb)
         if subject is None:
             continue
-        with_whom = next(iter(prep_objects(token, ("with",)) + prep_objects(verb, ("with",))),
-                         None)
-        where = next(iter(prep_objects(token, ("in", "at", "inside")) + prep_objects(
-            verb, ("in", "at", "inside"))), None)
+        with_whom = next(iter(prep_objects(token, ("with",)) + prep_objects(verb, ("with",))), None)
+        where = next(
+            iter(
+                prep_objects(token, ("in", "at", "inside"))
+                + prep_objects(verb, ("in", "at", "inside"))
+            ),
+            None,
+        )
         if with_whom is not None:  # "X was back with the police"
             holder, theme = actor_of(with_whom, spans, lex), subject
         elif where is not None:  # "police were back in the compound"
@@ -713,10 +817,20 @@ def _responsibility_claims(doc: Any, spans: dict[int, str], ctx: SentenceContext
     its attacker (the passage layer joins it to that attack)."""
     found = []
     for token in doc:
-        behind = next((o for o in prep_objects(token, ("behind",))
-                       if o.lower_ in ("it", "this", "that") or o.lemma_.lower() in (
-                           "attack", "bombing", "blast", "explosion", "killing", "assault")),
-                      None) if token.lemma_.lower() == "be" else None
+        behind = (
+            next(
+                (
+                    o
+                    for o in prep_objects(token, ("behind",))
+                    if o.lower_ in ("it", "this", "that")
+                    or o.lemma_.lower()
+                    in ("attack", "bombing", "blast", "explosion", "killing", "assault")
+                ),
+                None,
+            )
+            if token.lemma_.lower() == "be"
+            else None
+        )
         if behind is not None:  # "its fighters were behind it": a claim of responsibility
             claimer = actor_of(subject_of(token), spans, ctx.lexicon) if subject_of(token) else None
             if claimer is not None and (claimer.groups or claimer.pronoun):
@@ -768,19 +882,22 @@ def _read(
     mention.claim, _ = claim_of(head, spans, lex)
     if mention.claim == "denied":
         mention.realis = "negated"  # "denied that the Taliban had overrun the base"
-    if mention.category == "attack" and head.dep_ == "xcomp" and (
-        head.head.lemma_.lower() in lex.attempt_words
+    if (
+        mention.category == "attack"
+        and head.dep_ == "xcomp"
+        and (head.head.lemma_.lower() in lex.attempt_words)
     ):
         mention.realis = realis_of(head.head, lex)  # "tried to storm X": an attack happened
-    if mention.category.startswith("territory") and head.pos_ == "NOUN" and (
-        mention.realis == "announced"
+    if (
+        mention.category.startswith("territory")
+        and head.pos_ == "NOUN"
+        and (mention.realis == "announced")
     ):
         mention.realis = "actual"  # "announced the retaking of X": it has happened
     mention.background = is_background(head)
     mention.extra["sequence"] = _in_sequence(head)
     mention.extra["pluperfect"] = _had(head) or (
-        head.tag_ in ("VBG", "VBN") and head.dep_ in ("advcl", "xcomp", "conj")
-        and _had(head.head)
+        head.tag_ in ("VBG", "VBN") and head.dep_ in ("advcl", "xcomp", "conj") and _had(head.head)
     )  # "had pulled out, leaving it to ...", "had seized it and driven out ...": one tense
     mention.extra["earlier"] = _told_as_earlier(head)
     if mention.category.startswith("territory"):
@@ -809,27 +926,37 @@ def _territorial_theme(
         # "two district centres in Kunduz": the province, not the city of that name
         places = [_as_province(p) if _named_like_province(p) else p for p in places]
     theme_places = list(places)
-    if theme.pos_ == "NOUN" and theme.lemma_.lower() not in _PLACE_HEADS(lex) and not any(
-        p.start - ctx.base <= theme.idx < p.end - ctx.base for p in places
-    ) and theme.lemma_.lower() not in QUANTITY_HEADS:
+    if (
+        theme.pos_ == "NOUN"
+        and theme.lemma_.lower() not in _PLACE_HEADS(lex)
+        and not any(p.start - ctx.base <= theme.idx < p.end - ctx.base for p in places)
+        and theme.lemma_.lower() not in QUANTITY_HEADS
+    ):
         return None  # "prices in Qalat fell": the place only qualifies another noun
-    if theme.lemma_.lower() in QUANTITY_HEADS and prep_objects(theme, ("of",)) and (
-        not places and not {t.lemma_.lower() for t in theme.subtree} & _PLACE_HEADS(lex)
+    if (
+        theme.lemma_.lower() in QUANTITY_HEADS
+        and prep_objects(theme, ("of",))
+        and (not places and not {t.lemma_.lower() for t in theme.subtree} & _PLACE_HEADS(lex))
     ):
         return None  # "seized dozens of weapons"
     kind = theme_kind(theme, places, lex)
     has_local = any(p.kind != "province" for p in places)
     names_province = any(p.start - ctx.base <= theme.idx < p.end - ctx.base for p in places) or (
-        theme.lemma_.lower() == "province" and places)
+        theme.lemma_.lower() == "province" and places
+    )
     ref, count = (None, 0) if has_local or names_province else place_reference(theme, lex)
-    if not places and ref is None and kind not in ("base", "crossing", "minor", "district",
-                                                   "city", "capital"):
+    if (
+        not places
+        and ref is None
+        and kind not in ("base", "crossing", "minor", "district", "city", "capital")
+    ):
         return None
     if not places:
         places = [p for p in _clause_places(head, ctx) if p.kind != "province"]
     places = _whole_list(places, ctx)
     province = next((p for p in theme_places if p.kind == "province"), None) or next(
-        (p for p in _clause_places(head, ctx) if p.kind == "province"), None)  # "... in Parwan"
+        (p for p in _clause_places(head, ctx) if p.kind == "province"), None
+    )  # "... in Parwan"
     local = [p for p in places if p.kind != "province"]
     return {
         "places": local or (places if ref is None else []),
@@ -877,8 +1004,24 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalpha())
 
 
-QUANTITY_HEADS = frozenset({"pair", "couple", "number", "string", "handful", "dozen", "dozens",
-                            "score", "scores", "rest", "all", "each", "series", "clutch"})
+QUANTITY_HEADS = frozenset(
+    {
+        "pair",
+        "couple",
+        "number",
+        "string",
+        "handful",
+        "dozen",
+        "dozens",
+        "score",
+        "scores",
+        "rest",
+        "all",
+        "each",
+        "series",
+        "clutch",
+    }
+)
 
 
 def _named_like_province(place: PlaceMatch) -> bool:
@@ -892,8 +1035,13 @@ def _as_province(place: PlaceMatch) -> PlaceMatch:
 
 
 def _PLACE_HEADS(lex: Lexicon) -> frozenset[str]:
-    return (lex.settlement_nouns | lex.base_nouns | lex.crossing_nouns | lex.minor_place_nouns
-            | lex.country_nouns)
+    return (
+        lex.settlement_nouns
+        | lex.base_nouns
+        | lex.crossing_nouns
+        | lex.minor_place_nouns
+        | lex.country_nouns
+    )
 
 
 def _clause_places(head: Token, ctx: SentenceContext) -> list[PlaceMatch]:
@@ -943,7 +1091,10 @@ def _possessor(head: Token) -> Token | None:
 
 
 def _noun_actor(
-    head: Token, spans: dict[int, str], lex: Lexicon, exclude: Token | None,
+    head: Token,
+    spans: dict[int, str],
+    lex: Lexicon,
+    exclude: Token | None,
     announcer_acts: bool = True,
 ) -> ActorRef:
     """Actor of a nominal trigger: "the Taliban takeover", "a Taliban attack", "by the US",
@@ -958,10 +1109,13 @@ def _noun_actor(
         return actor_of(agent, spans, lex)
     if head.dep_ == "compound" and head.head.pos_ == "NOUN":  # "its sanctions list"
         return _noun_actor(head.head, spans, lex, exclude, announcer_acts)
-    if head.dep_ == "pobj" and head.head.lower_ in ("of", "with") and head.head.head.pos_ in (
-        "NOUN", "VERB"
-    ) and head.head.head.lemma_.lower() in ("round", "session", "series", "press", "proceed",
-                                            "continue"):
+    if (
+        head.dep_ == "pobj"
+        and head.head.lower_ in ("of", "with")
+        and head.head.head.pos_ in ("NOUN", "VERB")
+        and head.head.head.lemma_.lower()
+        in ("round", "session", "series", "press", "proceed", "continue")
+    ):
         parent = head.head.head  # "their sixth round of talks", "pressed on with its withdrawal"
         found = actor_of(parent, spans, lex) if parent.pos_ == "NOUN" else ActorRef()
         if not found.groups and parent.pos_ == "VERB":
@@ -971,8 +1125,10 @@ def _noun_actor(
             return found
         if parent.pos_ == "NOUN":
             return _noun_actor(parent, spans, lex, exclude, announcer_acts)
-    if head.dep_ == "pobj" and head.head.lower_ == "in" and head.head.head.lemma_.lower() in (
-        "participate", "part", "take"
+    if (
+        head.dep_ == "pobj"
+        and head.head.lower_ == "in"
+        and head.head.head.lemma_.lower() in ("participate", "part", "take")
     ):
         verb = head.head.head
         verb = verb.head if verb.lemma_.lower() == "part" else verb  # "took part in"
@@ -997,7 +1153,8 @@ def _noun_actor(
 def _control(head, trigger, tokens, spans, ctx) -> Mention | None:
     control = tokens[-1]
     theme = next(iter(prep_objects(control, ("of", "over"))), None) or next(
-        iter(prep_objects(head, ("of", "over", "in"))), None)
+        iter(prep_objects(head, ("of", "over", "in"))), None
+    )
     subject = subject_of(head)
     actor = actor_of(subject, spans, ctx.lexicon) if subject is not None else ActorRef()
     found = _territorial_theme(theme, head, ctx)
@@ -1062,15 +1219,25 @@ def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
     """ "cleared X of insurgents", "drove the Taliban out of X", "were driven out of X"."""
     lex = ctx.lexicon
     obj = direct_object(head)
-    people = obj is not None and (obj.lower_ in ("them", "they", "him") or bool(
-        actor_of(obj, spans, lex).groups) or obj.lemma_.lower() in lex.group_nouns)
+    people = obj is not None and (
+        obj.lower_ in ("them", "they", "him")
+        or bool(actor_of(obj, spans, lex).groups)
+        or obj.lemma_.lower() in lex.group_nouns
+    )
     # "out of X" before "from X"; "evicted fighters from X": the PP may hang on the people
     candidates = prep_objects(head, ("out", "of")) + prep_objects(head, ("from",))
     if people:
         candidates += prep_objects(obj, ("out", "of", "from"))
-    theme = next((p for p in candidates
-                  if not actor_of(p, spans, lex).groups and p.lemma_.lower() not in lex.group_nouns
-                  and p.lower_ not in ("them", "they")), None)
+    theme = next(
+        (
+            p
+            for p in candidates
+            if not actor_of(p, spans, lex).groups
+            and p.lemma_.lower() not in lex.group_nouns
+            and p.lower_ not in ("them", "they")
+        ),
+        None,
+    )
     if obj is not None and not people and theme is None:
         theme = obj
     if theme is None and obj is not None and places_in(obj, ctx, lex):
@@ -1079,23 +1246,38 @@ def _expel(head, trigger, tokens, spans, ctx) -> Mention | None:
         agent = agent_of(head)
         actor = actor_of(agent, spans, lex) if agent is not None else ActorRef()
         expelled = passive_subject(head)
-        if expelled is not None and not places_in(expelled, ctx, lex) and (
-            actor_of(expelled, spans, lex).groups or actor_of(expelled, spans, lex).pronoun
-            or expelled.lemma_.lower() in lex.group_nouns | lex.military_nouns
+        if (
+            expelled is not None
+            and not places_in(expelled, ctx, lex)
+            and (
+                actor_of(expelled, spans, lex).groups
+                or actor_of(expelled, spans, lex).pronoun
+                or expelled.lemma_.lower() in lex.group_nouns | lex.military_nouns
+            )
         ):
             people = True  # "fighters who stormed X were expelled": they were, not X
     else:
         subject = subject_of(head)
         actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
         expelled = obj if theme != obj else None
-    if trigger.lemmas[0] == "clear" and obj is not None and theme == obj and not prep_objects(
-        head, ("of",)
-    ) and not places_in(obj, ctx, lex):
+    if (
+        trigger.lemmas[0] == "clear"
+        and obj is not None
+        and theme == obj
+        and not prep_objects(head, ("of",))
+        and not places_in(obj, ctx, lex)
+    ):
         return None  # "cleared the way", "cleared the debris"
     found = _territorial_theme(theme, head, ctx)
     if found is None and people and theme is None:
-        found = {"places": [], "place_ref": "it", "place_count": 1, "theme_kind": None,
-                 "theme_province": None, "theme_words": frozenset()}  # "drove them out"
+        found = {
+            "places": [],
+            "place_ref": "it",
+            "place_count": 1,
+            "theme_kind": None,
+            "theme_province": None,
+            "theme_words": frozenset(),
+        }  # "drove them out"
     if found is None:
         return None
     expelled_groups = actor_of(expelled, spans, lex).groups if expelled is not None else []
@@ -1117,7 +1299,8 @@ def _entry(head, trigger, tokens, spans, ctx) -> Mention | None:
         if flag is None or flag.lemma_.lower() != "flag":
             return None
         theme = next(iter(prep_objects(head, ("over", "above", "on", "in", "atop"))), None) or (
-            next(iter(prep_objects(flag, ("over", "above", "on", "in", "atop"))), None))
+            next(iter(prep_objects(flag, ("over", "above", "on", "in", "atop"))), None)
+        )
         national = any(c.lower_ in ("national", "afghan", "government") for c in flag.children)
     else:
         theme = direct_object(head) or next(iter(prep_objects(head, ("into", "in"))), None)
@@ -1127,21 +1310,32 @@ def _entry(head, trigger, tokens, spans, ctx) -> Mention | None:
         actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
         if not (actor.groups or actor.pronoun):
             return None
-        found = {"places": [], "place_ref": "it", "place_count": 1, "theme_kind": None,
-                 "theme_province": None, "theme_words": frozenset()}  # "the Taliban moved in"
+        found = {
+            "places": [],
+            "place_ref": "it",
+            "place_count": 1,
+            "theme_kind": None,
+            "theme_province": None,
+            "theme_words": frozenset(),
+        }  # "the Taliban moved in"
         return Mention("territory_captured", None, head, "territory", actor, **found)
     if theme is None:
         return None
     subject = subject_of(head)
     actor = actor_of(subject, spans, lex) if subject is not None else ActorRef()
     found = _territorial_theme(theme, head, ctx)
-    if found is None or found["theme_kind"] in ("minor", "base") or not (actor.groups
-                                                                         or actor.pronoun):
+    if (
+        found is None
+        or found["theme_kind"] in ("minor", "base")
+        or not (actor.groups or actor.pronoun)
+    ):
         return None  # "entered the bazaar": a raid, not a capture
     if national:
         actor = ActorRef(groups=["Afghan forces"], token=subject)  # the national flag again
     again = any(c.lower_ in ("again", "back") for c in head.children) or trigger.lemmas[0] in (
-        "re-enter", "reenter")
+        "re-enter",
+        "reenter",
+    )
     category = "territory_retaken" if again or national else "territory_captured"
     return Mention(category, None, head, "territory", actor, **found)
 
@@ -1159,8 +1353,11 @@ def _state(head, trigger, tokens, spans, ctx) -> Mention | None:
         holder = actor_of(subject, spans, lex) if subject is not None else ActorRef()
         theme = direct_object(head)
     confirmed = claim_of(head, spans, lex)[0] == "confirmed"
-    if not (holder.groups or holder.pronoun) or theme is None or is_background(head) or (
-        _had(head) and not confirmed
+    if (
+        not (holder.groups or holder.pronoun)
+        or theme is None
+        or is_background(head)
+        or (_had(head) and not confirmed)
     ):
         return None  # "had held it since May": background, unless an official now admits it
     if actor_of(theme, spans, lex).groups:
@@ -1170,8 +1367,7 @@ def _state(head, trigger, tokens, spans, ctx) -> Mention | None:
         return None
     still = any(c.lower_ in lex.government_hold for c in head.children)
     again = any(c.lower_ in ("again", "back") for c in head.children)
-    government = bool(holder.groups) and holder.groups[0] in ("Afghan forces",
-                                                             "Afghan government")
+    government = bool(holder.groups) and holder.groups[0] in ("Afghan forces", "Afghan government")
     if government and (still or not again):  # "security forces still held the city": a denial
         mention = _mention(trigger, head, holder, **found)
         mention.extra["holds"] = True
@@ -1186,14 +1382,37 @@ def _in_sequence(head: Token) -> bool:
     words = {c.lower_ for c in head.children}
     if words & {"again", "later", "then", "eventually", "finally"}:
         return True
-    return any(c.dep_ == "prep" and c.lower_ == "by" and any(
-        o.ent_type_ in ("DATE", "TIME") or o.lower_ in TIME_WORDS for o in c.subtree)
-        for c in head.children)
+    return any(
+        c.dep_ == "prep"
+        and c.lower_ == "by"
+        and any(o.ent_type_ in ("DATE", "TIME") or o.lower_ in TIME_WORDS for o in c.subtree)
+        for c in head.children
+    )
 
 
-TIME_WORDS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                        "sunday", "morning", "afternoon", "evening", "night", "nightfall",
-                        "dusk", "dawn", "noon", "midday", "midnight", "then", "now"})
+TIME_WORDS = frozenset(
+    {
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "nightfall",
+        "dusk",
+        "dawn",
+        "noon",
+        "midday",
+        "midnight",
+        "then",
+        "now",
+    }
+)
 
 
 def _told_as_earlier(head: Token) -> bool:
@@ -1232,8 +1451,10 @@ def _departure(head, trigger, tokens, spans, ctx) -> Mention | None:
     obj = direct_object(head)
     lemma = trigger.lemmas[0]
     recipients = prep_objects(head, ("to",))
-    if lemma in ("hand", "hand over", "handover", "leave") and recipients and "Taliban" in (
-        actor_of(recipients[0], spans, lex).groups
+    if (
+        lemma in ("hand", "hand over", "handover", "leave")
+        and recipients
+        and "Taliban" in (actor_of(recipients[0], spans, lex).groups)
     ):
         theme = next((c for c in head.children if c.dep_ == "nsubjpass"), None) or obj
         found = _territorial_theme(theme, head, ctx)
@@ -1250,18 +1471,25 @@ def _departure(head, trigger, tokens, spans, ctx) -> Mention | None:
             return _mention(release, head, actor, places=_sentence_places(head, ctx))
     if lemma in ("hand", "pass") and not recipients and obj is None:
         return None
-    if lemma == "pass" and (obj is None or not (places_in(obj, ctx, lex) or obj.lemma_.lower() in (
-        lex.base_nouns | lex.settlement_nouns
-    ))):
+    if lemma == "pass" and (
+        obj is None
+        or not (
+            places_in(obj, ctx, lex)
+            or obj.lemma_.lower() in (lex.base_nouns | lex.settlement_nouns)
+        )
+    ):
         return None  # "passed a law": only a place handed over is a withdrawal
     if lemma in ("leave", "depart", "exit", "vacate"):
         obj_words = {t.lemma_.lower() for t in obj.subtree} if obj is not None else set()
         place_object = obj is not None and (
             bool(places_in(obj, ctx, lex)) or bool(obj_words & (lex.country_nouns | lex.base_nouns))
         )
-        if actor.military or (actor.groups and actor.groups[0] in ("US", "NATO") and (
-            place_object or obj is None
-        ) and not actor.person):
+        if actor.military or (
+            actor.groups
+            and actor.groups[0] in ("US", "NATO")
+            and (place_object or obj is None)
+            and not actor.person
+        ):
             return _mention(trigger, head, actor, places=_sentence_places(head, ctx))
         if not place_object or not (actor.person or _is_official(actor)):
             return None  # "families left Kunduz", "the envoy left the hotel"
@@ -1279,8 +1507,12 @@ def _movement(head, trigger, tokens, spans, ctx) -> Mention | None:
     if is_passive(head) and trigger.lemmas[0] == "fly":
         flown = passive_subject(head)  # "the governor was flown to Faizabad"
         actor = actor_of(flown, spans, ctx.lexicon) if flown is not None else ActorRef()
-        places = [p for c in head.children if c.dep_ == "prep" and c.lower_ in ("to", "out")
-                  for p in places_in(c, ctx, ctx.lexicon)]
+        places = [
+            p
+            for c in head.children
+            if c.dep_ == "prep" and c.lower_ in ("to", "out")
+            for p in places_in(c, ctx, ctx.lexicon)
+        ]
         return _mention(trigger, head, actor, places=places) if actor.groups else None
     if trigger.lemmas == ("lay", "down"):
         laid = direct_object(head)
@@ -1296,23 +1528,36 @@ def _movement(head, trigger, tokens, spans, ctx) -> Mention | None:
     actor = actor_of(subject, spans, ctx.lexicon) if subject is not None else ActorRef()
     if not actor.groups and not actor.pronoun:
         return None
-    places = [p for c in head.children if c.dep_ == "prep" and c.lower_ in ("to", "for", "in")
-              for p in places_in(c, ctx, ctx.lexicon)]
+    places = [
+        p
+        for c in head.children
+        if c.dep_ == "prep" and c.lower_ in ("to", "for", "in")
+        for p in places_in(c, ctx, ctx.lexicon)
+    ]
     return _mention(trigger, head, actor, places=places)
 
 
 def _release(head, trigger, tokens, spans, ctx) -> Mention | None:
     lex = ctx.lexicon
-    obj = direct_object(head) if head.pos_ == "VERB" else next(
-        iter(prep_objects(head, ("of",))), None)
+    obj = (
+        direct_object(head)
+        if head.pos_ == "VERB"
+        else next(iter(prep_objects(head, ("of",))), None)
+    )
     if is_passive(head):
         obj = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
-    if obj is None or not (obj.lemma_.lower() in lex.prisoner_nouns | lex.captive_nouns
-                           or obj.i in spans or actor_of(obj, spans, lex).groups):
+    if obj is None or not (
+        obj.lemma_.lower() in lex.prisoner_nouns | lex.captive_nouns
+        or obj.i in spans
+        or actor_of(obj, spans, lex).groups
+    ):
         return None  # "released a video", "released funds"
     subject = subject_of(head) if head.pos_ == "VERB" and not is_passive(head) else None
-    actor = actor_of(subject, spans, lex) if subject is not None else _noun_actor(
-        head, spans, lex, exclude=obj)
+    actor = (
+        actor_of(subject, spans, lex)
+        if subject is not None
+        else _noun_actor(head, spans, lex, exclude=obj)
+    )
     return _mention(trigger, head, actor, places=_sentence_places(head, ctx))
 
 
@@ -1327,16 +1572,34 @@ def _speech(head, trigger, tokens, spans, ctx) -> Mention | None:
     speaker = actor_of(subject, spans, lex) if subject is not None else ActorRef()
     if not speaker.groups and not speaker.pronoun:
         return None
-    targets = [g for t in head.subtree if t.i in spans for g in [spans[t.i]]
-               if g not in speaker.groups]
-    mention = _mention(trigger, head, speaker, target=targets[0] if targets else None,
-                       places=_sentence_places(head, ctx))
+    targets = [
+        g for t in head.subtree if t.i in spans for g in [spans[t.i]] if g not in speaker.groups
+    ]
+    mention = _mention(
+        trigger,
+        head,
+        speaker,
+        target=targets[0] if targets else None,
+        places=_sentence_places(head, ctx),
+    )
     mention.extra["denial"] = trigger.lemmas[0] in lex.deny_verbs
     obj = direct_object(head)
     mention.extra["object_ref"] = obj is not None and obj.lower_ in (
-        "this", "it", "that", "report", "reports", "claim", "claims")
+        "this",
+        "it",
+        "that",
+        "report",
+        "reports",
+        "claim",
+        "claims",
+    )
     mention.extra["object_ref"] |= obj is not None and obj.lemma_.lower() in (
-        "report", "claim", "rumour", "rumor", "account")
+        "report",
+        "claim",
+        "rumour",
+        "rumor",
+        "account",
+    )
     return mention
 
 
@@ -1357,8 +1620,9 @@ def _event(head, trigger, tokens, spans, ctx) -> Mention | None:
         ):  # "attacked Western sanctions in a speech": words, not force
             subject = subject_of(head)
             speaker = actor_of(subject, spans, lex) if subject is not None else ActorRef()
-            said = Trigger(trigger.lemmas, "statement_accusation", "accusation", "speech",
-                           trigger.pos)
+            said = Trigger(
+                trigger.lemmas, "statement_accusation", "accusation", "speech", trigger.pos
+            )
             return _mention(said, head, speaker) if speaker.groups else None
         if is_passive(head):
             agent = agent_of(head)
@@ -1380,11 +1644,19 @@ def _event(head, trigger, tokens, spans, ctx) -> Mention | None:
         defenders = actor_of(defender, spans, lex).groups if defender is not None else []
         if defenders and defenders[0] in ("Afghan forces", "Afghan government"):
             actor = ActorRef(groups=["Taliban"])  # "forces repelled an attack": the enemy's
-    definite = any(c.dep_ == "det" and c.lower_ in lex.definite_determiners
-                   for c in head.children) and not any(
-        c.dep_ in ("compound", "poss", "amod", "nmod") and c.i in spans for c in head.children)
-    mention = _mention(trigger, head, actor, target=_target(head, spans, lex, actor),
-                       places=_sentence_places(head, ctx), definite=definite)
+    definite = any(
+        c.dep_ == "det" and c.lower_ in lex.definite_determiners for c in head.children
+    ) and not any(
+        c.dep_ in ("compound", "poss", "amod", "nmod") and c.i in spans for c in head.children
+    )
+    mention = _mention(
+        trigger,
+        head,
+        actor,
+        target=_target(head, spans, lex, actor),
+        places=_sentence_places(head, ctx),
+        definite=definite,
+    )
     if head.dep_ in ("dobj", "nsubjpass") and head.head.lemma_.lower() == "claim":
         mention.extra["claimed_by"] = _claimer(head.head, spans, lex)
     if head.dep_ == "pobj" and head.head.head.lemma_.lower() == "responsibility":
@@ -1419,16 +1691,23 @@ def _nominal_event(head: Token, lex: Lexicon) -> bool:
         if dep in ("conj", "appos"):
             return _nominal_event(head.head, lex)
         return head.head.lemma_.lower() in lex.support_verbs
-    if dep == "pobj" and head.head.lower_ == "of" and head.head.head.lemma_.lower() in (
-        "round", "session", "series", "day", "week", "resumption", "start", "end"
+    if (
+        dep == "pobj"
+        and head.head.lower_ == "of"
+        and head.head.head.lemma_.lower()
+        in ("round", "session", "series", "day", "week", "resumption", "start", "end")
     ):
         return _nominal_event(head.head.head, lex)  # "wrapped up their sixth round of talks"
-    if dep == "pobj" and head.head.lower_ == "in" and head.head.head.lemma_.lower() in (
-        "participate", "part", "take"
+    if (
+        dep == "pobj"
+        and head.head.lower_ == "in"
+        and head.head.head.lemma_.lower() in ("participate", "part", "take")
     ):
         return True  # "took part in a UN meeting", "participated in the talks"
-    if dep == "pobj" and head.head.lower_ == "with" and head.head.head.lemma_.lower() in (
-        "press", "proceed", "continue", "go", "push"
+    if (
+        dep == "pobj"
+        and head.head.lower_ == "with"
+        and head.head.head.lemma_.lower() in ("press", "proceed", "continue", "go", "push")
     ):
         return True  # "pressed on with its withdrawal"
     if dep == "pobj" or (dep == "compound" and head.head.dep_ == "pobj"):
@@ -1447,8 +1726,15 @@ def _agreement_verb(head: Token, lemma: str, lex: Lexicon) -> bool:
     withdraw" (an announced withdrawal) nor "signed a letter"."""
     if lemma == "sign":
         obj = direct_object(head)
-        return obj is not None and obj.lemma_.lower() in ("agreement", "deal", "accord", "pact",
-                                                        "ceasefire", "truce", "treaty")
+        return obj is not None and obj.lemma_.lower() in (
+            "agreement",
+            "deal",
+            "accord",
+            "pact",
+            "ceasefire",
+            "truce",
+            "treaty",
+        )
     if any(c.dep_ == "xcomp" for c in head.children):
         return False
     return not any(c.dep_ == "ccomp" for c in head.children)
@@ -1477,9 +1763,16 @@ def _sentence_places(head: Token, ctx: SentenceContext) -> list[PlaceMatch]:
     nearest the trigger (districts and towns before provinces)."""
     if not ctx.places:
         return []
-    own = places_in(head, ctx, ctx.lexicon) if head.pos_ == "NOUN" else [
-        p for c in head.children if c.dep_ == "prep" and c.lower_ in ("in", "at", "near", "on")
-        for p in places_in(c, ctx, ctx.lexicon)]
+    own = (
+        places_in(head, ctx, ctx.lexicon)
+        if head.pos_ == "NOUN"
+        else [
+            p
+            for c in head.children
+            if c.dep_ == "prep" and c.lower_ in ("in", "at", "near", "on")
+            for p in places_in(c, ctx, ctx.lexicon)
+        ]
+    )
     if own:
         return [min(own, key=lambda p: p.kind == "province")]
     at = ctx.base + head.idx
@@ -1495,12 +1788,14 @@ def _attempt(mention: Mention, head: Token, lex: Lexicon) -> None:
     infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children)
     if not infinitive and head.dep_ not in ("xcomp", "acl", "pcomp"):
         return
-    window = {t.lemma_.lower() for t in head.doc[max(head.i - 3, 0): head.i]}
+    window = {t.lemma_.lower() for t in head.doc[max(head.i - 3, 0) : head.i]}
     ancestors = {a.lemma_.lower() for a in list(head.ancestors)[:3]}
     if (window | ancestors) & lex.attempt_words and mention.category == "territory_captured":
         mention.attempted = True
-        governor = next((a for a in list(head.ancestors)[:3]
-                         if a.lemma_.lower() in lex.attempt_words), head.head)
+        governor = next(
+            (a for a in list(head.ancestors)[:3] if a.lemma_.lower() in lex.attempt_words),
+            head.head,
+        )
         mention.extra["attempt_realis"] = realis_of(governor, lex)
 
 
@@ -1508,8 +1803,9 @@ GAIN_PREPS = ("under", "in", "into", "to")
 LOSS_PREPS = ("from", "of")  # "slipped from government control", "out of Taliban hands"
 
 
-def _control_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
-                    used: set[int]) -> list[Mention]:
+def _control_states(
+    doc: Any, spans: dict[int, str], ctx: SentenceContext, used: set[int]
+) -> list[Mention]:
     """Control as a state: "came under Taliban control", "back in government hands",
     "slipped out of government hands", "remains under government control" (a denial)."""
     lex = ctx.lexicon
@@ -1548,17 +1844,18 @@ def _control_states(doc: Any, spans: dict[int, str], ctx: SentenceContext,
             holder = subject_groups[0] if subject_groups else holder
         government = holder in ("Afghan forces", "Afghan government")
         back = any(c.lower_ in ("back", "again") for c in verb.children) or (
-            verb.lemma_.lower() in ("return", "restore"))
+            verb.lemma_.lower() in ("return", "restore")
+        )
         still = verb.lemma_.lower() in lex.government_hold or any(
-            c.lower_ in lex.government_hold for c in verb.children)
+            c.lower_ in lex.government_hold for c in verb.children
+        )
         if not gain:  # lost from the holder's control: the other side has it
             holder = "Taliban" if government else "Afghan forces"
             government = not government
             back = back or holder == "Afghan forces"
         category = "territory_retaken" if back else "territory_captured"
         trigger = Trigger(("control",), category, None, "control", frozenset({"NOUN"}))
-        mention = _mention(trigger, token, ActorRef(groups=[holder], token=token),
-                           **found_theme)
+        mention = _mention(trigger, token, ActorRef(groups=[holder], token=token), **found_theme)
         mention.realis = realis_of(verb, lex)
         mention.claim, _ = claim_of(verb, spans, lex)
         mention.extra["pluperfect"] = _had(verb)
@@ -1592,8 +1889,9 @@ def _controller(token: Token, spans: dict[int, str], lex: Lexicon) -> str | None
     return None
 
 
-def _reported_accusations(doc: Any, spans: dict[int, str], ctx: SentenceContext,
-                          used: set[int]) -> list[Mention]:
+def _reported_accusations(
+    doc: Any, spans: dict[int, str], ctx: SentenceContext, used: set[int]
+) -> list[Mention]:
     """ "The Taliban said Washington had abandoned the deal": saying that another party
     broke its word is an accusation by the speaker."""
     lex = ctx.lexicon
@@ -1613,10 +1911,12 @@ def _reported_accusations(doc: Any, spans: dict[int, str], ctx: SentenceContext,
                     break
                 if accused_groups and accused_groups[0] in speaker.groups:
                     break
-                trigger = Trigger(("accuse",), "statement_accusation", "accusation", "speech",
-                                  frozenset({"VERB"}))
-                mention = _mention(trigger, clause, speaker,
-                                   target=accused_groups[0] if accused_groups else None)
+                trigger = Trigger(
+                    ("accuse",), "statement_accusation", "accusation", "speech", frozenset({"VERB"})
+                )
+                mention = _mention(
+                    trigger, clause, speaker, target=accused_groups[0] if accused_groups else None
+                )
                 mention.sentence = ctx.index
                 found.append(mention)
                 break

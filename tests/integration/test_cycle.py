@@ -10,6 +10,7 @@ from sqlalchemy import select
 from pipeline.cycle import run_cycle
 from pipeline.schema import alerts, articles, events
 from pipeline.settings import FeedConfig
+from pipeline.store import Store
 from tests.conftest import write_rss
 
 FALL = {
@@ -101,22 +102,22 @@ def test_slack_outage_loses_nothing_and_posts_once(
     settings = _settings(make_settings, database_url, slack_server)
     write_rss(feed_server.root / "wire.xml", [FALL])
     feeds = [FeedConfig(url=feed_server.url("/wire.xml"))]
-    slack_server.fail_next("server_error", times=3)  # more than slack_sdk's own retries
+    slack_server.fail_next("server_error")  # no automatic retry: it may have been posted
 
     first = run_cycle(settings, feeds=feeds)
-    assert (first.delivery.sent, first.delivery.retrying) == (0, 1)
+    # a 5xx may have posted: the row is unknown until Slack's history says otherwise
+    assert (first.delivery.sent, first.delivery.unknown) == (0, 1)
     assert not slack_server.messages
     [row] = _rows(settings, alerts)
-    assert (
-        row["status"] == "pending" and row["attempts"] == 1 and "slack error" in row["last_error"]
-    )
+    assert row["status"] == "unknown" and "slack error: HTTP 500" in row["last_error"]
 
     _make_due(settings)
-    second = run_cycle(settings, feeds=feeds)
+    second = run_cycle(settings, feeds=feeds)  # looked up, not in the channel: sent now
     assert second.delivery.sent == 1
     assert len(slack_server.messages) == 1
     [row] = _rows(settings, alerts)
     assert row["status"] == "sent" and row["slack_ts"] == slack_server.messages[0]["ts"]
+    assert slack_server.calls["chat.postMessage"] == 2
 
 
 def test_bad_token_is_reported_and_burns_no_attempt(
@@ -161,14 +162,22 @@ def test_broken_feed_does_not_stop_others_and_is_recorded(
 
 
 def _make_due(settings) -> None:  # type: ignore[no-untyped-def]
-    """Skip the backoff wait: the test is about retrying, not about waiting."""
+    """Skip the backoff wait and the grace before an unknown post counts as absent: the
+    test is about retrying, not about waiting."""
+    from datetime import timedelta
+
     from sqlalchemy import update
 
-    from pipeline.store import Store
+    from pipeline.store import Store, utcnow
 
     store = Store.from_url(settings.database_url, migrate_schema=False)
     with store.engine.begin() as conn:
         conn.execute(update(alerts).values(next_attempt_at=None))
+        conn.execute(
+            update(alerts)
+            .where(alerts.c.claimed_at.is_not(None))
+            .values(claimed_at=utcnow() - timedelta(minutes=10))
+        )
     store.engine.dispose()
 
 
@@ -228,7 +237,7 @@ def test_near_duplicate_joins_the_story_and_does_not_alert_again(
 
 
 PAGE = """<html><head><title>Yawan</title>
-<link rel="canonical" href="https://news.example.org/2021/07/04/yawan"></head>
+<link rel="canonical" href="/2021/07/04/yawan"></head>
 <body><nav>Home | World | Sport</nav><article><h1>Yawan district falls</h1>
 {paragraphs}</article><footer>Copyright example</footer></body></html>"""
 
@@ -236,7 +245,10 @@ PAGE = """<html><head><title>Yawan</title>
 def test_full_text_and_rel_canonical(
     database_url, make_settings, feed_server, slack_server, tmp_path
 ) -> None:
-    settings = _settings(make_settings, database_url, slack_server)
+    # article pages on loopback are refused unless allowed (SSRF guard)
+    settings = _settings(
+        make_settings, database_url, slack_server, FETCH_ALLOW_NETWORKS="127.0.0.1/32"
+    )
     body = "".join(f"<p>{sentence}</p>" for sentence in STORY)
     (feed_server.root / "page.html").write_text(PAGE.format(paragraphs=body))
     (feed_server.root / "page-amp.html").write_text(PAGE.format(paragraphs=body))
@@ -266,7 +278,7 @@ def test_full_text_and_rel_canonical(
 
     assert (summary.totals()["new"], summary.totals()["known"]) == (1, 1)
     [stored] = [a for a in _rows(settings, articles) if a["source"] == "feed"]
-    assert stored["canonical_url"] == "https://news.example.org/2021/07/04/yawan"
+    assert stored["canonical_url"].endswith("/2021/07/04/yawan")  # the same site's canonical
     assert "raised their flag over the governor's compound" in stored["text"]
     assert "Copyright example" not in stored["text"]
     assert summary.totals()["alerts"] == 1
@@ -293,13 +305,16 @@ def test_entry_that_fails_is_retried_next_cycle_and_others_are_kept(
 
     monkeypatch.setattr(cycle, "store_analysis", flaky)
     first = run_cycle(settings, feeds=feeds)
-    assert not first.feeds[0].ok and "1 of 2 entries failed" in first.feeds[0].error
+    # the feed stays healthy; the entry is kept in the quarantine, not lost
+    assert first.feeds[0].ok and "1 entries quarantined" in first.feeds[0].error
     assert first.totals()["new"] == 1 and first.delivery.sent == 0
 
-    second = run_cycle(settings, feeds=feeds)  # no 304: validators were not stored
-    assert second.feeds[0].ok and not second.feeds[0].not_modified
-    assert (second.totals()["new"], second.totals()["known"]) == (1, 1)
+    second = run_cycle(settings, feeds=feeds)  # 304: retried from its stored copy
+    assert second.feeds[0].not_modified and second.totals()["new"] == 1
     assert second.delivery.sent == 1 and len(slack_server.messages) == 1
+    store = Store.from_url(settings.database_url, migrate_schema=False)
+    assert store.quarantined() == [] and store.list_feeds()[0]["consecutive_failures"] == 0
+    store.engine.dispose()
 
 
 def test_rate_limits_and_dropped_connections_are_ridden_out(
@@ -309,9 +324,13 @@ def test_rate_limits_and_dropped_connections_are_ridden_out(
     write_rss(feed_server.root / "wire.xml", [FALL])
     slack_server.fail_next("ratelimit", times=1, retry_after=1)
     slack_server.fail_next("drop", times=1)
-    summary = run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/wire.xml"))])
-    assert summary.delivery.sent == 1
-    assert len(slack_server.messages) == 1  # retried by slack_sdk, posted once
+    feeds = [FeedConfig(url=feed_server.url("/wire.xml"))]
+    summary = run_cycle(settings, feeds=feeds)
+    # the 429 is retried by slack_sdk; the drop may have posted, so it is looked up
+    assert (summary.delivery.sent, summary.delivery.unknown) == (0, 1)
+    _make_due(settings)
+    again = run_cycle(settings, feeds=feeds)
+    assert again.delivery.sent == 1 and len(slack_server.messages) == 1
     assert slack_server.calls["chat.postMessage"] == 3
 
 

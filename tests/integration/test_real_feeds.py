@@ -44,7 +44,7 @@ def real_feeds(feed_server):  # type: ignore[no-untyped-def]
 def test_every_real_feed_is_fetched_parsed_and_stored(
     real_feeds, make_settings, tmp_path: Path
 ) -> None:
-    from pipeline.alert import load_rules
+    from pipeline.alerts import load_rules
     from pipeline.store import Store
 
     settings = make_settings(f"sqlite:///{tmp_path / 'feeds.sqlite3'}")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from pipeline import dedupe
-from pipeline.alert import ConsoleSink, SlackSink, deliver
 from pipeline.cycle import load_seeds
 from pipeline.models import DuplicateDecision
 from pipeline.schema import alerts, events, shingles
@@ -120,64 +119,12 @@ def test_failed_after_max_attempts_and_listed(store) -> None:  # type: ignore[no
     assert (unsent["status"], unsent["attempts"], unsent["last_error"]) == ("failed", 2, "boom")
 
 
-def test_crash_between_post_and_record_does_not_post_twice(store, slack_server) -> None:  # type: ignore[no-untyped-def]
-    _queue(store)
-    sink = SlackSink("xoxb-test-token", slack_server.base_url)
-    [row] = store.due_alerts()
-    store.claim_alert(row["id"])
-    sink.send({"channel": "C0ALERTS", "text": "hello", "blocks": []}, row["idempotency_key"])
-    # the process "dies" here: the row stays in `sending`; time passes
-    with store.transaction() as conn:
-        conn.execute(update(alerts).values(claimed_at=utcnow() - timedelta(minutes=10)))
-    report = deliver(store, sink)
-    assert report.sent == 0
-    assert len(slack_server.messages) == 1
-    [stored] = store.unsent_alerts() or [None]
-    assert stored is None  # recorded as sent from Slack's history
-
-
-def test_stale_claim_without_a_post_is_retried(store) -> None:  # type: ignore[no-untyped-def]
-    _queue(store)
-    [row] = store.due_alerts()
-    store.claim_alert(row["id"])
-    with store.transaction() as conn:
-        conn.execute(update(alerts).values(claimed_at=utcnow() - timedelta(minutes=10)))
-    printed: list[str] = []
-    assert deliver(store, ConsoleSink(printed.append)).sent == 1
-    assert len(printed) == 1
-
-
 def test_events_cascade_with_article(store) -> None:  # type: ignore[no-untyped-def]
     article_id = _queue(store)
     store.delete_article(article_id)
     with store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(alerts)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(events)).scalar_one() == 0
-
-
-def test_thread_reply_waits_for_its_parent(store, slack_server) -> None:  # type: ignore[no-untyped-def]
-    article_id = _queue(store, key="rule:story")
-    with store.transaction() as conn:
-        store.enqueue_alert(
-            conn,
-            key="rule:story:also:b",
-            rule_id="rule",
-            article_id=article_id,
-            event_id=None,
-            channel="C0ALERTS",
-            thread_of="rule:story",
-            payload={"channel": "C0ALERTS", "text": "also", "blocks": []},
-        )
-    sink = SlackSink("xoxb-test-token", slack_server.base_url)
-    slack_server.fail_next("server_error", times=3)
-    first = deliver(store, sink)
-    assert (first.sent, first.retrying, first.waiting) == (0, 1, 1)
-    with store.transaction() as conn:
-        conn.execute(update(alerts).values(next_attempt_at=None))
-    second = deliver(store, sink)
-    assert second.sent == 2
-    parent, reply = slack_server.messages
-    assert reply["thread_ts"] == parent["ts"]
 
 
 def test_common_phrases_do_not_crowd_out_the_original(store) -> None:  # type: ignore[no-untyped-def]

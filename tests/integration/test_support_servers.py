@@ -7,8 +7,11 @@ real slack_sdk clients, including their retry handlers.
 from __future__ import annotations
 
 import gzip
+import http.client
 import json
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -19,7 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from tests.support.feed_server import FeedServer
-from tests.support.slack_server import SlackServer
+from tests.support.slack_server import FAILURE_KINDS, SlackServer
 
 TOKEN = "xoxb-test-token"
 RSS = b"""<?xml version="1.0"?>
@@ -71,6 +74,33 @@ def header(text: str) -> dict[str, object]:
 
 def slack_error(exc_info: pytest.ExceptionInfo[SlackApiError]) -> str:
     return str(exc_info.value.response["error"])
+
+
+def alert_metadata(key: str) -> dict[str, object]:
+    return {"event_type": "news_alert", "event_payload": {"key": key}}
+
+
+def bare_client(slack: SlackServer, timeout: float = 2) -> WebClient:
+    """A client that never retries, so one lost answer surfaces as one exception."""
+    return WebClient(token=TOKEN, base_url=slack.base_url, retry_handlers=[], timeout=timeout)
+
+
+def handler_threads() -> set[threading.Thread]:
+    """Live request-handler threads of every loopback server in this process."""
+    return {t for t in threading.enumerate() if "process_request_thread" in t.name}
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
+
+
+# Errors a client sees when a connection dies without a complete answer.
+LOST_ANSWER = (OSError, http.client.HTTPException)
 
 
 # -- feed server ----------------------------------------------------------------------------
@@ -180,6 +210,97 @@ def test_feed_server_stop_is_idempotent(feed_root: Path) -> None:
         _ = srv.base_url
     with pytest.raises(httpx.ConnectError):
         httpx.get(url)
+
+
+def test_feed_server_trickle_sends_headers_at_once_then_drips_the_body(
+    feeds: FeedServer,
+) -> None:
+    body = b"<rss>0123456789</rss>"  # 21 bytes at 30 B/s: about 0.7 s
+    feeds.route("/slow.xml", body=body, trickle=30)
+    timeout = httpx.Timeout(5.0, read=0.5)  # longer than the 33 ms between two bytes
+
+    started = time.monotonic()
+    with httpx.stream("GET", feeds.url("slow.xml"), timeout=timeout) as response:
+        headers_after = time.monotonic() - started
+        content = response.read()
+    elapsed = time.monotonic() - started
+
+    assert headers_after < 0.3
+    assert response.headers["content-length"] == str(len(body))
+    assert content == body
+    assert len(body) / 30 * 0.9 <= elapsed < len(body) / 30 + 1.0
+
+
+def test_feed_server_trickle_trips_a_read_timeout_shorter_than_the_gap(
+    feeds: FeedServer,
+) -> None:
+    feeds.route("/crawl.xml", body=RSS, trickle=4)  # a byte every 250 ms
+
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(feeds.url("crawl.xml"), timeout=httpx.Timeout(5.0, read=0.1))
+
+
+def test_feed_server_trickle_headers_drip_too(feeds: FeedServer) -> None:
+    feeds.route("/drip.xml", body=b"<rss/>", trickle=300, trickle_headers=True)
+    feeds.route("/fast.xml", body=b"<rss/>", trickle=300)
+
+    started = time.monotonic()
+    with httpx.stream("GET", feeds.url("drip.xml"), timeout=5.0) as dripped:
+        headers_after = time.monotonic() - started
+        content = dripped.read()
+    with httpx.stream("GET", feeds.url("fast.xml"), timeout=5.0) as fast:
+        fast_headers_after = time.monotonic() - started - headers_after
+        fast.read()
+
+    # Status line + Server, Date, Content-Type, Content-Length: well over 100 bytes.
+    assert headers_after >= 100 / 300
+    assert fast_headers_after < 100 / 300
+    assert (dripped.status_code, content) == (200, b"<rss/>")
+    assert dripped.headers["content-type"] == "application/xml"
+
+
+def test_feed_server_trickle_stops_when_the_client_hangs_up(feeds: FeedServer) -> None:
+    feeds.route("/long.xml", body=b"x" * 1000, trickle=50)
+    before = handler_threads()
+
+    with httpx.stream("GET", feeds.url("long.xml"), timeout=5.0) as response:
+        first = next(response.iter_raw())
+        trickling = handler_threads() - before
+        assert len(trickling) == 1
+
+    assert first == b"x"
+    assert wait_until(lambda: not any(t.is_alive() for t in trickling))  # not 20 s later
+
+
+def test_feed_server_trickle_stops_when_the_server_stops(feed_root: Path) -> None:
+    srv = FeedServer(feed_root).start()
+    srv.route("/long.xml", body=b"x" * 1000, trickle=10, trickle_headers=True)
+    outcome: list[BaseException] = []
+
+    def fetch() -> None:
+        try:
+            httpx.get(srv.url("long.xml"), timeout=5.0)
+        except httpx.HTTPError as exc:
+            outcome.append(exc)
+
+    fetcher = threading.Thread(target=fetch)
+    fetcher.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    srv.stop()
+    fetcher.join(timeout=2)
+
+    assert not fetcher.is_alive()
+    assert time.monotonic() - started < 1.0
+    assert len(outcome) == 1 and isinstance(outcome[0], httpx.RemoteProtocolError)
+    assert srv.errors == []
+
+
+def test_feed_server_route_rejects_bad_trickle(feeds: FeedServer) -> None:
+    with pytest.raises(ValueError):
+        feeds.route("/x.xml", body=b"x", trickle=-1)
+    with pytest.raises(ValueError):
+        feeds.route("/x.xml", body=b"x", trickle_headers=True)
 
 
 # -- Slack Web API --------------------------------------------------------------------------
@@ -413,3 +534,349 @@ def test_slack_names_everywhere_relaxes_channel_ids() -> None:
         history = client.conversations_history(channel="afghanistan-alerts")
 
     assert [m["text"] for m in history["messages"]] == ["by name"]
+
+
+# -- Slack: answers lost after the post went through ---------------------------------------
+
+
+def test_slack_post_then_drop_records_once_and_the_client_raises(slack: SlackServer) -> None:
+    slack.fail_next("post_then_drop")
+
+    with pytest.raises(LOST_ANSWER):
+        bare_client(slack).chat_postMessage(
+            channel="C0ALERTS", text="alert", metadata=alert_metadata("k1")
+        )
+
+    assert [m["text"] for m in slack.messages] == ["alert"]
+    assert slack.posts_per_key() == {"k1": 1}
+    assert slack.calls["chat.postMessage"] == 1
+
+
+def test_slack_post_then_drop_makes_a_retrying_client_post_twice(
+    client: WebClient, slack: SlackServer
+) -> None:
+    slack.fail_next("post_then_drop")
+
+    client.chat_postMessage(channel="C0ALERTS", text="alert", metadata=alert_metadata("k1"))
+    client.chat_postMessage(channel="C0ALERTS", text="plain")
+
+    # slack_sdk's default ConnectionErrorRetryHandler re-sends: the hazard under test.
+    assert slack.posts_per_key() == {"k1": 2, None: 1}
+    assert slack.calls["chat.postMessage"] == 3
+
+
+def test_slack_post_then_partial_sends_half_a_body(slack: SlackServer) -> None:
+    slack.fail_next("post_then_partial")
+
+    with pytest.raises(http.client.IncompleteRead):
+        bare_client(slack).chat_postMessage(
+            channel="C0ALERTS", text="alert", metadata=alert_metadata("k2")
+        )
+    raw = httpx.post(
+        slack.base_url + "chat.postMessage",
+        json={"channel": "C0ALERTS", "text": "by httpx"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+
+    assert raw.json()["ok"] is True  # one failure queued, one spent
+    assert slack.posts_per_key() == {"k2": 1, None: 1}
+
+
+def test_slack_post_then_partial_truncates_a_promised_length(slack: SlackServer) -> None:
+    slack.fail_next("post_then_partial")
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+
+    with (
+        httpx.stream(
+            "POST",
+            slack.base_url + "chat.postMessage",
+            json={"channel": "C0ALERTS", "text": "x"},
+            headers=auth,
+        ) as response,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        response.read()
+
+    assert response.status_code == 200
+    assert int(response.headers["content-length"]) > 0
+    assert len(slack.messages) == 1
+
+
+def test_slack_post_then_slow_outlasts_a_short_client_timeout(slack: SlackServer) -> None:
+    slack.fail_next("post_then_slow", delay=2.0)
+
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        bare_client(slack, timeout=0.3).chat_postMessage(
+            channel="C0ALERTS", text="alert", metadata=alert_metadata("k3")
+        )
+
+    assert time.monotonic() - started < 1.0
+    assert slack.posts_per_key() == {"k3": 1}  # recorded before the wait began
+
+
+def test_slack_post_then_slow_answers_after_the_delay(slack: SlackServer) -> None:
+    slack.fail_next("post_then_slow", delay=0.3)
+
+    started = time.monotonic()
+    response = bare_client(slack).chat_postMessage(channel="C0ALERTS", text="late")
+
+    assert time.monotonic() - started >= 0.3
+    assert response["ok"] is True
+    assert response["ts"] == slack.messages[0]["ts"]
+
+
+def test_slack_post_then_slow_gives_up_when_the_server_stops() -> None:
+    srv = SlackServer().start()
+    srv.fail_next("post_then_slow", delay=30.0)
+    errors: list[BaseException] = []
+
+    def post() -> None:
+        try:
+            bare_client(srv, timeout=10).chat_postMessage(channel="C0ALERTS", text="x")
+        except LOST_ANSWER as exc:
+            errors.append(exc)
+
+    poster = threading.Thread(target=post)
+    poster.start()
+    assert wait_until(lambda: len(srv.messages) == 1)
+    srv.stop()
+    poster.join(timeout=2)
+
+    assert not poster.is_alive()
+    assert len(errors) == 1
+    assert srv.errors == []
+
+
+def test_slack_refuse_resets_without_recording(client: WebClient, slack: SlackServer) -> None:
+    slack.fail_next("refuse")
+
+    with pytest.raises(LOST_ANSWER):
+        bare_client(slack).chat_postMessage(channel="C0ALERTS", text="refused")
+    assert slack.messages == []
+
+    slack.fail_next("refuse")
+    response = client.chat_postMessage(channel="C0ALERTS", text="retried")  # default retries
+
+    assert response["ok"] is True
+    assert [m["text"] for m in slack.messages] == ["retried"]
+    assert slack.calls["chat.postMessage"] == 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "recorded"),
+    [("post_then_drop", 1), ("post_then_partial", 1), ("post_then_slow", 1), ("refuse", 0)],
+)
+def test_webhook_lost_answers(slack: SlackServer, kind: str, recorded: int) -> None:
+    webhook = WebhookClient(slack.webhook_url, retry_handlers=[], timeout=0.3)  # type: ignore[arg-type]
+    slack.fail_next(kind, delay=2.0)
+
+    with pytest.raises(LOST_ANSWER):
+        webhook.send(text="alert")
+    ok = WebhookClient(slack.webhook_url).send(text="next")
+
+    assert ok.status_code == 200
+    assert slack.webhook_posts_per_text() == ({"alert": 1, "next": 1} if recorded else {"next": 1})
+    assert slack.calls["webhook"] == 2
+
+
+def test_slack_fail_next_knows_the_new_kinds_and_checks_delay(slack: SlackServer) -> None:
+    assert {"post_then_drop", "post_then_partial", "post_then_slow", "refuse"} <= FAILURE_KINDS
+    with pytest.raises(ValueError):
+        slack.fail_next("post_then_slow", delay=-1)
+
+
+# -- Slack: paging, threads, channels -------------------------------------------------------
+
+
+def post_many(client: WebClient, count: int, **kwargs: object) -> list[str]:
+    return [
+        client.chat_postMessage(channel="C0ALERTS", text=f"m{n}", **kwargs)["ts"]  # type: ignore[arg-type]
+        for n in range(1, count + 1)
+    ]
+
+
+def test_slack_history_pages_with_cursors(client: WebClient, slack: SlackServer) -> None:
+    ts = post_many(client, 7)
+
+    pages = []
+    cursor = None
+    while True:
+        page = client.conversations_history(channel="C0ALERTS", limit=3, cursor=cursor)
+        pages.append(page)
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+        if len(pages) == 1:
+            client.chat_postMessage(channel="C0ALERTS", text="newer")  # must not shift pages
+
+    assert [[m["ts"] for m in page["messages"]] for page in pages] == [
+        [ts[6], ts[5], ts[4]],
+        [ts[3], ts[2], ts[1]],
+        [ts[0]],
+    ]
+    assert [page["has_more"] for page in pages] == [True, True, False]
+    assert slack.calls["conversations.history"] == 3
+
+
+def test_slack_history_paging_keeps_the_window(client: WebClient) -> None:
+    ts = post_many(client, 7)
+
+    iterated = [
+        [m["text"] for m in page["messages"]]
+        for page in client.conversations_history(
+            channel="C0ALERTS", limit=2, oldest=ts[1], latest=ts[5], inclusive=True
+        )  # SlackResponse follows next_cursor by itself
+    ]
+    exclusive = client.conversations_history(channel="C0ALERTS", oldest=ts[1], latest=ts[5])
+
+    assert iterated == [["m6", "m5"], ["m4", "m3"], ["m2"]]
+    assert [m["text"] for m in exclusive["messages"]] == ["m5", "m4", "m3"]
+    assert exclusive["response_metadata"]["next_cursor"] == ""
+
+
+def test_slack_history_rejects_a_bad_cursor(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as exc_info:
+        client.conversations_history(channel="C0ALERTS", cursor="not-a-cursor")
+
+    assert slack_error(exc_info) == "invalid_cursor"
+
+
+def test_slack_replies_lists_a_thread_with_paging(client: WebClient, slack: SlackServer) -> None:
+    parent = client.chat_postMessage(
+        channel="C0ALERTS", text="parent", metadata=alert_metadata("p")
+    )["ts"]
+    other = client.chat_postMessage(channel="C0ALERTS", text="other")["ts"]
+    replies = post_many(client, 4, thread_ts=parent, metadata=alert_metadata("r"))
+    client.chat_postMessage(channel="C0ALERTS", text="elsewhere", thread_ts=other)
+
+    pages = [  # SlackResponse iteration reuses one object: copy each page's data
+        dict(page.data)  # type: ignore[arg-type]
+        for page in client.conversations_replies(
+            channel="C0ALERTS", ts=parent, limit=2, include_all_metadata=True
+        )
+    ]
+    by_reply = client.conversations_replies(channel="C0ALERTS", ts=replies[2])
+    newer = client.conversations_replies(channel="C0ALERTS", ts=parent, oldest=replies[1])
+    history = client.conversations_history(channel="C0ALERTS")
+
+    texts = [[m["text"] for m in page["messages"]] for page in pages]
+    assert texts == [["parent", "m1"], ["m2", "m3"], ["m4"]]
+    assert [page["has_more"] for page in pages] == [True, True, False]
+    head = pages[0]["messages"][0]
+    assert (head["ts"], head["thread_ts"], head["reply_count"]) == (parent, parent, 4)
+    assert head["latest_reply"] == replies[3]
+    assert head["metadata"] == alert_metadata("p")
+    assert pages[0]["messages"][1]["thread_ts"] == parent
+    assert [m["ts"] for m in by_reply["messages"]] == [parent, *replies]
+    assert "metadata" not in by_reply["messages"][1]
+    assert [m["text"] for m in newer["messages"]] == ["parent", "m3", "m4"]
+    assert [m["text"] for m in history["messages"]] == ["other", "parent"]
+    assert slack.calls["conversations.replies"] == 5
+
+
+def test_slack_replies_errors(client: WebClient, slack: SlackServer) -> None:
+    posted = client.chat_postMessage(channel="C0ALERTS", text="lonely")
+
+    alone = client.conversations_replies(channel="C0ALERTS", ts=posted["ts"])
+    with pytest.raises(SlackApiError) as missing:
+        client.conversations_replies(channel="C0ALERTS", ts="1.000001")
+    with pytest.raises(SlackApiError) as unknown:
+        client.conversations_replies(channel="C0NOWHERE", ts=posted["ts"])
+    with pytest.raises(SlackApiError) as by_name:
+        client.conversations_replies(channel="#afghanistan-alerts", ts=posted["ts"])
+
+    assert [m["text"] for m in alone["messages"]] == ["lonely"]
+    assert alone["has_more"] is False
+    assert slack_error(missing) == "thread_not_found"
+    assert slack_error(unknown) == slack_error(by_name) == "channel_not_found"
+
+
+def test_slack_conversations_list_pages_channels() -> None:
+    channels = ("#alerts", "#ops", "C0ALERTS", "C0OPS", "C0LONE")  # C0LONE has no name
+    with SlackServer(channels=channels) as srv:
+        misc_id = srv.add_channel("#misc")
+        client = WebClient(token=TOKEN, base_url=srv.base_url)
+        pages = [
+            dict(page.data)  # type: ignore[arg-type]
+            for page in client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=2
+            )
+        ]
+        private = client.conversations_list(types="private_channel")
+        with pytest.raises(SlackApiError) as bad_cursor:
+            client.conversations_list(cursor="bm9wZQ==")
+        calls = srv.calls["conversations.list"]
+
+    listed = [channel for page in pages for channel in page["channels"]]
+    assert [(c["id"], c["name"]) for c in listed] == [
+        ("C0ALERTS", "alerts"),
+        ("C0OPS", "ops"),
+        ("C0LONE", "c0lone"),
+        (misc_id, "misc"),
+    ]
+    assert listed[0] == {
+        "id": "C0ALERTS",
+        "name": "alerts",
+        "name_normalized": "alerts",
+        "is_channel": True,
+        "is_private": False,
+        "is_archived": False,
+        "is_member": True,
+    }
+    assert [len(page["channels"]) for page in pages] == [2, 2]
+    assert pages[-1]["response_metadata"]["next_cursor"] == ""
+    assert private["channels"] == []
+    assert slack_error(bad_cursor) == "invalid_cursor"
+    assert calls == 4
+
+
+def test_slack_add_channel_creates_a_channel_at_runtime(
+    client: WebClient, slack: SlackServer
+) -> None:
+    with pytest.raises(SlackApiError) as before:
+        client.chat_postMessage(channel="#new-alerts", text="too early")
+
+    channel_id = slack.add_channel("#new-alerts")
+    posted = client.chat_postMessage(channel="#new-alerts", text="now")
+    named = slack.add_channel("ops", "C0OPS")
+
+    assert slack_error(before) == "channel_not_found"
+    assert posted["channel"] == channel_id == slack.channel_id("new-alerts")
+    assert [m["text"] for m in slack.messages_in(channel_id)] == ["now"]
+    history = client.conversations_history(channel=channel_id)
+    assert [m["text"] for m in history["messages"]] == ["now"]
+    assert named == "C0OPS" == slack.channel_id("#ops")
+    names = [c["name"] for c in client.conversations_list()["channels"]]
+    assert names == ["afghanistan-alerts", "new-alerts", "ops"]
+    assert slack.add_channel("ops", "C0OPS") == "C0OPS"  # idempotent
+    with pytest.raises(ValueError):
+        slack.add_channel("ops", "C0OTHER")
+
+
+def test_slack_add_channel_is_thread_safe(slack: SlackServer) -> None:
+    def add(worker: int) -> None:
+        for n in range(50):
+            slack.add_channel(f"w{worker}-{n}")
+
+    workers = [threading.Thread(target=add, args=(worker,)) for worker in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert len(slack.channel_list()) == 1 + 4 * 50
+
+
+def test_slack_posts_per_key_reads_the_posted_metadata(
+    client: WebClient, slack: SlackServer
+) -> None:
+    first = client.chat_postMessage(channel="C0ALERTS", text="a", metadata=alert_metadata("a"))
+    client.chat_postMessage(channel="C0ALERTS", text="a again", metadata=alert_metadata("a"))
+    client.chat_postMessage(channel="C0ALERTS", text="b", metadata=alert_metadata("b"))
+    client.chat_postMessage(channel="C0ALERTS", text="none")
+    client.chat_update(
+        channel="C0ALERTS", ts=first["ts"], text="edited", metadata=alert_metadata("z")
+    )
+
+    assert slack.posts_per_key() == {"a": 2, "b": 1, None: 1}

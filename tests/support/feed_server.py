@@ -9,8 +9,11 @@ yet nothing leaves 127.0.0.1. The small ``BackgroundHTTPServer`` base is shared 
 from __future__ import annotations
 
 import collections
+import contextlib
 import hashlib
+import socket
 import socketserver
+import struct
 import sys
 import threading
 from collections.abc import Iterable
@@ -105,6 +108,81 @@ class QuietHandler(BaseHTTPRequestHandler):
         """Close the connection without writing a single byte of response."""
         self.close_connection = True
 
+    def refuse(self) -> None:
+        """Abort the connection at once, before reading the body: the peer sees a reset.
+
+        SO_LINGER 0 turns the close into an RST. The socket is really closed when the
+        handler's read stream is released (right after this handler returns), so nothing
+        is ever written on it.
+        """
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            linger = struct.pack("ii", 1, 0)
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            self.connection.close()
+
+    def response_head(self, status: int, headers: dict[str, str], length: int) -> bytes:
+        """Status line and headers as ``send_bytes`` would write them, ending in CRLF CRLF."""
+        bodiless = status in (204, 304) or 100 <= status < 200
+        reason = self.responses.get(status, ("",))[0]
+        lines = [
+            f"{self.protocol_version} {status} {reason}".rstrip(),
+            f"Server: {self.version_string()}",
+            f"Date: {self.date_time_string()}",
+            *(f"{name}: {value}" for name, value in headers.items()),
+        ]
+        if not bodiless and not any(name.lower() == "content-length" for name in headers):
+            lines.append(f"Content-Length: {length}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def send_truncated(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        """Promise the whole body in Content-Length, write only its first half, hang up."""
+        head = self.response_head(status, {**headers, "Content-Length": str(len(body))}, 0)
+        with contextlib.suppress(*_EXPECTED_SOCKET_ERRORS):
+            self.wfile.write(head + body[: len(body) // 2])
+            self.wfile.flush()
+        self.close_connection = True
+
+    def send_trickled(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        rate: float,
+        trickle_headers: bool = False,
+        head_only: bool = False,
+    ) -> None:
+        """Write a response slowly: ``rate`` bytes per second, one byte per write.
+
+        The head (status line + headers, with the full Content-Length) goes out at once
+        unless ``trickle_headers``; the body always drips. Gives up quietly when the server
+        is stopping or the client hangs up, and never keeps the connection open afterwards.
+        """
+        bodiless = status in (204, 304) or 100 <= status < 200
+        head = self.response_head(status, headers, len(body))
+        payload = b"" if bodiless or head_only else body
+        self.close_connection = True
+        with contextlib.suppress(*_EXPECTED_SOCKET_ERRORS):
+            with contextlib.suppress(OSError):  # one-byte writes must not wait for Nagle
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if trickle_headers:
+                if not self._drip(head, rate):
+                    return
+            else:
+                self.wfile.write(head)
+            self._drip(payload, rate)
+
+    def _drip(self, data: bytes, rate: float) -> bool:
+        """Write ``data`` one byte per ``1/rate`` seconds; False if the server is stopping."""
+        gap = 1.0 / rate
+        owner = self.server.owner
+        for index in range(len(data)):
+            if owner.wait_for_stop(gap):
+                return False
+            self.wfile.write(data[index : index + 1])
+        return True
+
 
 class BackgroundHTTPServer:
     """Runs a handler class on 127.0.0.1:<free port> in a daemon thread.
@@ -162,6 +240,10 @@ class BackgroundHTTPServer:
         if thread is not None:
             thread.join(timeout=5)
 
+    def wait_for_stop(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``, returning True early (at once) if the server is stopping."""
+        return self._stopping.wait(seconds)
+
     def __enter__(self) -> Self:
         return self.start()
 
@@ -184,6 +266,8 @@ class Route:
     delay: float = 0.0
     file: str | None = None
     drop: bool = False
+    trickle: float = 0.0  # bytes per second; 0 sends the response at once
+    trickle_headers: bool = False  # drip the status line and headers too
 
 
 def make_etag(data: bytes) -> str:
@@ -258,7 +342,17 @@ class _FeedHandler(QuietHandler):
             return
         body = route.body if route.body is not None else self.feeds.route_file_bytes(route)
         headers = merge_headers({"Content-Type": self.feeds.content_type}, route.headers)
-        self.send_bytes(route.status, body, headers, head_only=head_only)
+        if route.trickle > 0:
+            self.send_trickled(
+                route.status,
+                body,
+                headers,
+                rate=route.trickle,
+                trickle_headers=route.trickle_headers,
+                head_only=head_only,
+            )
+        else:
+            self.send_bytes(route.status, body, headers, head_only=head_only)
 
     def _serve_file(self, path: str, *, head_only: bool) -> None:
         target = self.feeds.resolve(path)
@@ -278,6 +372,8 @@ class _FeedHandler(QuietHandler):
 
 class FeedServer(BackgroundHTTPServer):
     """Serves files below ``root_dir`` plus per-path overrides (errors, delays, drops, gzip).
+
+    Routes can also trickle a response byte by byte (``route(..., trickle=...)``).
 
     Use as ``with FeedServer(root) as srv: httpx.get(srv.url("/feed.xml"))``.
     """
@@ -312,11 +408,32 @@ class FeedServer(BackgroundHTTPServer):
         headers: dict[str, str] | None = None,
         delay: float = 0.0,
         file: str | None = None,
+        trickle: float = 0.0,
+        trickle_headers: bool = False,
     ) -> None:
-        """Answer ``path`` with a canned response (after ``delay`` seconds)."""
+        """Answer ``path`` with a canned response (after ``delay`` seconds).
+
+        ``trickle`` (bytes per second, > 0) sends the headers at once, with the full
+        Content-Length, then the body one byte every ``1/trickle`` seconds; with
+        ``trickle_headers`` the status line and headers drip the same way first. A trickle
+        stops early, closing the connection, when the server stops or the client hangs up.
+        """
         if body is not None and file is not None:
             raise ValueError("route() takes body or file, not both")
-        self._set_route(path, Route(body, status, dict(headers or {}), delay, file))
+        if trickle < 0:
+            raise ValueError("trickle must be >= 0 bytes per second")
+        if trickle_headers and trickle <= 0:
+            raise ValueError("trickle_headers needs a trickle rate > 0")
+        route = Route(
+            body,
+            status,
+            dict(headers or {}),
+            delay,
+            file,
+            trickle=trickle,
+            trickle_headers=trickle_headers,
+        )
+        self._set_route(path, route)
 
     def drop(self, path: str) -> None:
         """Hang up on requests for ``path`` without sending any response."""
@@ -358,10 +475,6 @@ class FeedServer(BackgroundHTTPServer):
         if route.file is None:
             return b""
         return (self.root / route.file).read_bytes()
-
-    def wait_for_stop(self, seconds: float) -> bool:
-        """Sleep for a delayed route, returning True early if the server is stopping."""
-        return self._stopping.wait(seconds)
 
     def _set_route(self, path: str, route: Route) -> None:
         with self._lock:

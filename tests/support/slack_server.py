@@ -11,10 +11,20 @@ Channels: each entry of ``channels`` is a name (``#alerts`` or ``alerts``) or an
 a name without a partner gets a made-up ID. As in Slack, only chat.postMessage accepts a
 name; chat.update and conversations.history want the ID (pass ``names_everywhere=True`` to
 relax that), and history shows message metadata only with ``include_all_metadata=true``.
+
+Read methods page like Slack: ``limit`` plus an opaque ``cursor``, answered with
+``has_more`` (message lists) and ``response_metadata.next_cursor`` (empty on the last page).
+
+Fault injection (``fail_next``) covers the failures that matter for exactly-once delivery:
+besides errors that leave nothing posted (``ratelimit``, ``server_error``, ``invalid_auth``,
+``drop``, ``refuse``) there are ``post_then_*`` kinds that record the message and then lose,
+truncate or delay the answer, so the client cannot know that its post went through.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import collections
 import hashlib
 import json
@@ -37,7 +47,13 @@ BOT_USER_ID = "U0ALERTBOT"
 BOT_ID = "B0ALERTBOT"
 TEAM_ID = "T0TESTTEAM"
 
-FAILURE_KINDS = frozenset({"ratelimit", "server_error", "invalid_auth", "drop"})
+# Failures that answer (or hang up) instead of running the method: nothing is recorded.
+# "drop" reads the request and closes cleanly; "refuse" resets the connection unread.
+REJECTING_FAILURES = frozenset({"ratelimit", "server_error", "invalid_auth", "drop", "refuse"})
+# Failures that run the method (the post IS recorded) and then spoil the answer.
+POST_THEN_FAILURES = frozenset({"post_then_drop", "post_then_partial", "post_then_slow"})
+FAILURE_KINDS = REJECTING_FAILURES | POST_THEN_FAILURES
+CONVERSATION_TYPES = frozenset({"public_channel", "private_channel", "mpim", "im"})
 BLOCK_TYPES = frozenset({"section", "header", "context", "divider", "actions", "image"})
 MAX_BLOCKS = 50
 MAX_HEADER_CHARS = 150
@@ -69,6 +85,12 @@ class Failure:
 
     kind: str
     retry_after: int = 1
+    delay: float = 5.0
+
+    @property
+    def records(self) -> bool:
+        """True for the ``post_then_*`` kinds, which let the request do its work first."""
+        return self.kind in POST_THEN_FAILURES
 
 
 # -- request parsing --------------------------------------------------------------------
@@ -262,42 +284,52 @@ class _SlackHandler(QuietHandler):
         self._dispatch()
 
     def _dispatch(self) -> None:
+        # The body is read by each branch: a "refuse" failure must not read it at all.
         parts = urlsplit(self.path)
-        raw = self.read_body()
         if parts.path.startswith(WEBHOOK_PREFIX):
-            self._webhook(parts.path, raw)
+            self._webhook(parts.path)
         elif parts.path.startswith(UPLOAD_PREFIX):
+            raw = self.read_body()
             ok = self.slack.receive_upload(parts.path[len(UPLOAD_PREFIX) :], raw)
             self._send_text(200 if ok else 404, "OK" if ok else "not_found")
         elif parts.path.startswith(API_PREFIX):
-            self._api(parts.path[len(API_PREFIX) :], raw, parts.query)
+            self._api(parts.path[len(API_PREFIX) :], parts.query)
         else:
+            self.read_body()
             self._send_text(404, "not_found")
 
-    def _api(self, method: str, raw: bytes, query: str) -> None:
+    def _api(self, method: str, query: str) -> None:
         failure = self.slack.begin_call(method)
-        if failure is not None:
+        if failure is not None and failure.kind == "refuse":
+            self.refuse()
+            return
+        raw = self.read_body()
+        if failure is not None and not failure.records:
             self._fail(failure, webhook=False)
             return
         try:
             args = parse_args(self.headers.get("Content-Type", ""), raw, query)
             token = bearer_token(self.headers.get("Authorization")) or args.get("token")
-            payload = self.slack.call(method, token, args)
+            payload = self.slack.call(method, token, args)  # recorded when this returns
         except SlackError as error:
             payload = error.payload()
-        self._send_json(200, payload)
+        self._send_json(200, payload, failure=failure)
 
-    def _webhook(self, path: str, raw: bytes) -> None:
+    def _webhook(self, path: str) -> None:
         failure = self.slack.begin_call("webhook")
-        if failure is not None:
+        if failure is not None and failure.kind == "refuse":
+            self.refuse()
+            return
+        raw = self.read_body()
+        if failure is not None and not failure.records:
             self._fail(failure, webhook=True)
             return
         try:
             self.slack.receive_webhook(path, self.headers.get("Content-Type", ""), raw)
         except SlackError as error:
-            self._send_text(400, error.code)
+            self._send_text(400, error.code, failure=failure)
             return
-        self._send_text(200, "ok")
+        self._send_text(200, "ok", failure=failure)
 
     def _fail(self, failure: Failure, *, webhook: bool) -> None:
         if failure.kind == "drop":
@@ -319,21 +351,49 @@ class _SlackHandler(QuietHandler):
             self._send_json(200, {"ok": False, "error": "invalid_auth"})
 
     def _send_json(
-        self, status: int, payload: JsonDict, extra: dict[str, str] | None = None
+        self,
+        status: int,
+        payload: JsonDict,
+        extra: dict[str, str] | None = None,
+        *,
+        failure: Failure | None = None,
     ) -> None:
         headers = {"Content-Type": "application/json; charset=utf-8", **(extra or {})}
-        self.send_bytes(status, json.dumps(payload).encode("utf-8"), headers)
+        self._answer(status, json.dumps(payload).encode("utf-8"), headers, failure)
 
-    def _send_text(self, status: int, text: str, extra: dict[str, str] | None = None) -> None:
+    def _send_text(
+        self,
+        status: int,
+        text: str,
+        extra: dict[str, str] | None = None,
+        *,
+        failure: Failure | None = None,
+    ) -> None:
         headers = {"Content-Type": "text/plain; charset=utf-8", **(extra or {})}
-        self.send_bytes(status, text.encode("utf-8"), headers)
+        self._answer(status, text.encode("utf-8"), headers, failure)
+
+    def _answer(
+        self, status: int, body: bytes, headers: dict[str, str], failure: Failure | None
+    ) -> None:
+        """Send the answer, spoilt as a ``post_then_*`` failure asks (the work is done)."""
+        if failure is None or not failure.records:
+            self.send_bytes(status, body, headers)
+        elif failure.kind == "post_then_drop":
+            self.hang_up()
+        elif failure.kind == "post_then_partial":
+            self.send_truncated(status, body, headers)
+        elif self.slack.wait_for_stop(failure.delay):  # post_then_slow
+            self.hang_up()  # the server is stopping: give up instead of answering late
+        else:
+            self.send_bytes(status, body, headers)
 
 
 class SlackServer(BackgroundHTTPServer):
     """Fake Slack for ``WebClient(token=..., base_url=srv.base_url)`` and ``WebhookClient``.
 
     Records successful posts in ``messages``, edits in ``updates``, webhook posts in
-    ``webhook_messages`` and per-method request counts in ``calls``.
+    ``webhook_messages`` and per-method request counts in ``calls`` (every request that
+    reaches the server, refused ones included; webhook posts count as ``"webhook"``).
     """
 
     handler_class = _SlackHandler
@@ -360,6 +420,8 @@ class SlackServer(BackgroundHTTPServer):
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "conversations.history": self._history,
+            "conversations.list": self._list,
+            "conversations.replies": self._replies,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
@@ -377,14 +439,70 @@ class SlackServer(BackgroundHTTPServer):
 
     # -- test controls -------------------------------------------------------------------
 
-    def fail_next(self, kind: str, times: int = 1, retry_after: int = 1) -> None:
-        """Make the next ``times`` chat.* / webhook requests fail with ``kind`` (queued FIFO)."""
+    def fail_next(
+        self, kind: str, times: int = 1, retry_after: int = 1, *, delay: float = 5.0
+    ) -> None:
+        """Make the next ``times`` chat.* / webhook requests fail with ``kind`` (queued FIFO).
+
+        Kinds that leave nothing recorded: ``ratelimit`` (429 + Retry-After:
+        ``retry_after``), ``server_error`` (500), ``invalid_auth`` (webhooks: 403), ``drop``
+        (body read, connection closed without an answer) and ``refuse`` (connection reset
+        at once, body unread). Kinds that run the request first, so the post IS recorded,
+        and then spoil the answer: ``post_then_drop`` (closed without an answer),
+        ``post_then_partial`` (status line and headers with the full Content-Length, half
+        the body, closed) and ``post_then_slow`` (the normal answer after ``delay``
+        seconds, or a hang-up if the server stops meanwhile).
+        """
         if kind not in FAILURE_KINDS:
             raise ValueError(f"unknown failure kind {kind!r}; pick one of {sorted(FAILURE_KINDS)}")
         if times < 1:
             raise ValueError("times must be >= 1")
+        if delay < 0:
+            raise ValueError("delay must be >= 0")
         with self._lock:
-            self._failures.extend(Failure(kind, retry_after) for _ in range(times))
+            self._failures.extend(Failure(kind, retry_after, delay) for _ in range(times))
+
+    def add_channel(self, name: str, channel_id: str | None = None) -> str:
+        """Create a channel at runtime and return its ID.
+
+        ``name`` may carry a ``#``; without ``channel_id`` the ID is made up (as for unpaired
+        names in the constructor). A name that looks like an ID adds an ID-only channel.
+        Re-adding an existing pairing is a no-op; re-pointing a name raises ValueError.
+        """
+        bare = name.lstrip("#")
+        if not bare:
+            raise ValueError("a channel needs a name")
+        if channel_id is not None and not _CHANNEL_ID.match(channel_id):
+            raise ValueError(f"{channel_id!r} does not look like a channel ID")
+        with self._lock:
+            if _CHANNEL_ID.match(bare):
+                if channel_id not in (None, bare):
+                    raise ValueError(f"{bare!r} is a channel ID; cannot pair it with {channel_id}")
+                entries = {bare: bare}
+                new_id = bare
+            else:
+                new_id = channel_id or self.channels.get(bare) or _made_up_channel_id(bare)
+                entries = {new_id: new_id, bare: new_id, f"#{bare}": new_id}
+            for key, value in entries.items():
+                if self.channels.get(key, value) != value:
+                    raise ValueError(f"{key!r} already names channel {self.channels[key]}")
+            # Copy on write: handlers read the directory without taking the lock.
+            self.channels = {**self.channels, **entries}
+            return new_id
+
+    def posts_per_key(self) -> collections.Counter[Any]:
+        """How often each idempotency key was posted by chat.postMessage.
+
+        The key is ``metadata.event_payload.key`` as posted (later chat.update calls do not
+        change it); messages without one count under None. Any count above 1 is a duplicate.
+        """
+        with self._lock:
+            return collections.Counter(record["key"] for record in self.messages)
+
+    def webhook_posts_per_text(self) -> collections.Counter[str]:
+        """How often each text was posted to the incoming webhook."""
+        with self._lock:
+            return collections.Counter(record["text"] for record in self.webhook_messages)
 
     def channel_id(self, channel: str) -> str:
         """The ID a name or ID resolves to; raises ``SlackError('channel_not_found')``."""
@@ -392,6 +510,29 @@ class SlackServer(BackgroundHTTPServer):
             return self.channels[channel]
         except KeyError:
             raise SlackError("channel_not_found") from None
+
+    def channel_list(self) -> list[JsonDict]:
+        """The channels as conversations.list shows them, one entry per ID, oldest first.
+
+        ``name`` is the name paired with the ID (an ID-only channel gets its ID lower-cased).
+        """
+        names: dict[str, str | None] = {}
+        for key, channel_id in self.channels.items():
+            names.setdefault(channel_id, None)
+            if key != channel_id and not key.startswith("#") and names[channel_id] is None:
+                names[channel_id] = key
+        return [
+            {
+                "id": channel_id,
+                "name": name or channel_id.lower(),
+                "name_normalized": name or channel_id.lower(),
+                "is_channel": True,
+                "is_private": False,
+                "is_archived": False,
+                "is_member": True,
+            }
+            for channel_id, name in names.items()
+        ]
 
     def _channel_arg(self, args: JsonDict, *, id_only: bool) -> str:
         """Resolve the ``channel`` argument; ID-only methods reject names like Slack does."""
@@ -478,6 +619,7 @@ class SlackServer(BackgroundHTTPServer):
             "ts": self._next_ts(),
             "thread_ts": thread_ts,
             "metadata": metadata,
+            "key": _idempotency_key(metadata),
             "args": dict(args),
         }
         self.messages.append(record)
@@ -507,27 +649,105 @@ class SlackServer(BackgroundHTTPServer):
         }
 
     def _history(self, args: JsonDict) -> JsonDict:
-        """Top-level messages newest first; like Slack, thread replies are left out."""
+        """Top-level messages newest first; like Slack, thread replies are left out.
+
+        A cursor names the newest message of the next page, so messages posted between two
+        page requests neither repeat nor shift the pages.
+        """
         channel_id = self._channel_arg(args, id_only=True)
         with_metadata = _flag(args.get("include_all_metadata"))
-        oldest = parse_ts(args.get("oldest"), "oldest") or Decimal(0)
-        latest = parse_ts(args.get("latest"), "latest")
-        inclusive = _flag(args.get("inclusive"))
+        window = _window(args)
         limit = _parse_limit(args.get("limit"))
+        start = _cursor_ts(args.get("cursor"))  # newest ts of this page
         selected = [
             record
             for record in reversed(self.messages)
             if record["channel"] == channel_id
             and record["thread_ts"] in (None, record["ts"])
-            and _in_window(Decimal(record["ts"]), oldest, latest, inclusive)
+            and window(Decimal(record["ts"]))
+            and (start is None or Decimal(record["ts"]) <= start)
         ]
+        page, rest = selected[:limit], selected[limit:]
+        threads = self._thread_stats(channel_id)
         return {
             "ok": True,
-            "messages": [_view(record, with_metadata) for record in selected[:limit]],
-            "has_more": len(selected) > limit,
+            "messages": [_view(record, with_metadata, threads) for record in page],
+            "has_more": bool(rest),
             "pin_count": 0,
-            "response_metadata": {"next_cursor": ""},
+            "response_metadata": {"next_cursor": _ts_cursor(rest)},
         }
+
+    def _replies(self, args: JsonDict) -> JsonDict:
+        """A thread: its parent first (on the first page), then the replies oldest first.
+
+        ``ts`` may name the parent or any reply. The window (oldest/latest/inclusive)
+        filters the replies; the parent always leads the first page, as in Slack.
+        """
+        channel_id = self._channel_arg(args, id_only=True)
+        ts = str(args.get("ts") or "")
+        if not ts:
+            raise SlackError("invalid_arguments", "ts is required")
+        target = next(
+            (r for r in self.messages if r["channel"] == channel_id and r["ts"] == ts), None
+        )
+        if target is None:
+            raise SlackError("thread_not_found")
+        parent_ts = target["thread_ts"] or target["ts"]
+        window = _window(args)
+        limit = _parse_limit(args.get("limit"))
+        start = _cursor_ts(args.get("cursor"))  # oldest ts of this page
+        parent = [r for r in self.messages if r["channel"] == channel_id and r["ts"] == parent_ts]
+        replies = [
+            record
+            for record in self.messages
+            if record["channel"] == channel_id
+            and record["thread_ts"] == parent_ts
+            and record["ts"] != parent_ts
+            and window(Decimal(record["ts"]))
+        ]
+        thread = sorted(parent + replies, key=lambda record: Decimal(record["ts"]))
+        if start is not None:
+            thread = [record for record in thread if Decimal(record["ts"]) >= start]
+        page, rest = thread[:limit], thread[limit:]
+        with_metadata = _flag(args.get("include_all_metadata"))
+        threads = self._thread_stats(channel_id)
+        return {
+            "ok": True,
+            "messages": [_view(record, with_metadata, threads) for record in page],
+            "has_more": bool(rest),
+            "response_metadata": {"next_cursor": _ts_cursor(rest)},
+        }
+
+    def _list(self, args: JsonDict) -> JsonDict:
+        """Every channel once (by ID), in the order they were made; all of them public."""
+        types = {kind.strip() for kind in str(args.get("types") or "public_channel").split(",")}
+        types.discard("")
+        if not types or not types <= CONVERSATION_TYPES:
+            raise SlackError("invalid_types", f"types must be among {sorted(CONVERSATION_TYPES)}")
+        channels = self.channel_list() if "public_channel" in types else []
+        if _flag(args.get("exclude_archived")):
+            channels = [channel for channel in channels if not channel["is_archived"]]
+        limit = _parse_limit(args.get("limit"))
+        start_id = _decode_cursor(args.get("cursor"), "next_id")
+        if start_id is not None:
+            ids = [channel["id"] for channel in channels]
+            if start_id not in ids:
+                raise SlackError("invalid_cursor")
+            channels = channels[ids.index(start_id) :]
+        page, rest = channels[:limit], channels[limit:]
+        next_cursor = _encode_cursor("next_id", rest[0]["id"]) if rest else ""
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": next_cursor}}
+
+    def _thread_stats(self, channel_id: str) -> dict[str, tuple[int, str]]:
+        """Per parent ts in one channel: (reply count, ts of the latest reply)."""
+        stats: dict[str, tuple[int, str]] = {}
+        for record in self.messages:
+            parent_ts = record["thread_ts"]
+            if record["channel"] != channel_id or parent_ts in (None, record["ts"]):
+                continue
+            count, _ = stats.get(parent_ts, (0, ""))
+            stats[parent_ts] = (count + 1, record["ts"])
+        return stats
 
     def _get_upload_url(self, args: JsonDict) -> JsonDict:
         """Step 1 of files_upload_v2: hand out an upload URL for one file."""
@@ -608,13 +828,73 @@ def _in_window(ts: Decimal, oldest: Decimal, latest: Decimal | None, inclusive: 
     return ts > oldest and (latest is None or ts < latest)
 
 
+def _window(args: JsonDict) -> Callable[[Decimal], bool]:
+    """The oldest/latest/inclusive arguments as a test on a message ts."""
+    oldest = parse_ts(args.get("oldest"), "oldest") or Decimal(0)
+    latest = parse_ts(args.get("latest"), "latest")
+    inclusive = _flag(args.get("inclusive"))
+    return lambda ts: _in_window(ts, oldest, latest, inclusive)
+
+
+# Cursors are opaque to clients; like Slack's they are base64 of "<kind>:<position>".
+
+
+def _encode_cursor(kind: str, value: str) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode("ascii")
+
+
+def _decode_cursor(cursor: Any, kind: str) -> str | None:
+    """The position a cursor of ``kind`` names; None for no cursor, else ``invalid_cursor``."""
+    if cursor is None or cursor == "":
+        return None
+    try:
+        text = base64.urlsafe_b64decode(str(cursor).encode("ascii")).decode("utf-8")
+    except (ValueError, binascii.Error):  # UnicodeError is a ValueError
+        raise SlackError("invalid_cursor") from None
+    prefix, _, value = text.partition(":")
+    if prefix != kind or not value:
+        raise SlackError("invalid_cursor")
+    return value
+
+
+def _cursor_ts(cursor: Any) -> Decimal | None:
+    """The ts a message-list cursor names; None for no cursor, else ``invalid_cursor``."""
+    value = _decode_cursor(cursor, "next_ts")
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise SlackError("invalid_cursor") from None
+
+
+def _ts_cursor(rest: list[JsonDict]) -> str:
+    """Cursor for the page that starts with ``rest[0]``; empty when nothing is left."""
+    return _encode_cursor("next_ts", rest[0]["ts"]) if rest else ""
+
+
+def _idempotency_key(metadata: JsonDict | None) -> Any:
+    """``metadata.event_payload.key`` or None."""
+    if metadata is None:
+        return None
+    return metadata["event_payload"].get("key")
+
+
 def _flag(value: Any) -> bool:
     """Slack booleans arrive as true/1 (slack_sdk sends 1) in forms, or as JSON booleans."""
     return value is True or str(value).lower() in ("1", "true")
 
 
-def _view(record: JsonDict, with_metadata: bool = True) -> JsonDict:
-    """A recorded message as Slack returns it from the API."""
+def _view(
+    record: JsonDict,
+    with_metadata: bool = True,
+    threads: dict[str, tuple[int, str]] | None = None,
+) -> JsonDict:
+    """A recorded message as Slack returns it from the API.
+
+    With ``threads`` (see ``_thread_stats``) a parent with replies carries Slack's thread
+    fields: ``thread_ts`` (its own ts), ``reply_count`` and ``latest_reply``.
+    """
     message: JsonDict = {
         "type": "message",
         "user": BOT_USER_ID,
@@ -625,6 +905,17 @@ def _view(record: JsonDict, with_metadata: bool = True) -> JsonDict:
     }
     if record["thread_ts"]:
         message["thread_ts"] = record["thread_ts"]
+        if record["thread_ts"] != record["ts"]:
+            message["parent_user_id"] = BOT_USER_ID
+    elif threads and record["ts"] in threads:
+        reply_count, latest_reply = threads[record["ts"]]
+        message.update(
+            thread_ts=record["ts"],
+            reply_count=reply_count,
+            reply_users=[BOT_USER_ID],
+            reply_users_count=1,
+            latest_reply=latest_reply,
+        )
     if with_metadata and record["metadata"] is not None:
         message["metadata"] = record["metadata"]
     return message

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.alert import load_rules
+from pipeline.alerts import load_rules
 from pipeline.extraction import default_extractor
 from pipeline.models import Event
 from pipeline.settings import load_settings
@@ -791,3 +791,93 @@ def test_where_the_source_sits_is_not_in_the_list() -> None:
         "official in Faizabad. The list includes Keshem and Argo in Badakhshan."
     )
     assert districts(falls(text)) == {"Keshem", "Argo"}
+
+
+# --- hidden and look-alike characters: read as the clean word, evidence as published -------------
+CYR_T, CYR_A, CYR_O = "\u0422", "\u0430", "\u043e"
+GR_ALPHA, GR_IOTA, GR_OMICRON = "\u03b1", "\u03b9", "\u03bf"
+FELL_TO = "{district} district fell to the {taliban} on Sunday evening, a provincial official said."
+OVERRAN = "The {taliban} overran {district} district before dawn on Tuesday, its governor said."
+TOOK = "Insurgents of the {taliban} t{o}ok {district} district after a week-long siege."
+
+
+def _fall_summary(text: str) -> set[tuple[str, str, str | None, str, str | None]]:
+    return {
+        (e.category, e.actor, e.location.name if e.location else None, e.realis, e.control)
+        for e in falls(text)
+    }
+
+
+@pytest.mark.parametrize(
+    ("template", "taliban", "district", "o"),
+    [
+        (FELL_TO, "Tal\u200biban", "Ghoryan", "o"),  # zero-width space
+        (FELL_TO, "Tali\u00adban", "Ghoryan", "o"),  # soft hyphen
+        (FELL_TO, "Ta\u200dli\ufeffban", "Ghoryan", "o"),  # zero-width joiner, BOM
+        (OVERRAN, "Talib\u200can", "Ghoryan", "o"),  # zero-width non-joiner in Latin
+        (FELL_TO, f"{CYR_T}{CYR_A}liban", "Ghoryan", "o"),  # Cyrillic capital te and a
+        (OVERRAN, f"T{GR_ALPHA}l{GR_IOTA}b{GR_ALPHA}n", "Ghoryan", "o"),  # Greek alpha, iota
+        (FELL_TO, "\uff34\uff41\uff4c\uff49\uff42\uff41\uff4e", "Ghoryan", "o"),  # fullwidth
+        (OVERRAN, "Tali\u200eban\u202c", "Ghoryan", "o"),  # bidi marks
+        (FELL_TO, "Taliban", f"Gh{GR_OMICRON}ryan", "o"),  # Greek omicron in the district
+        (OVERRAN, "Taliban", "Ghor\u00adyan", "o"),  # soft hyphen in the district
+        (FELL_TO, "Tal\u200biban", "\uff27\uff48\uff4f\uff52\uff59\uff41\uff4e", "o"),  # both
+        (TOOK, "Taliban", "Ghoryan", GR_OMICRON),  # Greek omicron in the verb
+        (TOOK, f"T{CYR_A}liban", f"Gh{CYR_O}ryan", CYR_O),  # Cyrillic a and o
+    ],
+)
+def test_a_disguised_taliban_or_district_is_the_same_fall(
+    template: str, taliban: str, district: str, o: str
+) -> None:
+    clean = template.format(taliban="Taliban", district="Ghoryan", o="o")
+    text = template.format(taliban=taliban, district=district, o=o)
+    assert text != clean
+    assert _fall_summary(clean) == {
+        ("territory_captured", "Taliban", "Ghoryan", "actual", "taliban")
+    }
+    assert _fall_summary(text) == _fall_summary(clean)
+    for event in falls(text):
+        assert (event.evidence_start, event.evidence_end) == (0, len(text))
+        assert event.evidence == text  # as published, hidden characters and all
+        assert event.trigger in {"fell", "overran", "took"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Provincial officials denied that Ghoryan district had fallen to the {CYR_T}aliban.",
+        "Ghoryan district may fall to the Tal\u200biban within days, tribal elders warned.",
+        f"If the T{GR_ALPHA}liban take Ghoryan district, the highway to Herat will be cut.",
+        "The \uff34\uff41\uff4c\uff49\uff42\uff41\uff4e failed to overrun Ghoryan district on Monday.",
+    ],
+)
+def test_a_disguised_taliban_in_a_denial_or_a_fear_is_no_fall(text: str) -> None:
+    assert falls(text) == []
+    assert ("territory_captured", "Taliban") not in actual_pairs(text)
+    assert any(e.actor == "Taliban" for e in events(text))  # read, but not as actual
+
+
+def test_a_disguised_claim_denied_in_the_next_sentence_is_no_fall() -> None:
+    text = (
+        f"The T{GR_ALPHA}liban said on Friday they had captured Ghoryan district. "
+        "The provincial governor denied the claim, saying government forces still held it."
+    )
+    assert falls(text) == []
+
+
+def test_evidence_after_hidden_characters_keeps_its_published_offsets() -> None:
+    first = "Tal\u200biban fighters gathered near Her\u00adat, \uff48\uff45 said."
+    second = "Ghoryan district fell to the T\u0430liban on Sunday."
+    text = f"{first} {second}"
+    [fall] = falls(text)
+    assert fall.evidence == second
+    assert (fall.evidence_start, fall.evidence_end) == (len(first) + 1, len(text))
+    assert text[fall.evidence_start : fall.evidence_end] == second
+
+
+def test_the_relevance_gate_reads_a_disguised_name() -> None:
+    from pipeline.extraction import is_relevant
+
+    assert is_relevant("A spokesman for the Tal\u200biban spoke to reporters.")
+    assert is_relevant(f"A spokesman for the {CYR_T}{CYR_A}liban spoke to reporters.")
+    assert not is_relevant("A spokesman for the club spoke to reporters.")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.alert import build_message, escape, load_rules, match_rules
+from pipeline.alerts import build_message, escape, load_rules, match_rules
 from pipeline.models import AlertMatch, Event, Location
 from pipeline.settings import ConfigError, load_settings
 
@@ -75,10 +75,8 @@ def test_escape_neutralises_mentions_and_links() -> None:
 
 def test_message_is_valid_block_kit_with_escaped_feed_text() -> None:
     match = AlertMatch("district-fallen", "critical", "#c", 0, "", "District fallen")
-    message = build_message(
-        match, _event(), title="<@U1> title", url="https://e.org/a?b=1&c=2", channel="#c"
-    )
-    assert message["channel"] == "#c"
+    message = build_message(match, _event(), title="<@U1> title", url="https://e.org/a?b=1&c=2")
+    assert "channel" not in message  # chosen at delivery time
     header, what, evidence, context = message["blocks"]
     assert header["type"] == "header"
     assert header["text"]["text"] == "District fallen: Yawan district, Badakhshan province"
@@ -92,7 +90,7 @@ def test_message_is_valid_block_kit_with_escaped_feed_text() -> None:
 
 def test_long_fields_are_cut_to_slack_limits() -> None:
     match = AlertMatch("r", "low", "#c", 0, "", "x" * 400)
-    message = build_message(match, _event(evidence="y" * 5000), title="t", url=None, channel="#c")
+    message = build_message(match, _event(evidence="y" * 5000), title="t", url=None)
     assert len(message["blocks"][0]["text"]["text"]) <= 150
     assert len(message["blocks"][2]["text"]["text"]) <= 3000
     assert len(message["text"]) <= 3000
@@ -163,8 +161,32 @@ def test_everyone_and_here_are_escaped_in_messages() -> None:
         _event(evidence="<!everyone> <!here> <@U0ABC> <https://evil.example|bank>"),
         title="<!everyone>",
         url=None,
-        channel="#c",
     )
     text = str(message)
     for raw in ("<!everyone>", "<!here>", "<@U0ABC>", "<https://evil.example|bank>"):
         assert raw not in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.cookie)",
+        "JavaScript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+        "https://e.org/a|fake label",
+    ],
+)
+def test_only_http_links_become_link_targets(url: str) -> None:
+    match = AlertMatch("r", "low", "", 0, "", "Rule")
+    message = build_message(match, _event(), title="A report", url=url)
+    context = message["blocks"][3]["elements"][0]["text"]
+    assert context.startswith("Source: A report ·")
+    assert "<" not in context.split("·")[0]
+
+
+def test_an_http_link_next_to_them_is_kept() -> None:
+    match = AlertMatch("r", "low", "", 0, "", "Rule")
+    message = build_message(match, _event(), title="A report", url="https://e.org/x")
+    assert "<https://e.org/x|A report>" in message["blocks"][3]["elements"][0]["text"]

@@ -1,0 +1,141 @@
+"""Slack messages (Block Kit) built from events: what an analyst reads in the channel.
+
+Feed text is escaped so it can never mention @channel or fake a link, and only http(s)
+links become link targets.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pipeline.models import AlertMatch, Event
+
+SLACK_LINK = re.compile(r"<([^|<>]+)\|([^<>]*)>")
+HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
+FALLBACK_LIMIT = 3000
+LINK_SCHEMES = ("http://", "https://")
+
+
+def escape(text: str) -> str:
+    """Slack control characters: feed text can never mention @channel or fake a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _escape_cut(text: str, limit: int) -> str:
+    """Escape first, then cut without splitting an entity such as &amp;."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def _place(event: Event) -> str:
+    if event.location is None:
+        return "place not stated"  # never invent one
+    loc = event.location
+    if loc.district and loc.province and loc.district != loc.province:
+        return f"{loc.district} district, {loc.province} province"
+    return loc.province or loc.district or loc.name
+
+
+def _claim_text(event: Event) -> str:
+    return {
+        "claimed": f"claimed by {event.actor}, not independently confirmed",
+        "denied": "denied",
+        "disputed": f"claimed by {event.actor}, disputed by the other side",
+    }.get(event.claim_status, "reported")
+
+
+def _bold_trigger(evidence: str, trigger: str) -> str:
+    escaped = escape(evidence)
+    token = escape(trigger)
+    position = escaped.find(token)
+    if not token or position < 0:
+        return escaped
+    return f"{escaped[:position]}*{token}*{escaped[position + len(token) :]}"
+
+
+def _source(title: str, url: str | None) -> str:
+    """The article as a Slack link; only http(s) URLs become link targets (a feed can
+    carry `javascript:` or `data:` links)."""
+    if url and url.lower().startswith(LINK_SCHEMES) and not any(c in url for c in "<>| \n"):
+        return f"<{escape(url)}|{_escape_cut(title or url, 200)}>"
+    return _escape_cut(title or "untitled article", 200)
+
+
+def build_message(
+    match: AlertMatch, event: Event, *, title: str, url: str | None
+) -> dict[str, Any]:
+    """chat.postMessage arguments without the channel (chosen at delivery time from the
+    current configuration): Block Kit blocks (built with slack_sdk) + text fallback."""
+    from slack_sdk.models.blocks import (
+        ContextBlock,
+        HeaderBlock,
+        MarkdownTextObject,
+        SectionBlock,
+    )
+
+    place = _place(event)
+    header = _cut(f"{match.title}: {place}", HEADER_LIMIT)
+    what = (
+        f"*Actor:* {escape(event.actor)}   *Event:* {escape(event.type)}\n"
+        f"*Where:* {escape(place)}   *When:* {escape(event.event_date or 'unknown')}\n"
+        f"*Status:* {escape(event.realis)}, {escape(_claim_text(event))}"
+    )
+    evidence = _cut("> " + _bold_trigger(event.evidence, event.trigger), SECTION_LIMIT)
+    source = _source(title, url)
+    blocks = [
+        HeaderBlock(text=header),
+        SectionBlock(text=MarkdownTextObject(text=_cut(what, SECTION_LIMIT))),
+        SectionBlock(text=MarkdownTextObject(text=evidence)),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=_cut(f"Source: {source} · rule `{match.rule_id}` ({match.severity})", 2000)
+                )
+            ]
+        ),
+    ]
+    fallback = _escape_cut(f"{match.title}: {place}. {event.evidence}", FALLBACK_LIMIT)
+    return {"text": fallback, "blocks": [b.to_dict() for b in blocks]}
+
+
+def build_place_update(
+    match: AlertMatch, event: Event, title: str, url: str | None
+) -> dict[str, Any]:
+    """A thread reply on an earlier alert about the same place, e.g. "retaken by Afghan
+    forces" under "district fallen"."""
+    from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+    source = _source(title, url)
+    text = (
+        f"*Update: {escape(match.title)}* ({escape(event.actor)}, "
+        f"{escape(event.event_date or 'date unknown')}): "
+        f"{_escape_cut(event.evidence, 1500)} {source}"
+    )
+    return {
+        "text": _cut(text, FALLBACK_LIMIT),
+        "blocks": [SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_LIMIT))).to_dict()],
+    }
+
+
+def build_corroboration(title: str, url: str | None, outlets: int) -> dict[str, Any]:
+    """A thread reply: another outlet reports a story we already alerted on."""
+    from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+    source = _source(title, url)
+    text = f"Also reported: {source}. Corroborated by {outlets} outlets so far."
+    return {
+        "text": _cut(text, FALLBACK_LIMIT),
+        "blocks": [SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_LIMIT))).to_dict()],
+    }

@@ -1,0 +1,130 @@
+"""Planning alerts: a pure function from one analysed article to the outbox rows it adds.
+
+`plan_alerts` decides everything (which rules fire, which are suppressed and why, story
+keys, thread replies); it reads nothing and writes nothing. The store reads the
+`AlertHistory` in the same locked transaction that writes the rows it returns, so two
+feeds reporting one story at once cannot both decide that it is new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from pipeline import dedupe
+from pipeline.alerts.messages import build_corroboration, build_message, build_place_update
+from pipeline.alerts.rules import AlertRule, match_rules
+from pipeline.models import AlertMatch, DuplicateDecision, Entry, Event
+
+
+@dataclass(frozen=True)
+class AlertHistory:
+    """What storage knows that changes a plan, read before planning.
+
+    `story_key` names the story the article belongs to (its own key, or its original's
+    for a near-copy); `fired_rules` are the rules already queued on that story;
+    `outlets` counts the independent outlets reporting it, this article included;
+    `place_threads` maps (rule id, district code) to the newest alert of that rule on
+    the district, for rules that reply in its thread."""
+
+    story_key: str
+    fired_rules: frozenset[str] = frozenset()
+    outlets: int = 1
+    place_threads: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlannedAlert:
+    """One outbox row to write; `channel` is the rule's own channel or "" for the
+    configured default (resolved when it is delivered, not when it is planned)."""
+
+    key: str
+    rule_id: str
+    event_index: int
+    channel: str
+    payload: dict[str, Any]
+    thread_of: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertPlan:
+    matches: tuple[AlertMatch, ...] = ()
+    rows: tuple[PlannedAlert, ...] = ()
+
+
+def plan_alerts(
+    entry: Entry,
+    url_key: str,
+    decision: DuplicateDecision,
+    found: Sequence[Event],
+    rules: Sequence[AlertRule],
+    history: AlertHistory,
+) -> AlertPlan:
+    """Rules that fire on the article, and the outbox rows that follow from them."""
+    matches = match_rules(rules, found, "", history.outlets)
+    if decision.status == "duplicate":
+        reason = dedupe.explain(decision)
+        return AlertPlan(tuple(replace(m, suppressed=reason) for m in matches))
+    rows: list[PlannedAlert] = []
+    kept: list[AlertMatch] = []
+    for match in matches:
+        event = found[match.event_index]
+        if match.rule_id in history.fired_rules:
+            reason = f"already alerted for this story; {dedupe.explain(decision)}"
+            kept.append(replace(match, suppressed=reason))
+            rows.append(_corroboration(match, entry, url_key, history))
+            continue
+        kept.append(match)
+        payload = build_message(match, event, title=entry.title, url=entry.url)
+        key = f"{match.rule_id}:{history.story_key}"
+        rows.append(PlannedAlert(key, match.rule_id, match.event_index, match.channel, payload))
+    rows += _place_updates(kept, found, entry, url_key, rules, history)
+    return AlertPlan(tuple(kept), tuple(rows))
+
+
+def _corroboration(
+    match: AlertMatch, entry: Entry, url_key: str, history: AlertHistory
+) -> PlannedAlert:
+    """Another outlet reports a story already alerted on: a reply in its thread."""
+    parent = f"{match.rule_id}:{history.story_key}"
+    payload = build_corroboration(entry.title, entry.url, history.outlets)
+    key = f"{parent}:also:{url_key}"
+    return PlannedAlert(key, match.rule_id, match.event_index, match.channel, payload, parent)
+
+
+def _place_updates(
+    matches: Sequence[AlertMatch],
+    found: Sequence[Event],
+    entry: Entry,
+    url_key: str,
+    rules: Sequence[AlertRule],
+    history: AlertHistory,
+) -> list[PlannedAlert]:
+    """A rule with `reply_to` also answers in the thread of that rule's latest alert on
+    the same district (e.g. a recapture under the district's fall)."""
+    by_id = {rule.id: rule for rule in rules}
+    rows: list[PlannedAlert] = []
+    for match in matches:
+        rule = by_id.get(match.rule_id)
+        event = found[match.event_index]
+        if match.suppressed or rule is None or not rule.reply_to:
+            continue
+        code = event.location.district_code if event.location else None
+        parent = history.place_threads.get((rule.reply_to, code or ""))
+        if not code or parent is None:
+            continue
+        payload = build_place_update(match, event, entry.title, entry.url)
+        key = f"{parent}:{match.rule_id}:{url_key}"
+        rows.append(
+            PlannedAlert(key, match.rule_id, match.event_index, match.channel, payload, parent)
+        )
+    return rows
+
+
+def place_lookups(found: Sequence[Event], rules: Sequence[AlertRule]) -> set[tuple[str, str]]:
+    """The (rule id, district code) pairs whose latest alert a plan may reply to: the
+    store reads only these."""
+    targets = {rule.reply_to for rule in rules if rule.reply_to}
+    codes = {e.location.district_code for e in found if e.location and e.location.district_code}
+    return {(rule_id, code) for rule_id in targets if rule_id for code in codes if code}

@@ -1,0 +1,1 @@
+"""Fault injection: the pipeline on a bad day (see scenarios.py and `make faults`)."""

@@ -9,6 +9,7 @@ Slack recorded more than once. The pipeline runs for real: in-process `run_cycle
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import uuid
@@ -62,41 +63,18 @@ SOURCES = (
     "two residents reached by phone",
     "a security official who asked not to be named",
 )
-WORDS = [
-    "bazaar",
-    "clinic",
-    "bridge",
-    "school",
-    "mosque",
-    "orchard",
-    "river",
-    "highway",
-    "checkpoint",
-    "granary",
-    "well",
-    "market",
-    "airstrip",
-    "depot",
-    "compound",
-    "village",
-    "valley",
-    "pass",
-    "ridge",
-    "canal",
-    "quarry",
-    "border",
-]
+SYLLABLES = ("ka", "lo", "mi", "ru", "sa", "te", "vo", "ni", "pa", "zu", "de", "go")
 
 
-def _detail(number: int) -> str:
-    """Two sentences no other number shares, so stories are not each other's copies."""
-    picks = [WORDS[(number * 7 + k * 3) % len(WORDS)] for k in range(6)]
-    return (
-        f"Witness {number} described damage to the {picks[0]} and the {picks[1]} near the "
-        f"{picks[2]}, and said {number + 3} families had fled towards the {picks[3]}. "
-        f"Elders from area {number} asked for safe passage past the {picks[4]} and the "
-        f"{picks[5]} before nightfall on day {number * 11}."
-    )
+def _detail(number: int, words: int = 36) -> str:
+    """Filler no other number shares: pseudo-words (no trigger, place or actor), so
+    stories are not each other's copies and only the lead carries the news."""
+    rng = random.Random(number)
+    tokens = [
+        "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(words)
+    ]
+    sentences = [" ".join(tokens[i : i + 9]) for i in range(0, words, 9)]
+    return " ".join(f"{sentence.capitalize()}." for sentence in sentences)
 
 
 def story(number: int, outlet: str = "outlet-a.example", **extra: str) -> dict[str, str]:
@@ -108,7 +86,7 @@ def story(number: int, outlet: str = "outlet-a.example", **extra: str) -> dict[s
         day=DAYS[number % len(DAYS)],
         fight=FIGHTS[number % len(FIGHTS)],
         source=SOURCES[number % len(SOURCES)],
-        detail=_detail(number),
+        detail=" ".join(_detail(number + k) for k in (0, 100, 200)),
     )
     return {
         "title": f"{district} district falls to the Taliban ({number})",
@@ -120,14 +98,15 @@ def story(number: int, outlet: str = "outlet-a.example", **extra: str) -> dict[s
 
 
 def near_copy(number: int, outlet: str) -> dict[str, str]:
-    """Another outlet's rewrite of `story(number)`: its lead sentence and new detail
-    (a near-duplicate: about 43% of the original's 5-word phrases)."""
+    """Another outlet's rewrite of `story(number)`: its lead and first detail, then new
+    detail (a near-duplicate either way round: 35-50% of 5-word phrases shared)."""
     original = story(number)
     lead = original["description"].split(". ")[0]
+    fresh = " ".join(_detail(number + k) for k in (500, 600, 700, 800))
     return {
         **story(number, outlet=outlet),
         "title": "Report: " + original["title"],
-        "description": f"{lead}. {_detail(number + 500)} {_detail(number + 501)}",
+        "description": f"{lead}. {_detail(number)} {fresh}",
     }
 
 

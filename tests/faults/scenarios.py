@@ -552,10 +552,11 @@ def _storm(lab: FaultLab) -> Outcome:
     slow=True,
 )
 def _pg_killed(lab: FaultLab) -> Outcome:
-    items = [story(n) for n in range(6)] + [quiet_item(n) for n in range(6)]
+    items = [story(n) for n in range(8)] + [quiet_item(n) for n in range(16)]
     lab.publish("a.xml", items)
     child = lab.start_cli("run", "--quiet")
     stop = threading.Event()
+    terminated = [0]
 
     def terminate() -> None:
         import psycopg
@@ -563,25 +564,28 @@ def _pg_killed(lab: FaultLab) -> Outcome:
         from tests.faults.harness import ADMIN_URL
 
         dsn = ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
-        while not stop.wait(0.7):
+        while not stop.wait(0.25):
             with psycopg.connect(dsn, autocommit=True) as conn:
-                conn.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                killed = conn.execute(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) "
+                    "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
                     (lab.database_name,),
-                )
+                ).fetchone()
+                terminated[0] += killed[0] if killed else 0
 
     killer = threading.Thread(target=terminate, daemon=True)
     killer.start()
     child.wait(timeout=300)
     stop.set()
     killer.join()
+    assert terminated[0] > 0, "no connection was terminated: the fault did not happen"
     for _ in range(2):
         final = lab.cli("run", "--quiet", timeout=300)
         assert final.returncode == 0, final.stderr[-2000:]
     _age_claims(lab)
     lab.deliver()
-    return lab.outcome(guids(items), f"first run exit {child.returncode}; rerun completes")
+    note = f"{terminated[0]} connections terminated; first run exit {child.returncode}"
+    return lab.outcome(guids(items), note + "; reruns complete")
 
 
 @scenario("token-never-logged", "Slack rejects the token; logs, output and status")

@@ -128,10 +128,7 @@ def replan(analysis: Analysis, store: Store, rules: Sequence[AlertRule]) -> Anal
         [rule.id for rule in rules],
         place_lookups(analysis.events, rules),
     )
-    plan = plan_alerts(
-        analysis.entry, analysis.url_key, analysis.decision, analysis.events, rules, history
-    )
-    return replace(analysis, plan=plan)
+    return replace(analysis, plan=plan_alerts(analysis, rules, history))
 
 
 def _with_title_events(entry: Entry, found: list[Event], settings: Settings) -> list[Event]:

@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from pipeline import dedupe
 from pipeline.alerts import load_rules, plan_alerts
 from pipeline.alerts.plan import place_lookups
-from pipeline.cycle import load_seeds
+from pipeline.cycle import Analysis, load_seeds
 from pipeline.models import DuplicateDecision, Entry
 from pipeline.schema import articles, events
 from pipeline.settings import Settings
@@ -58,6 +59,7 @@ def reprocess(settings: Settings, since_days: int = 7) -> dict[str, Any]:
     for row in rows:
         found = extractor.extract(row["text"], row["published_at"])
         entry = Entry(url=row["url"], title=row["title"], text=row["text"], guid=row["guid"])
+        fingerprint = dedupe.Fingerprint.of(f"{entry.title}\n{entry.text}")
         decision = DuplicateDecision("new")
         with store.decision_lock() as conn:
             history = store.alert_history(
@@ -67,7 +69,8 @@ def reprocess(settings: Settings, since_days: int = 7) -> dict[str, Any]:
                 [rule.id for rule in rules],
                 place_lookups(found, rules),
             )
-            plan = plan_alerts(entry, row["canonical_url"], decision, found, rules, history)
+            article = Analysis(entry, row["canonical_url"], fingerprint, decision, found)
+            plan = plan_alerts(article, rules, history)
             conn.execute(delete(events).where(events.c.article_id == row["id"]))
             event_ids = store.insert_events(conn, row["id"], found)
             counts["alerts_queued"] += store.enqueue_planned(conn, row["id"], event_ids, plan.rows)

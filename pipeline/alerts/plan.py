@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline import dedupe
 from pipeline.alerts.messages import build_corroboration, build_message, build_place_update
@@ -53,15 +53,26 @@ class AlertPlan:
     rows: tuple[PlannedAlert, ...] = ()
 
 
-def plan_alerts(
-    entry: Entry,
-    url_key: str,
-    decision: DuplicateDecision,
-    found: Sequence[Event],
-    rules: Sequence[AlertRule],
-    history: AlertHistory,
-) -> AlertPlan:
+class Analyzed(Protocol):
+    """What planning reads of an analysed article (cycle.Analysis has it)."""
+
+    @property
+    def entry(self) -> Entry: ...
+
+    @property
+    def url_key(self) -> str: ...
+
+    @property
+    def decision(self) -> DuplicateDecision: ...
+
+    @property
+    def events(self) -> Sequence[Event]: ...
+
+
+def plan_alerts(analysis: Analyzed, rules: Sequence[AlertRule], history: AlertHistory) -> AlertPlan:
     """Rules that fire on the article, and the outbox rows that follow from them."""
+    entry, url_key, decision = analysis.entry, analysis.url_key, analysis.decision
+    found = analysis.events
     matches = match_rules(rules, found, "", history.outlets)
     if decision.status == "duplicate":
         reason = dedupe.explain(decision)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from pipeline.alerts import AlertHistory, AlertRule, load_rules, plan_alerts
-from pipeline.models import DuplicateDecision, Entry, Location
+from pipeline.models import DuplicateDecision, Entry, Event, Location
 from tests.unit.alerts.test_rules import _event
 
 RULES = """
@@ -28,6 +30,20 @@ ENTRY = Entry(url="https://news.example/a", title="Yawan falls", text="...")
 NEW = DuplicateDecision("new")
 
 
+@dataclass(frozen=True)
+class Article:
+    """An analysed article as planning sees it."""
+
+    entry: Entry
+    url_key: str
+    decision: DuplicateDecision
+    events: Sequence[Event]
+
+
+def _plan(entry, url_key, decision, found, rules, history):  # type: ignore[no-untyped-def]
+    return plan_alerts(Article(entry, url_key, decision, found), rules, history)
+
+
 @pytest.fixture
 def rules(tmp_path: Path) -> list[AlertRule]:
     path = tmp_path / "alerts.yaml"
@@ -36,7 +52,7 @@ def rules(tmp_path: Path) -> list[AlertRule]:
 
 
 def test_a_new_article_gets_one_row_per_rule_keyed_by_its_story(rules) -> None:  # type: ignore[no-untyped-def]
-    plan = plan_alerts(ENTRY, "https://news.example/a", NEW, [_event()], rules, AlertHistory("k"))
+    plan = _plan(ENTRY, "https://news.example/a", NEW, [_event()], rules, AlertHistory("k"))
     assert [(r.key, r.rule_id, r.thread_of, r.channel) for r in plan.rows] == [
         ("fallen:k", "fallen", None, "")
     ]
@@ -46,13 +62,13 @@ def test_a_new_article_gets_one_row_per_rule_keyed_by_its_story(rules) -> None: 
 
 def test_min_outlets_counts_the_history(rules) -> None:  # type: ignore[no-untyped-def]
     two = AlertHistory("k", outlets=2)
-    plan = plan_alerts(ENTRY, "u", NEW, [_event()], rules, two)
+    plan = _plan(ENTRY, "u", NEW, [_event()], rules, two)
     assert {r.rule_id for r in plan.rows} == {"fallen", "corroborated"}
 
 
 def test_a_copy_is_planned_with_every_match_suppressed_and_no_rows(rules) -> None:  # type: ignore[no-untyped-def]
     copy = DuplicateDecision("duplicate", 7, "a.txt", 1.0, "content_hash")
-    plan = plan_alerts(ENTRY, "u", copy, [_event()], rules, AlertHistory("u"))
+    plan = _plan(ENTRY, "u", copy, [_event()], rules, AlertHistory("u"))
     assert plan.rows == ()
     assert [m.suppressed for m in plan.matches] == ["copy of seed a.txt: identical text"]
 
@@ -60,7 +76,7 @@ def test_a_copy_is_planned_with_every_match_suppressed_and_no_rows(rules) -> Non
 def test_a_near_copy_of_an_alerted_story_replies_in_its_thread(rules) -> None:  # type: ignore[no-untyped-def]
     near = DuplicateDecision("near_duplicate", 7, "https://first.example/x", 0.4, "containment")
     history = AlertHistory("https://first.example/x", frozenset({"fallen"}), outlets=2)
-    plan = plan_alerts(ENTRY, "https://news.example/a", near, [_event()], rules, history)
+    plan = _plan(ENTRY, "https://news.example/a", near, [_event()], rules, history)
     reply = next(r for r in plan.rows if r.rule_id == "fallen")
     assert reply.thread_of == "fallen:https://first.example/x"
     assert reply.key == "fallen:https://first.example/x:also:https://news.example/a"
@@ -75,7 +91,7 @@ def test_a_near_copy_of_an_alerted_story_replies_in_its_thread(rules) -> None:  
 def test_a_near_copy_of_a_story_not_alerted_yet_alerts_normally(rules) -> None:  # type: ignore[no-untyped-def]
     near = DuplicateDecision("near_duplicate", 7, "https://first.example/x", 0.4, "containment")
     history = AlertHistory("https://first.example/x", frozenset(), outlets=1)
-    plan = plan_alerts(ENTRY, "u", near, [_event()], rules, history)
+    plan = _plan(ENTRY, "u", near, [_event()], rules, history)
     assert [(r.key, r.thread_of) for r in plan.rows] == [("fallen:https://first.example/x", None)]
 
 
@@ -83,17 +99,17 @@ def test_a_retake_replies_under_the_districts_fall(rules) -> None:  # type: igno
     place = Location("Yawan", "Yawan", "Badakhshan", "AF1715", "AF17")
     retake = _event(category="territory_retaken", actor="Afghan forces", location=place)
     history = AlertHistory("u", place_threads={("fallen", "AF1715"): "fallen:https://a/1"})
-    plan = plan_alerts(ENTRY, "u", NEW, [retake], rules, history)
+    plan = _plan(ENTRY, "u", NEW, [retake], rules, history)
     new, reply = plan.rows
     assert (new.rule_id, new.thread_of, new.channel) == ("retaken", None, "#ops")
     assert (reply.thread_of, reply.key) == ("fallen:https://a/1", "fallen:https://a/1:retaken:u")
     # no earlier alert on that district, or no district at all: no reply
-    assert len(plan_alerts(ENTRY, "u", NEW, [retake], rules, AlertHistory("u")).rows) == 1
+    assert len(_plan(ENTRY, "u", NEW, [retake], rules, AlertHistory("u")).rows) == 1
     unplaced = _event(category="territory_retaken", location=Location("Badakhshan"))
-    assert len(plan_alerts(ENTRY, "u", NEW, [unplaced], rules, history).rows) == 1
+    assert len(_plan(ENTRY, "u", NEW, [unplaced], rules, history).rows) == 1
 
 
 def test_planning_reads_nothing_and_is_repeatable(rules) -> None:  # type: ignore[no-untyped-def]
-    first = plan_alerts(ENTRY, "u", NEW, [_event()], rules, AlertHistory("u"))
-    second = plan_alerts(ENTRY, "u", NEW, [_event()], rules, AlertHistory("u"))
+    first = _plan(ENTRY, "u", NEW, [_event()], rules, AlertHistory("u"))
+    second = _plan(ENTRY, "u", NEW, [_event()], rules, AlertHistory("u"))
     assert first == second

@@ -29,7 +29,7 @@ from pipeline.alerts import (
 from pipeline.alerts.plan import place_lookups
 from pipeline.models import AlertMatch, DuplicateDecision, Entry, Event, FeedReport
 from pipeline.settings import FeedConfig, Settings, load_feeds
-from pipeline.store import Store, utcnow
+from pipeline.store import Store, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -97,9 +97,12 @@ def article_key(entry: Entry, fingerprint: dedupe.Fingerprint, store: Store) -> 
     return f"{key}#guid={entry.guid}"
 
 
-def decide(entry: Entry, fingerprint: dedupe.Fingerprint, url_key: str, store: Store) -> Any:
+def decide(
+    entry: Entry, fingerprint: dedupe.Fingerprint, url_key: str, store: Store
+) -> DuplicateDecision:
+    """dedupe.decide with the URL key only where the article has a URL of its own."""
     has_url = entry.url is not None and "://" in entry.url
-    return dedupe.decide(fingerprint, url_key if has_url or "#guid=" in url_key else None, store)
+    return dedupe.decide(fingerprint, url_key if has_url else None, store)
 
 
 def analyze(entry: Entry, store: Store, rules: Sequence[AlertRule], settings: Settings) -> Analysis:
@@ -204,7 +207,7 @@ def process_feed(
             "disabled (re-enable with `python -m pipeline feeds enable`)",
         )
         return report
-    deferred_until = _aware(row["retry_after_until"])
+    deferred_until = as_utc(row["retry_after_until"])
     if deferred_until is not None and deferred_until > utcnow():
         report.error = f"not polled: the server asked to wait until {deferred_until:%H:%M:%S} UTC"
         return report
@@ -262,13 +265,6 @@ def process_feed(
     return report
 
 
-def _aware(moment: Any) -> Any:
-    """SQLite hands back naive datetimes: they are UTC."""
-    from datetime import UTC
-
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def quarantine_key(entry: Entry) -> str:
     """How a failing entry is recognised in the next fetch: guid, else link, else text."""
     if entry.guid:
@@ -306,12 +302,14 @@ def _process_safely(
     """Process one entry; if it fails, keep it in the quarantine instead of failing (and
     eventually disabling) the whole feed. A lost database connection is not the entry's
     fault: it propagates, and the feed is retried as a whole."""
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
     try:
         _process_entry(store, feed_id, entry, rules, settings, report, progress, page_client)
+    except (OperationalError, InterfaceError):
+        raise
     except DBAPIError as exc:
-        if exc.connection_invalidated or exc.__class__.__name__ in ("OperationalError",):
+        if exc.connection_invalidated:
             raise
         _quarantine(store, feed_id, entry, exc, report)
         return False

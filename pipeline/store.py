@@ -60,6 +60,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything this store writes is UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
 def make_engine(url: str) -> Engine:
     """An engine that survives dropped connections (pre-ping) and enforces SQLite FKs."""
     if url.startswith("sqlite:///"):

@@ -18,7 +18,7 @@ import re
 import socket
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.error import URLError
 
@@ -30,6 +30,7 @@ from slack_sdk.http_retry.state import RetryState
 
 from pipeline.alerts.messages import SLACK_LINK, _escape_cut
 from pipeline.settings import Settings, redact_url
+from pipeline.store import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +399,8 @@ def resolve_unknown(
             report.held += 1
             continue
         try:
-            found = sink.find_posted(message, _aware(row["claimed_at"] or row["created_at"]))
+            claimed = as_utc(row["claimed_at"] or row["created_at"])
+            found = sink.find_posted(message, claimed)
         except DeliveryError as exc:
             log.warning("alert %s: lookup failed, stays unknown: %s", row["id"], exc)
             report.unknown += 1
@@ -407,7 +409,7 @@ def resolve_unknown(
             store.mark_alert_sent(row["id"], found.channel_id, found.ts)
             report.sent += 1
             continue
-        if _aware(row["claimed_at"] or row["created_at"]) > _now() - UNKNOWN_GRACE:
+        if claimed > utcnow() - UNKNOWN_GRACE:
             report.unknown += 1  # Slack may still be storing it: look again next run
             continue
         # certainly not posted, and already a minute or more ago: it may go again now
@@ -416,15 +418,6 @@ def resolve_unknown(
         report.failed += status == "failed"
         report.retrying += status == "pending"
     return report
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes: they are UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _message(store: Any, row: Mapping[str, Any], router: Router, channels: Channels) -> Any:

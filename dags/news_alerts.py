@@ -37,6 +37,12 @@ def news_alerts() -> None:
         print(f"delivery: {delivery}")
         if delivery["blocked"]:
             raise RuntimeError(f"alert delivery blocked: {delivery['blocked']}")
+        if delivery["set_aside"] or delivery["held"]:
+            raise RuntimeError(
+                f"{delivery['set_aside']} alerts set aside (channel not found) and "
+                f"{delivery['held']} held (webhook outcome unknown): see `python -m pipeline "
+                "status`, then `alerts release` or `alerts mark-sent`"
+            )
         return delivery
 
     deliver_alerts()

@@ -227,7 +227,7 @@ def process_feed(
     page_client = client if feed.full_text else None
     if result.not_modified:
         report.not_modified = True
-        _retry_quarantined(store, row["id"], set(), rules, settings, report, page_client)
+        FeedRun(store, row["id"], rules, settings, report, page_client).retry_quarantined()
         store.record_feed_success(row["id"], result, 0)
         return report
     parsed = parse_feed(result, max_bytes=settings.http_max_bytes)
@@ -242,19 +242,15 @@ def process_feed(
         return _fail(
             store, row["id"], report, result.status, f"no usable entries: {reason}", settings
         )
+    run = FeedRun(store, row["id"], rules, settings, report, page_client, progress)
     kept = {q["entry_key"]: q["status"] for q in store.quarantined(row["id"])}
     for entry in parsed.entries:
         key = quarantine_key(entry)
         if kept.get(key) == "held":
             report.quarantined += 1
-            continue
-        done = _process_safely(
-            store, row["id"], entry, rules, settings, report, progress, page_client
-        )
-        if done and key in kept:
+        elif run.process(entry) and key in kept:
             store.clear_quarantined(row["id"], key)
-    seen = {quarantine_key(entry) for entry in parsed.entries}
-    _retry_quarantined(store, row["id"], seen, rules, settings, report, page_client)
+    run.retry_quarantined(seen={quarantine_key(entry) for entry in parsed.entries})
     store.record_feed_success(row["id"], result, len(parsed.entries))
     if result.permanent_redirect and result.final_url:
         store.move_feed(row["id"], result.final_url)
@@ -289,66 +285,6 @@ def entry_from_json(raw: str) -> Entry:
     return Entry(**data)
 
 
-def _process_safely(
-    store: Store,
-    feed_id: int,
-    entry: Entry,
-    rules: Sequence[AlertRule],
-    settings: Settings,
-    report: FeedReport,
-    progress: Progress | None,
-    page_client: Any,
-) -> bool:
-    """Process one entry; if it fails, keep it in the quarantine instead of failing (and
-    eventually disabling) the whole feed. A lost database connection is not the entry's
-    fault: it propagates, and the feed is retried as a whole."""
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-    try:
-        _process_entry(store, feed_id, entry, rules, settings, report, progress, page_client)
-    except (OperationalError, InterfaceError):
-        raise
-    except DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise
-        _quarantine(store, feed_id, entry, exc, report)
-        return False
-    except Exception as exc:  # one bad entry must not stop the others
-        _quarantine(store, feed_id, entry, exc, report)
-        return False
-    return True
-
-
-def _quarantine(
-    store: Store, feed_id: int, entry: Entry, exc: BaseException, report: FeedReport
-) -> None:
-    log.exception("entry %r quarantined", entry.title[:80])
-    error = f"{type(exc).__name__}: {str(exc)[:300]}"
-    store.quarantine_entry(feed_id, quarantine_key(entry), entry.title, entry_to_json(entry), error)
-    report.quarantined += 1
-
-
-def _retry_quarantined(
-    store: Store,
-    feed_id: int,
-    seen: set[str],
-    rules: Sequence[AlertRule],
-    settings: Settings,
-    report: FeedReport,
-    page_client: Any,
-) -> None:
-    """Entries that failed before: tried again (from their stored copy) until they
-    succeed or are held; an entry fetched again this time was already tried above."""
-    for row in store.quarantined(feed_id):
-        if row["status"] == "held" or row["entry_key"] in seen:
-            if row["status"] == "held":
-                report.quarantined += 1
-            continue
-        entry = entry_from_json(row["entry"])
-        if _process_safely(store, feed_id, entry, rules, settings, report, None, page_client):
-            store.clear_quarantined(feed_id, row["entry_key"])
-
-
 def _fail(
     store: Store,
     feed_id: int,
@@ -366,39 +302,83 @@ def _fail(
     return report
 
 
-def _process_entry(
-    store: Store,
-    feed_id: int,
-    entry: Entry,
-    rules: Sequence[AlertRule],
-    settings: Settings,
-    report: FeedReport,
-    progress: Progress | None,
-    page_client: Any = None,
-) -> None:
-    if entry.guid and store.find_by_guid(feed_id, entry.guid):
-        report.known += 1
-        return
-    if page_client is not None and entry.url and entry.url.startswith(("http://", "https://")):
-        entry = with_full_text(entry, page_client, settings)
-    analysis = analyze(entry, store, rules, settings)
-    if analysis.decision.method == "url" and analysis.decision.of_label == analysis.url_key:
-        report.known += 1  # the same URL was stored before: nothing new to keep
-        return
-    article_id, queued, analysis = store_analysis(store, analysis, feed_id=feed_id, rules=rules)
-    if article_id is None:
-        report.known += 1
-        return
-    report.events += len(analysis.events)
-    report.alerts += queued
-    if analysis.decision.is_copy:
-        report.duplicates += 1
-        note = f"{entry.title[:70]!r}: {dedupe.explain(analysis.decision)}"
-        report.duplicate_notes.append(note)
-    else:
-        report.new += 1
-    if progress:
-        progress(f"  {analysis.decision.status:<14} {entry.title[:80]}")
+@dataclass
+class FeedRun:
+    """What storing one feed's entries needs, built once per fetched feed."""
+
+    store: Store
+    feed_id: int
+    rules: Sequence[AlertRule]
+    settings: Settings
+    report: FeedReport
+    page_client: Any = None
+    progress: Progress | None = None
+
+    def process(self, entry: Entry) -> bool:
+        """Store one entry; if it fails, keep it in the quarantine instead of failing
+        (and eventually disabling) the whole feed. A lost database connection is not the
+        entry's fault: it propagates, and the feed is retried as a whole."""
+        from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+        try:
+            self._store_entry(entry)
+        except (OperationalError, InterfaceError):
+            raise
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise
+            self._quarantine(entry, exc)
+            return False
+        except Exception as exc:  # one bad entry must not stop the others
+            self._quarantine(entry, exc)
+            return False
+        return True
+
+    def retry_quarantined(self, seen: set[str] | None = None) -> None:
+        """Entries that failed before: tried again (from their stored copy) until they
+        succeed or are held; an entry fetched again this time (`seen`) was just tried."""
+        for row in self.store.quarantined(self.feed_id):
+            if row["status"] == "held":
+                self.report.quarantined += 1
+            elif row["entry_key"] not in (seen or set()) and self.process(
+                entry_from_json(row["entry"])
+            ):
+                self.store.clear_quarantined(self.feed_id, row["entry_key"])
+
+    def _quarantine(self, entry: Entry, exc: BaseException) -> None:
+        log.exception("entry %r quarantined", entry.title[:80])
+        error = f"{type(exc).__name__}: {str(exc)[:300]}"
+        key, raw = quarantine_key(entry), entry_to_json(entry)
+        self.store.quarantine_entry(self.feed_id, key, entry.title, raw, error)
+        self.report.quarantined += 1
+
+    def _store_entry(self, entry: Entry) -> None:
+        store, report, settings = self.store, self.report, self.settings
+        if entry.guid and store.find_by_guid(self.feed_id, entry.guid):
+            report.known += 1
+            return
+        if self.page_client is not None and (entry.url or "").startswith(("http://", "https://")):
+            entry = with_full_text(entry, self.page_client, settings)
+        analysis = analyze(entry, store, self.rules, settings)
+        if analysis.decision.method == "url" and analysis.decision.of_label == analysis.url_key:
+            report.known += 1  # the same URL was stored before: nothing new to keep
+            return
+        article_id, queued, analysis = store_analysis(
+            store, analysis, feed_id=self.feed_id, rules=self.rules
+        )
+        if article_id is None:
+            report.known += 1
+            return
+        report.events += len(analysis.events)
+        report.alerts += queued
+        if analysis.decision.is_copy:
+            report.duplicates += 1
+            note = f"{entry.title[:70]!r}: {dedupe.explain(analysis.decision)}"
+            report.duplicate_notes.append(note)
+        else:
+            report.new += 1
+        if self.progress:
+            self.progress(f"  {analysis.decision.status:<14} {entry.title[:80]}")
 
 
 def with_full_text(entry: Entry, client: Any, settings: Settings) -> Entry:

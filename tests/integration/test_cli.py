@@ -22,6 +22,10 @@ COMMANDS = [
     "feeds",
     "alerts",
     "alerts preview",
+    "alerts release",
+    "alerts mark-sent",
+    "quarantine",
+    "quarantine retry",
 ]
 
 

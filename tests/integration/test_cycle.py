@@ -397,3 +397,38 @@ def test_recapture_replies_in_the_thread_of_the_fall(
     assert fall["blocks"][0]["text"]["text"].startswith("District fallen")
     assert retake["blocks"][0]["text"]["text"].startswith("Territory retaken")
     assert update["thread_ts"] == fall["ts"] and "Update: Territory retaken" in update["text"]
+
+
+def test_an_entry_that_keeps_failing_is_held_until_released(
+    database_url, make_settings, feed_server, slack_server, monkeypatch
+) -> None:
+    import pipeline.cycle as cycle
+
+    settings = _settings(make_settings, database_url, slack_server)
+    write_rss(feed_server.root / "wire.xml", [FALL, QUIET])
+    feeds = [FeedConfig(url=feed_server.url("/wire.xml"))]
+    real_store = cycle.store_analysis
+    tries = {"n": 0}
+
+    def broken(store, analysis, **kwargs):  # type: ignore[no-untyped-def]
+        if analysis.entry.title == FALL["title"]:
+            tries["n"] += 1
+            raise ValueError("a parser slip this entry always triggers")
+        return real_store(store, analysis, **kwargs)
+
+    monkeypatch.setattr(cycle, "store_analysis", broken)
+    for _ in range(4):
+        summary = run_cycle(settings, feeds=feeds)
+        assert summary.feeds[0].ok  # never counted against the feed
+    assert tries["n"] == 3  # held after three failures: the fourth run did not try
+    store = Store.from_url(settings.database_url, migrate_schema=False)
+    [held] = store.quarantined()
+    assert (held["status"], held["attempts"]) == ("held", 3)
+    assert "ValueError" in held["error"] and store.list_feeds()[0]["consecutive_failures"] == 0
+
+    monkeypatch.setattr(cycle, "store_analysis", real_store)  # the slip is fixed
+    assert store.release_quarantined() == 1
+    after = run_cycle(settings, feeds=feeds)
+    assert after.totals()["new"] == 1 and store.quarantined() == []
+    assert len(slack_server.messages) == 1
+    store.engine.dispose()

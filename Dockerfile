@@ -20,6 +20,8 @@ COPY --chown=airflow:0 sql/ /opt/airflow/project/sql/
 COPY --chown=airflow:0 config/ /opt/airflow/project/config/
 COPY --chown=airflow:0 data/ /opt/airflow/project/data/
 COPY --chown=airflow:0 dags/ /opt/airflow/dags/
+# Airflow plugins (empty in this project; docker-compose.yml mounts the same folder).
+COPY --chown=airflow:0 plugins/ /opt/airflow/plugins/
 
 # dags/ too: the triggerer must import the feed watcher (dags/news_triggers.py)
 ENV PYTHONPATH="/opt/airflow/project:/opt/airflow/dags${PYTHONPATH:+:${PYTHONPATH}}" \

@@ -2,7 +2,10 @@
 
 Not a DAG file itself. Secrets come from Airflow Variables/Connections when set
 (`news_database_url`, `news_slack_bot_token`, `news_slack_channel`,
-`news_slack_webhook_url`, `news_feeds_file`), else from the environment.
+`news_slack_webhook_url`, `news_feeds_file`), else from the environment. Operational
+notices (task failures, feeds failing, recovering or disabled) go to
+`news_slack_ops_channel` / SLACK_OPS_CHANNEL through the Connection `news_slack_ops`,
+else only to the task log; never to the analysts' alert channel.
 
 Two assets chain the DAGs: `news_feeds_changed` (updated by a feed watcher in the
 triggerer, see news_triggers.py) starts news_monitor, and `news_new_alerts` (emitted by
@@ -15,36 +18,13 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import (
-    Asset,
-    AssetWatcher,
-    BaseNotifier,
-    ExceptionRetryPolicy,
-    RetryAction,
-    RetryRule,
-)
+from airflow.sdk import Asset, AssetWatcher, BaseNotifier
 from news_triggers import FeedChangeTrigger, watch_interval
 
 
 class FeedUnreachable(RuntimeError):
-    """A feed could not be fetched (timeout, 5xx, connection): worth a retry."""
+    """Every feed failed: more likely the network than the publishers."""
 
-
-class FeedRejected(RuntimeError):
-    """A feed answered with something unusable (malformed, 4xx): retrying cannot help."""
-
-
-# Retry network trouble with backoff (the task's retries); fail fast on bad data.
-FEED_RETRY_POLICY = ExceptionRetryPolicy(
-    rules=[
-        RetryRule(
-            exception=FeedRejected,
-            action=RetryAction.FAIL,
-            reason="the feed's content is unusable; retrying cannot fix it",
-        ),
-        RetryRule(exception=FeedUnreachable, action=RetryAction.RETRY),
-    ]
-)
 
 # Emitted by news_monitor when it queued alerts; news_alerts is scheduled on it.
 NEW_ALERTS = Asset(name="news_new_alerts", uri="news://outbox/new-alerts")
@@ -87,21 +67,68 @@ def pipeline_settings() -> Any:
     return load_settings(env)
 
 
+OPS_CONN_ID = os.environ.get("SLACK_OPS_CONN_ID") or "news_slack_ops"
+
+
+def ops_channel() -> str | None:
+    """Where operational notices go: the `news_slack_ops_channel` Variable or
+    SLACK_OPS_CHANNEL; None means the task log only (never the analysts' channel)."""
+    from airflow.sdk import Variable
+
+    return Variable.get("news_slack_ops_channel", default=None) or (
+        os.environ.get("SLACK_OPS_CHANNEL") or None
+    )
+
+
+def notify_operators(text: str, context: dict[str, Any]) -> bool:
+    """Post an operational notice through the Slack provider's SlackNotifier and the
+    Airflow Connection `news_slack_ops` (SLACK_OPS_CONN_ID); never raises."""
+    from pipeline.alerts import redact_secrets
+
+    safe = redact_secrets(text)
+    channel = ops_channel()
+    print(f"ops notice: {safe}")
+    if not channel:
+        return False
+    from airflow.providers.slack.notifications.slack import SlackNotifier
+
+    try:
+        SlackNotifier(
+            slack_conn_id=OPS_CONN_ID,
+            channel=channel,
+            text=safe,
+            unfurl_links=False,
+            unfurl_media=False,
+        ).notify(context)
+    except Exception as exc:  # a notice must never fail the task that sends it
+        print(f"ops notice not delivered: {redact_secrets(str(exc))[:300]}")
+        return False
+    return True
+
+
+def log_url(context: dict[str, Any]) -> str | None:
+    ti = context.get("ti") or context.get("task_instance")
+    return getattr(ti, "log_url", None)
+
+
 class PipelineFailureNotifier(BaseNotifier):
-    """Posts a task failure to the alert sink (Slack, webhook or console), without secrets."""
+    """Tells operators (not the analysts' alert channel) that a task failed, with its
+    log URL and without secrets."""
 
     template_fields = ()
 
     def notify(self, context: dict[str, Any]) -> None:
-        from pipeline.alerts import notify_failure
-
         ti = context.get("ti") or context.get("task_instance")
         dag_id = getattr(ti, "dag_id", "?")
         task_id = getattr(ti, "task_id", "?")
+        rendered = getattr(ti, "rendered_map_index", None)
         map_index = getattr(ti, "map_index", -1)
-        where = f"{dag_id}.{task_id}" + (f"[{map_index}]" if map_index not in (-1, None) else "")
+        where = f"{dag_id}.{task_id}" + (
+            f"[{rendered or map_index}]" if map_index not in (-1, None) else ""
+        )
         error = context.get("exception")
-        notify_failure(pipeline_settings(), f"Task {where} failed: {error}")
+        url = log_url(context)
+        notify_operators(f"Task {where} failed: {error}" + (f" ({url})" if url else ""), context)
 
 
 def default_args(network: bool = False) -> dict[str, Any]:

@@ -196,22 +196,35 @@ def process_feed(
     progress: Progress | None = None,
 ) -> FeedReport:
     """Fetch, parse and store one feed; its errors end up in the report and on its row."""
-    from pipeline.fetch import fetch_feed
-    from pipeline.parse import parse_feed
+    row, skipped = open_feed(store, feed)
+    if skipped is not None:
+        return skipped
+    result = fetch_for(row, feed, client, settings)
+    return store_fetched(store, row, feed, result, client, rules, settings, progress)
 
+
+def open_feed(store: Store, feed: FeedConfig) -> tuple[dict[str, Any], FeedReport | None]:
+    """The feed's row, and a report when it must not be polled now (disabled, or the
+    server asked us to wait with Retry-After)."""
     row = store.ensure_feed(feed.url, feed.name)
     report = FeedReport(url=feed.url, label=feed.label)
     if row["disabled"]:
-        report.ok, report.error = (
-            False,
-            "disabled (re-enable with `python -m pipeline feeds enable`)",
-        )
-        return report
+        report.ok, report.health = False, "disabled"
+        report.error = "disabled (re-enable with `python -m pipeline feeds enable`)"
+        return row, report
     deferred_until = as_utc(row["retry_after_until"])
     if deferred_until is not None and deferred_until > utcnow():
+        report.health = "deferred"
         report.error = f"not polled: the server asked to wait until {deferred_until:%H:%M:%S} UTC"
-        return report
-    result = fetch_feed(
+        return row, report
+    return row, None
+
+
+def fetch_for(row: dict[str, Any], feed: FeedConfig, client: Any, settings: Settings) -> Any:
+    """One conditional GET with the feed's stored validators (safe to run in a thread)."""
+    from pipeline.fetch import fetch_feed
+
+    return fetch_feed(
         feed.url,
         client,
         etag=row["etag"],
@@ -219,6 +232,46 @@ def process_feed(
         max_bytes=settings.http_max_bytes,
         deadline=settings.http_total_timeout,
     )
+
+
+def store_fetched(
+    store: Store,
+    row: dict[str, Any],
+    feed: FeedConfig,
+    result: Any,
+    client: Any,
+    rules: Sequence[AlertRule],
+    settings: Settings,
+    progress: Progress | None = None,
+) -> FeedReport:
+    """Parse and store what one fetch brought; record the feed's health and whether it
+    changed (failing, recovered, disabled) for the operators."""
+    report = _store_fetched(store, row, feed, result, client, rules, settings, progress)
+    was_failing = row["consecutive_failures"] > 0
+    if report.health == "disabled":
+        report.change = "disabled"
+    elif not report.ok:
+        report.health = "failing"
+        report.change = None if was_failing else "failing"
+    elif was_failing:
+        report.change = "recovered"
+    log.info("feed %s: %s", feed.label, report.summary())
+    return report
+
+
+def _store_fetched(
+    store: Store,
+    row: dict[str, Any],
+    feed: FeedConfig,
+    result: Any,
+    client: Any,
+    rules: Sequence[AlertRule],
+    settings: Settings,
+    progress: Progress | None,
+) -> FeedReport:
+    from pipeline.parse import parse_feed
+
+    report = FeedReport(url=feed.url, label=feed.label)
     if result.retry_after:
         store.defer_feed(row["id"], utcnow() + timedelta(seconds=result.retry_after))
     if result.error:
@@ -298,6 +351,7 @@ def _fail(
         feed_id, status, error, settings.feed_disable_after_failures, gone
     )
     report.ok = False
+    report.health = "disabled" if disabled else "failing"
     report.error = error + (" (feed disabled)" if disabled else "")
     return report
 
@@ -371,6 +425,7 @@ class FeedRun:
             return
         report.events += len(analysis.events)
         report.alerts += queued
+        _log_stored(analysis)
         if analysis.decision.is_copy:
             report.duplicates += 1
             note = f"{entry.title[:70]!r}: {dedupe.explain(analysis.decision)}"
@@ -379,6 +434,20 @@ class FeedRun:
             report.new += 1
         if self.progress:
             self.progress(f"  {analysis.decision.status:<14} {entry.title[:80]}")
+
+
+def _log_stored(analysis: Analysis) -> None:
+    """What an operator reads in the task log: the article, its events, its alerts."""
+    log.info("%s: %s", analysis.decision.status, analysis.entry.title[:120])
+    for event in analysis.events:
+        place = event.location.name if event.location else "place not stated"
+        log.info("  event %s by %s at %s (%s)", event.type, event.actor, place, event.realis)
+    for row in analysis.plan.rows:
+        kind = "reply" if row.thread_of else "alert"
+        log.info("  %s %s queued: %s", kind, row.rule_id, str(row.payload["text"])[:120])
+    for match in analysis.plan.matches:
+        if match.suppressed:
+            log.info("  %s not alerted: %s", match.rule_id, match.suppressed)
 
 
 def with_full_text(entry: Entry, client: Any, settings: Settings) -> Entry:
@@ -429,9 +498,11 @@ def run_cycle(
     progress: Progress | None = None,
     store: Store | None = None,
 ) -> CycleSummary:
-    """Bootstrap (schema, seeds), process every feed, and deliver alerts as soon as a
-    feed has queued them: a slow feed later in the list does not hold them back."""
+    """Bootstrap (schema, seeds), poll every feed (fetches in parallel, see polling.py),
+    and deliver alerts as soon as a feed has queued them: a slow feed does not hold
+    back another feed's alert."""
     from pipeline.fetch import make_client
+    from pipeline.polling import poll_feeds
 
     store = store or Store.from_url(settings.database_url)
     summary = CycleSummary(seeds_loaded=load_seeds(store, settings))
@@ -439,14 +510,15 @@ def run_cycle(
     feeds = list(feeds) if feeds is not None else load_feeds(settings.feeds_file)
     sink, router = make_sink(settings), Router.from_settings(settings)
     reports: list[DeliveryReport] = []
+
+    def deliver_now(report: FeedReport) -> None:
+        if report.alerts and not any(r.blocked for r in reports):
+            reports.append(deliver(store, sink, router, settings.alert_max_attempts))
+
     with make_client(settings) as client:
-        for number, feed in enumerate(feeds, start=1):
-            if progress:
-                progress(f"[{number}/{len(feeds)}] {feed.label}")
-            report = process_feed(store, feed, client, rules, settings, progress)
-            summary.feeds.append(report)
-            if report.alerts and not any(r.blocked for r in reports):
-                reports.append(deliver(store, sink, router, settings.alert_max_attempts))
+        summary.feeds = poll_feeds(
+            store, feeds, client, rules, settings, on_report=deliver_now, progress=progress
+        )
     reports.append(deliver(store, sink, router, settings.alert_max_attempts))
     summary.delivery = _combined(reports)
     return summary
@@ -480,6 +552,35 @@ def prepare(settings: Settings) -> dict[str, int]:
 def _article_counts(store: Store) -> dict[str, int]:
     counts = store.counts()
     return {"articles": counts["articles"], "events": counts["events"]}
+
+
+def run_shard(settings: Settings, index: int, count: int) -> dict[str, Any]:
+    """Poll shard `index` of `count` (every count-th configured feed) in one process: the
+    model loads once per shard, fetches run in parallel, alerts go out as soon as their
+    feed is stored. Returns counts and the feeds whose health changed (for operators);
+    a failing feed is reported, not raised."""
+    feeds = load_feeds(settings.feeds_file)[index::count]
+    store = Store.from_url(settings.database_url, migrate_schema=False)
+    try:
+        summary = run_cycle(settings, feeds=feeds, store=store)
+    finally:
+        store.engine.dispose()
+    totals = summary.totals()
+    changes = [
+        {"feed": f.label, "url": f.url, "change": f.change, "error": f.error}
+        for f in summary.feeds
+        if f.change
+    ]
+    failing = [{"feed": f.label, "error": f.error} for f in summary.feeds if f.health != "ok"]
+    return {
+        **totals,
+        "feeds": len(summary.feeds),
+        "feeds_disabled": sum(f.health == "disabled" for f in summary.feeds),
+        "delivered": summary.delivery.sent,
+        "delivery_blocked": summary.delivery.blocked,
+        "changes": changes,
+        "unhealthy": failing[:50],
+    }
 
 
 def run_feed(settings: Settings, feed: FeedConfig) -> FeedReport:

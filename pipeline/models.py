@@ -188,6 +188,22 @@ class FeedReport:
     alerts: int = 0
     quarantined: int = 0  # entries that failed and are kept for another try
     duplicate_notes: list[str] = field(default_factory=list)
+    # ok | failing | disabled | deferred (Retry-After); `change` is set when the health
+    # moved this time (failing, recovered, disabled): operators hear about changes only
+    health: str = "ok"
+    change: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def summary(self) -> str:
+        """One line for logs: what the poll found, or why it did not."""
+        if not self.ok or self.health != "ok":
+            return f"{self.health}: {self.error}"
+        if self.not_modified:
+            return "not modified"
+        line = (
+            f"{self.entries} entries: {self.new} new, {self.duplicates} duplicates, "
+            f"{self.known} already stored, {self.events} events, {self.alerts} alerts"
+        )
+        return line + (f" ({self.error})" if self.error else "")

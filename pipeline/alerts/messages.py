@@ -139,3 +139,20 @@ def build_corroboration(title: str, url: str | None, outlets: int) -> dict[str, 
         "text": _cut(text, FALLBACK_LIMIT),
         "blocks": [SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_LIMIT))).to_dict()],
     }
+
+
+HEALTH_WORDS = {
+    "failing": ":red_circle: is failing",
+    "disabled": ":no_entry: was disabled after repeated failures",
+    "recovered": ":large_green_circle: has recovered",
+}
+
+
+def feed_health_notice(feed: str, change: str, error: str | None, log_url: str | None) -> str:
+    """An operator's notice of a feed's health change (never sent to the alert channel)."""
+    line = f"Feed *{escape(feed)}* {HEALTH_WORDS.get(change, change)}"
+    if error and change != "recovered":
+        line += f": {_escape_cut(error, 300)}"
+    if log_url and log_url.startswith(LINK_SCHEMES):
+        line += f" (<{escape(log_url)}|task log>)"
+    return line

@@ -30,7 +30,7 @@ def test_dag_inventory_is_pinned(dagbag) -> None:  # type: ignore[no-untyped-def
 def test_shared_defaults(dagbag, dag_id: str) -> None:  # type: ignore[no-untyped-def]
     dag = dagbag.dags[dag_id]
     assert dag.catchup is False
-    assert dag.max_active_runs == 1
+    assert dag.max_active_runs == (2 if dag_id == "news_monitor" else 1)
     assert dag.dagrun_timeout is not None
     assert dag.tags and dag.doc_md
     for task in dag.tasks:
@@ -44,20 +44,17 @@ def test_news_monitor_shape(dagbag) -> None:  # type: ignore[no-untyped-def]
     dag = dagbag.dags["news_monitor"]
     assert {t.task_id for t in dag.tasks} == {
         "prepare",
-        "list_feeds",
-        "process_feed",
+        "plan_shards",
+        "process_shard",
+        "report_feed_health",
         "announce_alerts",
         "summarize",
     }
-    assert dag.get_task("announce_alerts").trigger_rule == "all_done"
+    for task_id in ("announce_alerts", "report_feed_health"):
+        assert dag.get_task(task_id).trigger_rule == "all_done"
     assert [o.name for o in dag.get_task("announce_alerts").outlets] == ["news_new_alerts"]
-    assert dag.get_task("process_feed").max_active_tis_per_dag == 4
-    rules = dag.get_task("process_feed").retry_policy.rules
-    assert [(r._specs[0].__name__, r.action.name) for r in rules] == [
-        ("FeedRejected", "FAIL"),
-        ("FeedUnreachable", "RETRY"),
-    ]
-    assert dag.get_task("process_feed").retries == 0  # NEWS_TASK_RETRIES=0 in tests
+    assert dag.max_active_runs == 2  # decisions are atomic: a long run holds back no other
+    assert dag.get_task("process_shard").retries == 0  # NEWS_TASK_RETRIES=0 in tests
 
 
 def test_news_alerts_runs_on_the_asset_or_on_a_timer(dagbag) -> None:  # type: ignore[no-untyped-def]

@@ -34,7 +34,7 @@ ALERTS_DAG_ID = "news_alerts"
 STARTUP_TIMEOUT = 150.0
 RUN_TIMEOUT = 240.0
 # Tasks news_monitor always has (the alert hand-off task may change name).
-CORE_TASKS = {"prepare", "list_feeds", "process_feed", "summarize"}
+CORE_TASKS = {"prepare", "plan_shards", "process_shard", "summarize"}
 # Unpausing a DAG (catchup off) starts one scheduled run at once; an hourly interval keeps
 # the next scheduled news_monitor run well beyond the end of a test module.
 NEXT_SCHEDULED_RUN_MINUTES = "60"

@@ -16,6 +16,7 @@ RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" \
 
 # Application code and data; /opt/airflow/project is importable as the `pipeline` package root.
 COPY --chown=airflow:0 pipeline/ /opt/airflow/project/pipeline/
+COPY --chown=airflow:0 news_airflow/ /opt/airflow/project/news_airflow/
 COPY --chown=airflow:0 sql/ /opt/airflow/project/sql/
 COPY --chown=airflow:0 config/ /opt/airflow/project/config/
 COPY --chown=airflow:0 data/ /opt/airflow/project/data/
@@ -23,7 +24,7 @@ COPY --chown=airflow:0 dags/ /opt/airflow/dags/
 # Airflow plugins (empty in this project; docker-compose.yml mounts the same folder).
 COPY --chown=airflow:0 plugins/ /opt/airflow/plugins/
 
-# dags/ too: the triggerer must import the feed watcher (dags/news_triggers.py)
+# the project: the triggerer imports the feed watcher (news_airflow/triggers.py); dags/ for news_common
 ENV PYTHONPATH="/opt/airflow/project:/opt/airflow/dags${PYTHONPATH:+:${PYTHONPATH}}" \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/airflow/dags \
     FEEDS_FILE=/opt/airflow/project/config/feeds.yaml

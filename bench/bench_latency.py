@@ -16,7 +16,7 @@ bench/results/latency-<date>.json. Needs Postgres (--admin-url, trust auth by de
 
 Where the time goes, and the knobs (shipped values in brackets):
 
-* Detection. The feed watcher (dags/news_triggers.py, an async `BaseEventTrigger` in the
+* Detection. The feed watcher (news_airflow/triggers.py, an async `BaseEventTrigger` in the
   triggerer behind an `AssetWatcher`) does a conditional GET per feed every
   FEED_WATCH_SECONDS [15]: 0 to 15 s, 7.5 s on average. Lower means faster alerts and more
   requests to publishers (most answer 304). Only byte changes count, so a feed that
@@ -74,7 +74,7 @@ SLACK_TOKEN = "xoxb-bench-token"
 SLACK_CHANNEL = "C0ALERTS"
 DAG_IDS = ("news_monitor", "news_alerts")
 FEED_PATH = "/wire.xml"
-WATCHER_AGENT = "feed-watch"  # dags/news_triggers.py: WATCH_USER_AGENT_SUFFIX
+WATCHER_AGENT = "feed-watch"  # news_airflow/triggers.py: WATCH_USER_AGENT_SUFFIX
 BACKGROUND_ITEM = {
     "title": "Kabul opens a new public park",
     "link": "https://wire.example.org/bench/kabul-park",

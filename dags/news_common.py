@@ -8,7 +8,7 @@ notices (task failures, feeds failing, recovering or disabled) go to
 else only to the task log; never to the analysts' alert channel.
 
 Two assets chain the DAGs: `news_feeds_changed` (updated by a feed watcher in the
-triggerer, see news_triggers.py) starts news_monitor, and `news_new_alerts` (emitted by
+triggerer, see news_airflow/triggers.py) starts news_monitor, and `news_new_alerts` (emitted by
 news_monitor) starts news_alerts.
 """
 
@@ -19,7 +19,8 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Asset, AssetWatcher, BaseNotifier
-from news_triggers import FeedChangeTrigger, watch_interval
+
+from news_airflow.triggers import FeedChangeTrigger, watch_interval
 
 
 class FeedUnreachable(RuntimeError):

@@ -222,11 +222,7 @@ def fetch_feed(
     if is_local(url):
         return read_local_feed(url, max_bytes)
     budget = Deadline(deadline)
-    headers = budget.headers()
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
+    headers = {**budget.headers(), **conditional_headers(etag, last_modified)}
     try:
         with budget:
             return _get(url, client, headers, max_bytes, budget)
@@ -299,9 +295,25 @@ def _read_capped(response: httpx.Response, max_bytes: int, budget: Deadline | No
     return b"".join(chunks)
 
 
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from a feed's last validators (also used by the
+    feed watcher in the triggerer)."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def local_path(url: str) -> Path:
+    """The file behind a file:// URL or a plain path."""
+    return Path(unquote(urlparse(url).path)) if url.startswith("file://") else Path(url)
+
+
 def read_local_feed(url: str, max_bytes: int) -> FetchResult:
     """file:// URLs and plain paths, used by the bundled offline demo."""
-    path = Path(unquote(urlparse(url).path)) if url.startswith("file://") else Path(url)
+    path = local_path(url)
     try:
         size = path.stat().st_size
         if size > max_bytes:

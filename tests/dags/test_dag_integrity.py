@@ -76,8 +76,8 @@ def test_news_monitor_runs_on_feed_changes_or_on_a_timer(dagbag) -> None:  # typ
     [watcher] = asset.watchers
     assert watcher.name == "feed_watcher"
     classpath, kwargs = watcher.trigger.serialize()
-    # The triggerer imports the class by this path (the DAG folder is on its PYTHONPATH).
-    assert classpath == "news_triggers.FeedChangeTrigger"
+    # The triggerer imports the class by this path (the project is on its PYTHONPATH).
+    assert classpath == "news_airflow.triggers.FeedChangeTrigger"
     assert type(watcher.trigger).__name__ == "FeedChangeTrigger"
     assert set(kwargs) == {"feeds_file", "interval"}
     assert all(v is None or isinstance(v, (str, int, float)) for v in kwargs.values()), kwargs
@@ -98,7 +98,7 @@ def test_parsing_does_not_read_the_feeds_file(
     else:
         monkeypatch.setenv("FEEDS_FILE", feeds_file)
     monkeypatch.delenv("FEED_WATCH_SECONDS", raising=False)
-    for module in ("news_common", "news_triggers"):  # re-run their module code
+    for module in ("news_common", "news_airflow.triggers"):  # re-run their module code
         monkeypatch.delitem(sys.modules, module, raising=False)
     bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
     assert bag.import_errors == {}

@@ -114,8 +114,8 @@ class AirflowStack:
 
     def _build_env(self) -> dict[str, str]:
         env = clean_environment(os.environ)
-        # The DAG folder too: the triggerer imports the feed watcher as `news_triggers`, and
-        # Airflow 3 puts the DAG folder on sys.path only while parsing DAG files.
+        # The project for `pipeline` and the feed watcher (`news_airflow.triggers`), which the
+        # triggerer imports; the DAG folder for `news_common`.
         pythonpath = [
             str(PROJECT_ROOT),
             str(DAGS_FOLDER),

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import write_rss
-from tests.e2e.airflow_stack import DAGS_FOLDER, AirflowStack
+from tests.e2e.airflow_stack import AirflowStack
 from tests.e2e.conftest import (
     ALERTS_DAG_ID,
     DAG_ID,
@@ -35,7 +35,7 @@ from tests.support.feed_server import FeedServer
 ALERT_WITHIN_SECONDS = 90.0
 # After unpausing, the next DAG parse registers the watcher and the triggerer starts it.
 BASELINE_TIMEOUT = 150.0
-WATCHER_AGENT = "feed-watch"  # news_triggers.WATCH_USER_AGENT_SUFFIX
+WATCHER_AGENT = "feed-watch"  # news_airflow.triggers.WATCH_USER_AGENT_SUFFIX
 
 
 # -- the real stack -----------------------------------------------------------------------------
@@ -139,12 +139,10 @@ def test_feed_change_alerts_slack_without_a_trigger(
 
 @pytest.fixture(scope="module")
 def trigger_class(tmp_path_factory: pytest.TempPathFactory) -> type:
-    """news_triggers.FeedChangeTrigger, imported as the triggerer does (DAG folder on the path)."""
+    """news_airflow.triggers.FeedChangeTrigger, imported as the triggerer does."""
     if "airflow" not in sys.modules:  # importing airflow must not touch ~/airflow
         os.environ.setdefault("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow-home")))
-    if str(DAGS_FOLDER) not in sys.path:
-        sys.path.append(str(DAGS_FOLDER))
-    from news_triggers import FeedChangeTrigger
+    from news_airflow.triggers import FeedChangeTrigger
 
     return FeedChangeTrigger
 
@@ -173,7 +171,7 @@ def test_watcher_reports_changed_bytes_after_a_baseline(
         )
         trigger = trigger_class(feeds_file=str(feeds_file), interval=15)
         assert trigger.serialize() == (
-            "news_triggers.FeedChangeTrigger",
+            "news_airflow.triggers.FeedChangeTrigger",
             {"feeds_file": str(feeds_file), "interval": 15.0},
         )
 
@@ -195,7 +193,28 @@ def test_watcher_reports_changed_bytes_after_a_baseline(
 
         seen = asyncio.run(scenario())
     assert seen == [[], [], [wire], [], [str(local)]]
-    assert feeds.requests["/missing.xml"] == 5  # errors are logged, the watch goes on
+    # errors are logged and the watch goes on, but a failing feed waits (15 s x 2, 4 ...)
+    assert feeds.requests["/missing.xml"] == 1
+
+
+def test_watcher_honours_retry_after(trigger_class: type, tmp_path: Path) -> None:
+    root = tmp_path / "served"
+    root.mkdir()
+    with FeedServer(root) as feeds:
+        feeds.route("/busy.xml", status=429, body=b"", headers={"Retry-After": "120"})
+        feeds_file = _feeds_yaml(tmp_path / "feeds.yaml", [feeds.url("/busy.xml")])
+        trigger = trigger_class(feeds_file=str(feeds_file), interval=1)
+
+        async def polls() -> None:
+            await trigger.prepare()
+            async with trigger.client() as client:
+                for _ in range(4):
+                    await trigger.poll_once(client)
+
+        asyncio.run(polls())
+        assert feeds.requests["/busy.xml"] == 1
+        [state] = trigger._states.values()
+        assert state.not_before - time.monotonic() > 100  # asked to wait two minutes
 
 
 def test_watcher_loop_survives_errors_and_fires(trigger_class: type, tmp_path: Path) -> None:
@@ -212,10 +231,14 @@ def test_watcher_loop_survives_errors_and_fires(trigger_class: type, tmp_path: P
             events = trigger.run()
             task = asyncio.ensure_future(anext(events))
             try:
-                await asyncio.sleep(2.5)  # polls that fail
+                await asyncio.sleep(2.5)  # polls that fail, spaced by a growing pause
                 assert not task.done()
+                assert feeds.requests["/wire.xml"] <= 2
                 feeds.clear_routes()
-                await asyncio.sleep(1.5)  # a poll that records the baseline
+                failed = feeds.requests["/wire.xml"]
+                while feeds.requests["/wire.xml"] == failed:  # the poll that records
+                    await asyncio.sleep(0.1)  # the baseline, after the pause
+                await asyncio.sleep(0.3)
                 assert not task.done()
                 write_rss(root / "wire.xml", [_item(2), _item(1)])
                 return await asyncio.wait_for(asyncio.shield(task), 5)
@@ -227,4 +250,4 @@ def test_watcher_loop_survives_errors_and_fires(trigger_class: type, tmp_path: P
 
         event = asyncio.run(first_event())
     assert event.payload["changed"] == [wire]
-    assert feeds.requests["/wire.xml"] >= 4
+    assert feeds.requests["/wire.xml"] >= 3

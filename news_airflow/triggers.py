@@ -17,11 +17,14 @@ FEED_WATCH_SECONDS (default 15) and FEEDS_FILE are read where the DAG files are 
 (the dag-processor) and become the trigger's serialized kwargs; changing them replaces the
 trigger. The feeds file itself is read in the triggerer, and again whenever it changes.
 
-The triggerer imports this module as ``news_triggers`` (the classpath in `serialize()`),
-so the DAG folder must be on the triggerer's PYTHONPATH (in the image:
-``PYTHONPATH=/opt/airflow/project:/opt/airflow/dags``): Airflow 3 puts it on sys.path only
-while parsing DAG files, and without it the triggerer logs "Trigger failed to load code"
-and only the timer starts news_monitor.
+The triggerer imports this module as ``news_airflow.triggers`` (the classpath in
+`serialize()`), so the project folder must be on the triggerer's PYTHONPATH (in the
+image: ``PYTHONPATH=/opt/airflow/project:/opt/airflow/dags``); without it the triggerer
+logs "Trigger failed to load code" and only the timer starts news_monitor.
+
+Polite: a feed that fails is asked again only after a growing pause (the interval times
+2, 4, 8 ... up to 15 minutes), and a 429/503 with Retry-After is not asked before that
+time. Requests reuse the pipeline's fetch helpers (validators, local files, Retry-After).
 """
 
 from __future__ import annotations
@@ -34,11 +37,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
-CLASSPATH = "news_triggers.FeedChangeTrigger"
+CLASSPATH = "news_airflow.triggers.FeedChangeTrigger"
+MAX_BACKOFF_SECONDS = 900.0
 DEFAULT_INTERVAL_SECONDS = 15.0
 MIN_INTERVAL_SECONDS = 1.0
 INTERVAL_ENV = "FEED_WATCH_SECONDS"
@@ -62,22 +65,16 @@ def watch_interval(env: dict[str, str] | None = None) -> float:
     return max(MIN_INTERVAL_SECONDS, value)
 
 
-def is_local(url: str) -> bool:
-    return url.startswith("file://") or "://" not in url
-
-
-def local_path(url: str) -> Path:
-    return Path(unquote(urlparse(url).path)) if url.startswith("file://") else Path(url)
-
-
 @dataclass
 class FeedState:
-    """What the trigger last saw of one feed; `signature` is None until a baseline exists."""
+    """What the trigger last saw of one feed; `signature` is None until a baseline exists;
+    `not_before` (monotonic seconds) holds back a failing or rate-limited feed."""
 
     signature: str | None = None
     etag: str | None = None
     last_modified: str | None = None
     failures: int = 0
+    not_before: float = 0.0
 
 
 class FeedChangeTrigger(BaseEventTrigger):
@@ -219,7 +216,11 @@ class FeedChangeTrigger(BaseEventTrigger):
     # -- one feed -----------------------------------------------------------------------------
 
     async def _check(self, url: str, client: Any) -> bool:
+        from pipeline.fetch import is_local, local_path
+
         state = self._states.setdefault(url, FeedState())
+        if time.monotonic() < state.not_before:
+            return False
         try:
             if is_local(url):
                 signature = _file_signature(local_path(url))
@@ -229,6 +230,9 @@ class FeedChangeTrigger(BaseEventTrigger):
                 )
         except Exception as exc:
             state.failures += 1
+            pause = min(MAX_BACKOFF_SECONDS, self.interval * 2**state.failures)
+            wait = max(pause, getattr(exc, "retry_after", None) or 0.0)
+            state.not_before = time.monotonic() + wait
             if state.failures == 1 or state.failures % 20 == 0:
                 self.log.warning(
                     "feed %s: %s (%d failures in a row)", url, _describe(exc), state.failures
@@ -247,17 +251,19 @@ class FeedChangeTrigger(BaseEventTrigger):
 
     async def _fetch_signature(self, url: str, client: Any, state: FeedState) -> str | None:
         """SHA-256 of the body, or None for 304; validators are kept for the next request."""
+        from pipeline.fetch import conditional_headers, parse_retry_after
+
         headers = {}
         if state.signature is not None:
-            if state.etag:
-                headers["If-None-Match"] = state.etag
-            if state.last_modified:
-                headers["If-Modified-Since"] = state.last_modified
+            headers = conditional_headers(state.etag, state.last_modified)
         async with client.stream("GET", url, headers=headers) as response:
             if response.status_code == 304:
                 return None
             if response.status_code >= 400:
-                raise FeedUnavailable(f"HTTP {response.status_code}")
+                retry_after = None
+                if response.status_code in (429, 503):
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
+                raise FeedUnavailable(f"HTTP {response.status_code}", retry_after)
             digest = hashlib.sha256()
             size = 0
             async for chunk in response.aiter_bytes():
@@ -271,7 +277,12 @@ class FeedChangeTrigger(BaseEventTrigger):
 
 
 class FeedUnavailable(Exception):
-    """The feed answered, but not with a usable document."""
+    """The feed answered, but not with a usable document (`retry_after`: seconds the
+    server asked us to wait)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def _file_signature(path: Path) -> str:

@@ -399,7 +399,8 @@ def test_env_example_documents_pipeline_settings(common_env: dict[str, str]) -> 
     cannot override them.
     """
     names: set[str] = set()
-    for path in [*(ROOT / "pipeline").rglob("*.py"), *(ROOT / "dags").glob("*.py")]:
+    sources = [*(ROOT / "pipeline").rglob("*.py"), *(ROOT / "news_airflow").rglob("*.py")]
+    for path in [*sources, *(ROOT / "dags").glob("*.py")]:
         source = path.read_text(encoding="utf-8")
         for pattern in ENV_READS:
             names |= set(re.findall(pattern, source, re.MULTILINE))

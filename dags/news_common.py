@@ -77,7 +77,7 @@ def ops_channel() -> str | None:
     from airflow.sdk import Variable
 
     return Variable.get("news_slack_ops_channel", default=None) or (
-        os.environ.get("SLACK_OPS_CHANNEL") or None
+        pipeline_settings().slack_ops_channel
     )
 
 

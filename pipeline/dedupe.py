@@ -37,39 +37,39 @@ class DedupeConfig:
 
     @classmethod
     def load(cls, path: Path = DEDUPE_CONFIG) -> DedupeConfig:
-        data = read_yaml_mapping(path)
-        known = {
-            "version",
-            "duplicate_at",
-            "near_duplicate_at",
-            "shingle_size",
-            "sample_modulus",
-            "probe_modulus",
-            "candidates",
-            "boilerplate_lines",
-        }
-        unknown = set(data) - known
-        if unknown:
-            raise ConfigError(f"{path}: unknown field(s) {sorted(unknown)}")
-        lines = data.get("boilerplate_lines") or []
+        """Read and check dedupe.yaml (schema: pipeline.settings.DedupeFile)."""
+        from pipeline.settings import DedupeFile, validate_item
+
+        data: DedupeFile = validate_item(DedupeFile, read_yaml_mapping(path), str(path))
+        lines = data.boilerplate_lines or []
         try:
             pattern = re.compile("^(" + "|".join(f"(?:{p})" for p in lines) + ")$", re.I)
         except re.error as exc:
-            raise ConfigError(f"{path}: bad boilerplate pattern: {exc}") from None
+            raise ConfigError(
+                f"{path}: boilerplate_lines: bad boilerplate pattern: {exc} "
+                "(expected regular expressions)"
+            ) from None
         config = cls(
-            duplicate_at=float(data.get("duplicate_at", 0.5)),
-            near_duplicate_at=float(data.get("near_duplicate_at", 0.35)),
-            shingle_size=int(data.get("shingle_size", 5)),
-            sample_modulus=int(data.get("sample_modulus", 8)),
-            probe_modulus=int(data.get("probe_modulus", data.get("sample_modulus", 8))),
-            candidates=int(data.get("candidates", 5)),
+            duplicate_at=data.duplicate_at,
+            near_duplicate_at=data.near_duplicate_at,
+            shingle_size=data.shingle_size,
+            sample_modulus=data.sample_modulus,
+            probe_modulus=data.probe_modulus or data.sample_modulus,
+            candidates=data.candidates,
             boilerplate=pattern if lines else re.compile(r"(?!x)x"),
         )
-        if not 0 < config.near_duplicate_at <= config.duplicate_at <= 1:
-            raise ConfigError(f"{path}: need 0 < near_duplicate_at <= duplicate_at <= 1")
+        if not config.near_duplicate_at <= config.duplicate_at:
+            raise ConfigError(
+                f"{path}: near_duplicate_at: expected at most duplicate_at "
+                f"({config.duplicate_at}), got {config.near_duplicate_at} "
+                "(need 0 < near_duplicate_at <= duplicate_at <= 1)"
+            )
         modulus, probe = config.sample_modulus, config.probe_modulus
-        if modulus < 1 or probe < modulus or probe % modulus:
-            raise ConfigError(f"{path}: probe_modulus must be a multiple of sample_modulus")
+        if probe < modulus or probe % modulus:
+            raise ConfigError(
+                f"{path}: probe_modulus: expected a multiple of sample_modulus ({modulus}), "
+                f"got {probe}"
+            )
         return config
 
 

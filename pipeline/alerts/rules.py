@@ -5,10 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from pipeline.models import AlertMatch, Event
-from pipeline.settings import ConfigError, read_yaml_mapping
+from pipeline.settings import (
+    YAML_BOOLEAN,
+    ConfigError,
+    StrictModel,
+    closest,
+    config_error,
+    read_yaml_mapping,
+    suggest,
+    validate_item,
+)
 
 MATCH_FIELDS = (
     "category",
@@ -109,99 +120,128 @@ def _event_value(event: Event, key: str) -> str | None:
     return getattr(event, key)
 
 
+Word = Annotated[str, Field(pattern=r"\S")]
+PHRASES_ANY = "a list of word lists, e.g. [[district, fall], [fall, to, taliban]]"
+A_VALUE_OR_LIST = "a value or a list of values"
+
+
+class MatchBlock(StrictModel):
+    """A rule's `match:`: event fields, each a value or a list of values (any of them)."""
+
+    category: tuple[str | None, ...] = Field((), description=A_VALUE_OR_LIST)
+    type: tuple[str | None, ...] = Field((), description=A_VALUE_OR_LIST)
+    actor: tuple[str | None, ...] = Field((), description=A_VALUE_OR_LIST)
+    target: tuple[str | None, ...] = Field((), description=A_VALUE_OR_LIST)
+    realis: tuple[str | None, ...] = Field((), description=A_VALUE_OR_LIST)
+    claim_status: tuple[str | None, ...] = Field((), description=A_VALUE_OR_LIST)
+    province: tuple[str | None, ...] = Field((), description=A_VALUE_OR_LIST)
+    district: tuple[str | None, ...] = Field((), description=A_VALUE_OR_LIST)
+    control: tuple[str | None, ...] = Field((), description=A_VALUE_OR_LIST)
+
+    @field_validator(*MATCH_FIELDS, mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return value if isinstance(value, list) else [value]
+
+
+class PhrasesBlock(StrictModel):
+    """A rule's `phrases:` (see PhraseSet)."""
+
+    any: list[Annotated[list[Word], Field(min_length=1)]] = Field(
+        min_length=1, description=PHRASES_ANY
+    )
+    synonyms: dict[str, list[str]] | None = Field(
+        None, description="a mapping of a word to a list of words, e.g. {fall: [fall, overrun]}"
+    )
+    window: int = Field(8, strict=True, ge=2, description="a whole number >= 2")
+    ordered: StrictBool = Field(False, description=YAML_BOOLEAN)
+
+
+class RuleEntry(StrictModel):
+    """One entry of alerts.yaml's `rules:` list."""
+
+    id: str = Field(pattern=r"\S", description="the rule's id, a non-empty name")
+    title: str | None = Field(None, description="text")
+    description: str | None = Field(None, description="text")
+    severity: Literal["low", "medium", "high", "critical"] = Field(
+        "medium", description=f"one of {', '.join(SEVERITIES)}"
+    )
+    channel: str | None = Field(None, description="a Slack channel name or ID")
+    match: MatchBlock | None = Field(
+        None,
+        description=f"a mapping of event fields ({', '.join(MATCH_FIELDS)}) to {A_VALUE_OR_LIST}",
+    )
+    phrases: PhrasesBlock | None = Field(
+        None, description="a mapping with 'any' (and 'synonyms', 'window', 'ordered')"
+    )
+    min_outlets: int = Field(1, strict=True, ge=1, description="a whole number >= 1")
+    reply_to: str | None = Field(None, description="another rule's id")
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> RuleEntry:
+        if not (self.match and self.match.model_fields_set) and self.phrases is None:
+            raise config_error("missing 'match' mapping (or 'phrases')")
+        return self
+
+
 def load_rules(path: Path) -> list[AlertRule]:
     """Read and validate alerts.yaml; every mistake names the rule and the field."""
     data = read_yaml_mapping(path)
     items = data.get("rules")
     if not isinstance(items, list) or not items:
-        raise ConfigError(f"{path}: expected a non-empty 'rules:' list")
+        near = [k for k in data if k != "rules" and closest(str(k), ["rules"])]
+        hint = f" — did you mean 'rules' (not {near[0]!r})?" if near else ""
+        raise ConfigError(f"{path}: expected a non-empty 'rules:' list{hint}")
     rules = [_rule(path, index, item) for index, item in enumerate(items, start=1)]
     ids = [r.id for r in rules]
     if len(set(ids)) != len(ids):
-        raise ConfigError(f"{path}: rule ids must be unique, got {ids}")
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        raise ConfigError(f"{path}: rule ids must be unique, got {twice} more than once")
     for rule in rules:
         if rule.reply_to and rule.reply_to not in ids:
-            raise ConfigError(f"{path}: rule '{rule.id}': reply_to names no rule: {rule.reply_to}")
+            raise ConfigError(
+                f"{path}: rule '{rule.id}': reply_to names no rule: {rule.reply_to!r}"
+                f"{suggest(rule.reply_to, ids)}"
+            )
     return rules
 
 
-def _phrases(where: str, raw: Any) -> PhraseSet:
-    """Validate a rule's `phrases` block: lists of words, synonyms, a window."""
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: 'phrases' must be a mapping with 'any' (and 'synonyms')")
-    unknown = set(raw) - {"any", "synonyms", "window", "ordered"}
-    if unknown:
-        raise ConfigError(f"{where}: unknown phrases field(s) {sorted(unknown)}")
-    phrases = raw.get("any")
-    if (
-        not isinstance(phrases, list)
-        or not phrases
-        or not all(
-            isinstance(p, list) and p and all(isinstance(w, str) and w.strip() for w in p)
-            for p in phrases
-        )
-    ):
-        raise ConfigError(
-            f"{where}: phrases.any must be a list of word lists, e.g. "
-            "[[district, fall], [fall, to, taliban]]"
-        )
-    synonyms = raw.get("synonyms") or {}
-    if not isinstance(synonyms, dict) or not all(
-        isinstance(v, list) and all(isinstance(w, str) for w in v) for v in synonyms.values()
-    ):
-        raise ConfigError(f"{where}: phrases.synonyms must map a word to a list of words")
-    window = raw.get("window", 8)
-    if not isinstance(window, int) or window < 2:
-        raise ConfigError(f"{where}: phrases.window must be a whole number >= 2")
+def _rule_label(index: int, item: Any) -> str:
+    """'rule #2 (district-fallen)': the number and, when it has one, the id."""
+    if isinstance(item, dict) and isinstance(item.get("id"), str | int) and str(item["id"]).strip():
+        return f"rule #{index} ({item['id']})"
+    return f"rule #{index}"
+
+
+def _phrases(block: PhrasesBlock) -> PhraseSet:
     return PhraseSet(
-        phrases=tuple(tuple(w.lower() for w in p) for p in phrases),
+        phrases=tuple(tuple(w.lower() for w in p) for p in block.any),
         synonyms={
-            k.lower(): frozenset({k.lower(), *(w.lower() for w in v)}) for k, v in synonyms.items()
+            k.lower(): frozenset({k.lower(), *(w.lower() for w in v)})
+            for k, v in (block.synonyms or {}).items()
         },
-        window=window,
-        ordered=bool(raw.get("ordered", False)),
+        window=block.window,
+        ordered=block.ordered,
     )
 
 
 def _rule(path: Path, index: int, item: Any) -> AlertRule:
-    where = f"{path}: rule #{index}"
+    where = f"{path}: {_rule_label(index, item)}"
     if not isinstance(item, dict):
-        raise ConfigError(f"{where}: expected a mapping")
-    unknown = set(item) - RULE_FIELDS
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown field(s) {sorted(unknown)}; allowed {sorted(RULE_FIELDS)}"
-        )
-    if not item.get("id"):
-        raise ConfigError(f"{where}: missing 'id'")
-    where = f"{path}: rule '{item['id']}'"
-    severity = item.get("severity", "medium")
-    if severity not in SEVERITIES:
-        raise ConfigError(f"{where}: severity must be one of {SEVERITIES}, got {severity!r}")
-    match = item.get("match") or {}
-    if not isinstance(match, dict) or not (match or item.get("phrases")):
-        raise ConfigError(f"{where}: missing 'match' mapping (or 'phrases')")
-    bad = set(match) - set(MATCH_FIELDS)
-    if bad:
-        raise ConfigError(f"{where}: unknown match field(s) {sorted(bad)}; allowed {MATCH_FIELDS}")
-    normalised = {k: tuple(v if isinstance(v, list) else [v]) for k, v in match.items()}
+        raise ConfigError(f"{where}: expected a mapping with 'id' and 'match'")
+    entry: RuleEntry = validate_item(RuleEntry, item, where)
+    match = entry.match.model_dump(include=entry.match.model_fields_set) if entry.match else {}
     return AlertRule(
-        id=str(item["id"]),
-        description=str(item.get("description", "")),
-        severity=severity,
-        channel=item.get("channel"),
-        title=str(item.get("title") or item["id"]),
-        match=normalised,
-        phrases=_phrases(where, item["phrases"]) if "phrases" in item else None,
-        min_outlets=_min_outlets(where, item.get("min_outlets", 1)),
-        reply_to=str(item["reply_to"]) if item.get("reply_to") else None,
+        id=entry.id,
+        description=entry.description or "",
+        severity=entry.severity,
+        channel=entry.channel,
+        title=entry.title or entry.id,
+        match=match,
+        phrases=_phrases(entry.phrases) if entry.phrases else None,
+        min_outlets=entry.min_outlets,
+        reply_to=entry.reply_to or None,
     )
-
-
-def _min_outlets(where: str, value: Any) -> int:
-    if not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{where}: min_outlets must be a whole number >= 1")
-    return value
 
 
 def match_rules(

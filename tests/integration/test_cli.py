@@ -127,7 +127,7 @@ def test_bad_alert_rules_give_a_clear_error(sqlite_env: dict[str, str], tmp_path
     rules.write_text("rules:\n  - id: x\n    match: {category: attack}\n    colour: red\n")
     result = _cli("run", "--quiet", env={**sqlite_env, "ALERTS_FILE": str(rules)})
     assert result.returncode == 2
-    assert "rule #1: unknown field(s) ['colour']" in result.stderr
+    assert "rule #1 (x): unknown field 'colour'" in result.stderr
 
 
 def test_alerts_preview_prints_payloads_and_stores_nothing(sqlite_env: dict[str, str]) -> None:

@@ -36,10 +36,12 @@ def test_shipped_rules_load_and_district_rule_matches_only_real_falls() -> None:
     found = [_event(realis="negated"), _event(actor="Afghan forces"), _event()]
     [match] = [m for m in match_rules(rules, found, "#c") if m.rule_id == "district-fallen"]
     assert match.event_index == 2 and match.channel == "#c"
-    for settled in (_event(claim_status="denied", realis="negated"),
-                    _event(control="government"),  # retaken later in the same report
-                    _event(control="contested"),  # a claim denied later
-                    _event(type="base_captured")):  # a base is not a district
+    for settled in (
+        _event(claim_status="denied", realis="negated"),
+        _event(control="government"),  # retaken later in the same report
+        _event(control="contested"),  # a claim denied later
+        _event(type="base_captured"),
+    ):  # a base is not a district
         assert not [
             m for m in match_rules(rules, [settled], "#c") if m.rule_id == "district-fallen"
         ], settled
@@ -190,3 +192,142 @@ def test_an_http_link_next_to_them_is_kept() -> None:
     match = AlertMatch("r", "low", "", 0, "", "Rule")
     message = build_message(match, _event(), title="A report", url="https://e.org/x")
     assert "<https://e.org/x|A report>" in message["blocks"][3]["elements"][0]["text"]
+
+
+# -- pydantic validation: unknown fields, booleans, ranges ---------------------------------
+
+
+def _rules_error(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "alerts.yaml"
+    path.write_text(body)
+    with pytest.raises(ConfigError) as info:
+        load_rules(path)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(f"{path}: ")
+    return message
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("severty: high", "rule #1 (a): unknown field 'severty' — did you mean 'severity'?"),
+        (
+            "match: {categroy: attack}",
+            "rule #1 (a): unknown match field 'categroy' — did you mean 'category'?",
+        ),
+        ("colour: red", "rule #1 (a): unknown field 'colour' (known: id, title, "),
+    ],
+)
+def test_unknown_rule_fields_suggest_the_closest(tmp_path: Path, rule: str, expected: str) -> None:
+    body = f"rules:\n  - id: a\n    match: {{actor: US}}\n    {rule}\n"
+    if rule.startswith("match"):
+        body = f"rules:\n  - id: a\n    {rule}\n"
+    assert expected in _rules_error(tmp_path, body)
+
+
+def test_unknown_phrases_field_suggests(tmp_path: Path) -> None:
+    message = _rules_error(
+        tmp_path, "rules:\n  - id: p\n    phrases: {any: [[district, fall]], windw: 4}\n"
+    )
+    assert message.endswith("rule #1 (p): unknown phrases field 'windw' — did you mean 'window'?")
+
+
+@pytest.mark.parametrize("written", ['"yes"', "'true'", '"no"', "1"])
+def test_ordered_must_be_a_yaml_boolean(tmp_path: Path, written: str) -> None:
+    message = _rules_error(
+        tmp_path, f"rules:\n  - id: p\n    phrases: {{any: [[fall]], ordered: {written}}}\n"
+    )
+    assert "rule #1 (p): phrases.ordered: expected true or false, written without quotes" in message
+
+
+@pytest.mark.parametrize(("written", "value"), [("yes", True), ("false", False), ("no", False)])
+def test_ordered_yaml_booleans_are_fine(tmp_path: Path, written: str, value: bool) -> None:
+    path = tmp_path / "alerts.yaml"
+    path.write_text(f"rules:\n  - id: p\n    phrases: {{any: [[fall]], ordered: {written}}}\n")
+    [rule] = load_rules(path)
+    assert rule.phrases is not None and rule.phrases.ordered is value
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("0", False),
+        ("-1", False),
+        ("'2'", False),
+        ("1.5", False),
+        ("true", False),
+        ("1", True),
+        ("3", True),
+    ],
+)
+def test_min_outlets_range(tmp_path: Path, value: str, accepted: bool) -> None:
+    body = f"rules:\n  - id: m\n    min_outlets: {value}\n    match: {{actor: US}}\n"
+    if accepted:
+        path = tmp_path / "alerts.yaml"
+        path.write_text(body)
+        assert load_rules(path)[0].min_outlets == int(value)
+    else:
+        assert "rule #1 (m): min_outlets: expected a whole number >= 1, got " in _rules_error(
+            tmp_path, body
+        )
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"), [("1", False), ("0", False), ("'4'", False), ("2", True)]
+)
+def test_window_range(tmp_path: Path, value: str, accepted: bool) -> None:
+    body = f"rules:\n  - id: w\n    phrases: {{any: [[fall]], window: {value}}}\n"
+    if accepted:
+        path = tmp_path / "alerts.yaml"
+        path.write_text(body)
+        [rule] = load_rules(path)
+        assert rule.phrases is not None and rule.phrases.window == 2
+    else:
+        assert "rule #1 (w): phrases.window: expected a whole number >= 2, got " in _rules_error(
+            tmp_path, body
+        )
+
+
+def test_severity_is_one_of_four(tmp_path: Path) -> None:
+    message = _rules_error(
+        tmp_path, "rules:\n  - id: s\n    severity: urgent\n    match: {actor: US}\n"
+    )
+    assert message.endswith(
+        "rule #1 (s): severity: expected one of low, medium, high, critical, got 'urgent'"
+    )
+    path = tmp_path / "ok.yaml"
+    path.write_text(
+        "rules:\n  - id: s\n    severity: low\n    match: {actor: US}\n"
+        "  - id: t\n    match: {actor: US}\n"
+    )
+    assert [r.severity for r in load_rules(path)] == ["low", "medium"]
+
+
+def test_messages_name_the_file_rule_and_field(tmp_path: Path) -> None:
+    body = (
+        "rules:\n  - id: first\n    match: {actor: US}\n"
+        "  - id: second\n    match: {actor: [US, NATO]}\n    min_outlets: 0\n"
+    )
+    message = _rules_error(tmp_path, body)
+    assert message == (
+        f"{tmp_path / 'alerts.yaml'}: rule #2 (second): min_outlets: expected a whole number "
+        ">= 1, got 0"
+    )
+
+
+def test_match_values_are_normalised_to_tuples(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.yaml"
+    path.write_text("rules:\n  - id: n\n    match: {actor: US, realis: [actual, announced]}\n")
+    [rule] = load_rules(path)
+    assert rule.match == {"actor": ("US",), "realis": ("actual", "announced")}
+    assert rule.title == "n" and rule.description == "" and rule.channel is None
+
+
+def test_misspelt_rules_key_and_reply_to_suggest(tmp_path: Path) -> None:
+    assert "did you mean 'rules'" in _rules_error(tmp_path, "rule:\n  - id: a\n")
+    message = _rules_error(
+        tmp_path,
+        "rules:\n  - {id: fallen, match: {actor: US}}\n"
+        "  - {id: b, reply_to: falen, match: {actor: US}}\n",
+    )
+    assert message.endswith("rule 'b': reply_to names no rule: 'falen' — did you mean 'fallen'?")

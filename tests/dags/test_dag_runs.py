@@ -53,13 +53,21 @@ def _count(url: str, query):  # type: ignore[no-untyped-def]
 
 
 def test_monitor_delivers_as_soon_as_stored_and_only_once(
-    dags, app_env, postgres_url, feed_server, slack_server
+    dags, app_env, postgres_url, feed_server, slack_server, caplog
 ) -> None:
+    import logging
+
     write_rss(feed_server.root / "wire.xml", [FALL])
     app_env("/wire.xml")
 
+    caplog.set_level(logging.INFO, logger="pipeline")
     monitor = dags["news_monitor"].test()
     assert monitor.state == "success"
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("pipeline")]
+    assert any(line.startswith("new: Taliban take district") for line in logged), logged
+    assert any("event district_captured by Taliban at Yawan" in line for line in logged)
+    assert any("alert district-fallen queued" in line for line in logged)
+    assert any("1 entries: 1 new" in line for line in logged)  # the feed's summary
     states = {ti.task_id: ti.state for ti in monitor.get_task_instances()}
     assert states["announce_alerts"] == "success"  # the asset event for news_alerts
     [(feed_articles,)] = _count(

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint seed status bench bench-dedupe bench-latency evaluate evaluate-stories faults clean
+.PHONY: run test lint seed status bench bench-dedupe bench-scale bench-latency evaluate evaluate-stories faults clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench: $(VENV)/.runtime
 ## bench-dedupe: dedupe insert/query latency and bytes per article at 10k/100k/1M in Postgres
 bench-dedupe: $(VENV)/.runtime
 	$(PY) bench/bench_dedupe.py
+
+## bench-scale: ms per article (analyze + store) with 0, 10k and 100k articles stored in
+## Postgres; BENCH_SCALE_ARGS=--million adds 1M (its loading takes about 30 minutes)
+bench-scale: $(VENV)/.runtime
+	$(PY) bench/bench_scale.py $(BENCH_SCALE_ARGS)
 
 ## bench-latency: feed entry to Slack alert under a real Airflow stack (shipped settings)
 bench-latency: $(VENV)/.dev

@@ -297,9 +297,12 @@ def _store_fetched(
         )
     run = FeedRun(store, row["id"], rules, settings, report, page_client, progress)
     kept = {q["entry_key"]: q["status"] for q in store.quarantined(row["id"])}
+    stored = store.known_guids(row["id"], [e.guid for e in parsed.entries if e.guid])
     for entry in parsed.entries:
         key = quarantine_key(entry)
-        if kept.get(key) == "held":
+        if entry.guid in stored:  # one batched lookup instead of one query per entry
+            report.known += 1
+        elif kept.get(key) == "held":
             report.quarantined += 1
         elif run.process(entry) and key in kept:
             store.clear_quarantined(row["id"], key)
@@ -550,7 +553,8 @@ def prepare(settings: Settings) -> dict[str, int]:
 
 
 def _article_counts(store: Store) -> dict[str, int]:
-    counts = store.counts()
+    """Approximate on Postgres (its row estimates): exact counts would scan every run."""
+    counts = store.estimated_counts()
     return {"articles": counts["articles"], "events": counts["events"]}
 
 
@@ -608,6 +612,6 @@ def deliver_outbox(settings: Settings) -> DeliveryReport:
 def pending_alert_count(settings: Settings) -> int:
     store = Store.from_url(settings.database_url, migrate_schema=False)
     try:
-        return store.counts()["alerts"].get("pending", 0)
+        return store.pending_alert_count()
     finally:
         store.engine.dispose()

@@ -124,11 +124,18 @@ alerts = Table(
     Column("id", Integer, primary_key=True),
     Column("idempotency_key", Text, nullable=False, unique=True),
     Column("rule_id", String(64), nullable=False),
-    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
-    Column("event_id", Integer, ForeignKey("events.id", ondelete="SET NULL")),
+    # both foreign keys indexed: deleting an article or its events must not scan alerts
+    Column(
+        "article_id",
+        Integer,
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="SET NULL"), index=True),
     Column("channel", Text, nullable=False),
     Column("payload", Text, nullable=False),
-    Column("status", String(16), nullable=False, default="pending", index=True),
+    Column("status", String(16), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     Column("next_attempt_at", DateTime(timezone=True)),
@@ -138,6 +145,13 @@ alerts = Table(
     Column("slack_channel_id", Text),
     Column("slack_ts", Text),
     Column("thread_of", Text),  # idempotency key of the alert this one replies to
+    # the district of its event, copied when the alert is queued: the latest alert of a
+    # rule on a district (threaded place updates) is one index probe, not a join
+    Column("district_code", String(16)),
+    # the outbox queue (due_alerts, pending_alert_count, alerts_to_resolve): by status,
+    # then when a pending row may go again
+    Index("ix_alerts_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_alerts_rule_id_district_code_created_at", "rule_id", "district_code", "created_at"),
 )
 
 # Channel name -> ID, resolved once: looking a post up in Slack needs the ID.

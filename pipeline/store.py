@@ -7,17 +7,32 @@ outbox rows, so a crash or a dropped connection leaves either all of them or non
 from __future__ import annotations
 
 import json
+import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+import time
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    case,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from pipeline.models import DuplicateDecision, Event, FetchResult
 
@@ -34,6 +49,14 @@ QUARANTINE_HOLD_AFTER = 3  # failed attempts before a quarantined entry waits fo
 # a stock phrase): it carries no signal, and reading its postings is what makes a naive
 # candidate query slow at a million articles (see bench/README.md).
 MAX_POSTINGS_PER_HASH = 100
+# Batched lookups (known_guids, known_urls) send at most this many keys per statement:
+# a feed's entries in one go, under SQLite's 999 bound parameters, and few enough that
+# Postgres probes the index rather than scanning (at 20k articles it scans from ~500 keys).
+LOOKUP_CHUNK = 200
+# A thread's read connection is reused while it was used this recently; after a longer
+# pause it goes back to the pool and the next read checks one out (and pings it) again.
+READER_IDLE_SECONDS = 10.0
+T = TypeVar("T")
 CAPPED_CANDIDATES = text(
     """
     WITH ranked AS (
@@ -52,6 +75,18 @@ CAPPED_CANDIDATES = text(
     SELECT a.id, a.source, a.guid, a.canonical_url, a.text, r.shared
     FROM ranked r JOIN articles a ON a.id = r.article_id
     ORDER BY r.shared DESC, a.id
+    """
+)
+
+# Rows in a table as the planner estimates them: reltuples per page times current pages;
+# -1 when the table was never analysed (then it is counted).
+ESTIMATED_ROWS = text(
+    """
+    SELECT CASE WHEN c.reltuples < 0 OR c.relpages = 0 THEN -1
+           ELSE (c.reltuples / c.relpages
+                 * (pg_relation_size(c.oid) / current_setting('block_size')::int))::bigint
+           END
+    FROM pg_class c WHERE c.oid = to_regclass(:table)
     """
 )
 
@@ -100,6 +135,106 @@ def _insert(connection: Connection, table: Any) -> Any:
     return dialect.insert(table)
 
 
+@dataclass
+class _Reader:
+    connection: Connection
+    thread: threading.Thread
+    pid: int
+    used_at: float
+    depth: int = 0
+
+
+_FORKED_AWAY: list[_Reader] = []  # a parent's connections, never touched in a child
+
+
+class ReadConnections:
+    """One pooled connection per thread for reads outside a transaction.
+
+    The dedupe and alert lookups of one entry are half a dozen single-statement reads;
+    each used to check a connection out of the pool (a pre-ping round trip, BEGIN, the
+    query, a ROLLBACK on return). Here consecutive reads of a thread share one connection
+    in autocommit mode: one round trip per query, no transaction (and so no snapshot or
+    lock) held between them, every read sees what is committed. Writes keep their own
+    transactions. A connection idle for `idle` seconds goes back to the pool; one that
+    dies is dropped (the store retries its own reads once); `Engine.dispose()`, the
+    store's garbage collection or the end of the thread return them."""
+
+    def __init__(self, engine: Engine, idle: float = READER_IDLE_SECONDS) -> None:
+        self.engine = engine
+        self.idle = idle
+        # these pools hand one DBAPI connection to every checkout of a thread: an
+        # autocommit reader would take the transactions' connection out of its transaction
+        self.enabled = not isinstance(engine.pool, SingletonThreadPool | StaticPool)
+        self._local = threading.local()
+        self._mutex = threading.Lock()
+        self._readers: list[_Reader] = []
+        if self.enabled:
+            event.listen(engine, "engine_disposed", self._engine_disposed)
+
+    @contextmanager
+    def use(self) -> Iterator[Connection]:
+        if not self.enabled:
+            with self.engine.connect() as connection:
+                yield connection
+            return
+        reader = self._reader()
+        reader.depth += 1
+        try:
+            yield reader.connection
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                self._drop(reader, invalidate=True)
+            raise
+        finally:
+            reader.depth -= 1
+            reader.used_at = time.monotonic()
+
+    def _reader(self) -> _Reader:
+        reader: _Reader | None = getattr(self._local, "reader", None)
+        if reader is not None:
+            alive = not (reader.connection.closed or reader.connection.invalidated)
+            recent = reader.depth or time.monotonic() - reader.used_at <= self.idle
+            if reader.pid == os.getpid() and alive and recent:
+                return reader
+            self._drop(reader, invalidate=False)  # idle: back to the pool
+        connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        reader = _Reader(connection, threading.current_thread(), os.getpid(), time.monotonic())
+        self._local.reader = reader
+        with self._mutex:
+            ended = [r for r in self._readers if not r.thread.is_alive()]
+            self._readers = [r for r in self._readers if r.thread.is_alive()] + [reader]
+        for gone in ended:
+            self._drop(gone, invalidate=False)
+        return reader
+
+    def _drop(self, reader: _Reader, *, invalidate: bool) -> None:
+        with self._mutex:
+            if reader in self._readers:
+                self._readers.remove(reader)
+        if getattr(self._local, "reader", None) is reader:
+            self._local.reader = None
+        if reader.pid != os.getpid():
+            _FORKED_AWAY.append(reader)  # the parent's socket (after a fork): leave it alone
+            return
+        try:
+            if invalidate and not reader.connection.invalidated:
+                reader.connection.invalidate()
+            reader.connection.close()
+        except Exception:  # a connection that cannot even close is gone
+            pass
+
+    def close_all(self, *, invalidate: bool = False) -> None:
+        """Return (or, after the pool was disposed, close) every thread's connection."""
+        with self._mutex:
+            readers, self._readers = self._readers, []
+        for reader in readers:
+            self._drop(reader, invalidate=invalidate)
+
+    def _engine_disposed(self, _engine: Engine) -> None:
+        # the old pool is closed: its checked-out readers would go back into nothing
+        self.close_all(invalidate=True)
+
+
 @dataclass(frozen=True)
 class KnownArticle:
     id: int
@@ -119,6 +254,10 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._local = threading.local()  # the connection holding the dedupe lock, per thread
+        self._readers = ReadConnections(engine)
+        # a store dropped without Engine.dispose(): close its readers rather than leave
+        # them open in a pool nobody will dispose of
+        weakref.finalize(self, self._readers.close_all, invalidate=True)
 
     @property
     def _locked(self) -> Connection | None:
@@ -142,13 +281,34 @@ class Store:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """The connection of the surrounding `decision_lock`, if any, else a new one:
-        reads inside the lock must see what the lock protects."""
+        """The connection of the surrounding `decision_lock`, if any (reads inside the
+        lock must see what the lock protects), else this thread's read connection
+        (autocommit, shared by consecutive reads: see ReadConnections). Nested uses get
+        the same connection."""
         if self._locked is not None:
             yield self._locked
             return
-        with self.engine.connect() as connection:
+        with self._readers.use() as connection:
             yield connection
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        """Run a read on `reading()`'s connection. Outside the lock a read is retried once
+        on a fresh connection when its connection turns out dead (reads change nothing)."""
+        if self._locked is not None:
+            return work(self._locked)
+        try:
+            with self._readers.use() as connection:
+                return work(connection)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        with self._readers.use() as connection:
+            return work(connection)
+
+    def close(self) -> None:
+        """Give back this store's read connections and dispose of the engine's pool."""
+        self._readers.close_all()
+        self.engine.dispose()
 
     @contextmanager
     def decision_lock(self) -> Iterator[Connection]:
@@ -187,8 +347,12 @@ class Store:
                 )
                 .on_conflict_do_nothing(index_elements=["url"])
             )
-            if name:
-                conn.execute(update(feeds).where(feeds.c.url == url).values(name=name))
+            if name:  # written only when it changed: no new row version every run
+                conn.execute(
+                    update(feeds)
+                    .where((feeds.c.url == url) & feeds.c.name.is_distinct_from(name))
+                    .values(name=name)
+                )
             return dict(conn.execute(select(feeds).where(feeds.c.url == url)).mappings().one())
 
     def record_feed_success(self, feed_id: int, result: FetchResult, entries: int) -> None:
@@ -250,9 +414,8 @@ class Store:
             return result.rowcount > 0
 
     def list_feeds(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(feeds).order_by(feeds.c.id)).mappings().all()
-            return [dict(row) for row in rows]
+        query = select(feeds).order_by(feeds.c.id)
+        return self._read(lambda conn: [dict(row) for row in conn.execute(query).mappings()])
 
     def defer_feed(self, feed_id: int, until: datetime) -> None:
         """A Retry-After: do not poll the feed again before `until`."""
@@ -296,8 +459,8 @@ class Store:
         query = select(quarantine).where(quarantine.c.status.in_(statuses))
         if feed_id is not None:
             query = query.where(quarantine.c.feed_id == feed_id)
-        with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(query.order_by(quarantine.c.id)).mappings()]
+        query = query.order_by(quarantine.c.id)
+        return self._read(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
 
     def release_quarantined(self, ids: Sequence[int] = ()) -> int:
         """Held entries go back to `retrying` with a fresh count (the next run tries them)."""
@@ -332,9 +495,35 @@ class Store:
 
     def _find_one(self, condition: Any) -> KnownArticle | None:
         query = select(*KNOWN_COLUMNS).where(condition).order_by(articles.c.id).limit(1)
-        with self.reading() as conn:
-            row = conn.execute(query).first()
+        row = self._read(lambda conn: conn.execute(query).first())
         return None if row is None else _known(row)
+
+    def known_guids(self, feed_id: int, guids: Iterable[str]) -> set[str]:
+        """Which of a feed's entry guids are stored already (for that feed): one indexed
+        query (ix_articles_feed_id_guid) per LOOKUP_CHUNK guids, on one connection."""
+        wanted = sorted({guid for guid in guids if guid})
+        where = articles.c.feed_id == feed_id
+        return self._known_values(articles.c.guid, wanted, where)
+
+    def known_urls(self, keys: Iterable[str]) -> set[str]:
+        """Which of these article keys (canonical URLs, as `find_by_url` takes them) are
+        stored already: one query on uq_articles_canonical_url per LOOKUP_CHUNK keys."""
+        return self._known_values(articles.c.canonical_url, sorted({k for k in keys if k}))
+
+    def _known_values(self, column: Any, wanted: list[str], where: Any = None) -> set[str]:
+        if not wanted:
+            return set()
+
+        def work(conn: Connection) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), LOOKUP_CHUNK):
+                condition = column.in_(wanted[start : start + LOOKUP_CHUNK])
+                if where is not None:
+                    condition = where & condition
+                found.update(conn.execute(select(column).where(condition)).scalars())
+            return found
+
+        return self._read(work)
 
     def shingle_candidates(
         self, sample: Iterable[int], limit: int = 5, max_postings: int = MAX_POSTINGS_PER_HASH
@@ -347,35 +536,40 @@ class Store:
         hashes = sorted(set(sample))
         if not hashes:
             return []
-        with self.reading() as conn:
-            if conn.dialect.name == "postgresql":
-                params = {
-                    "hashes": hashes,
-                    "cap": max_postings,
-                    "cap_plus_one": max_postings + 1,
-                    "limit": limit,
-                }
-                return [_known(row) for row in conn.execute(CAPPED_CANDIDATES, params)]
-            common = (
-                select(shingles.c.hash)
-                .where(shingles.c.hash.in_(hashes))
-                .group_by(shingles.c.hash)
-                .having(func.count() > max_postings)
+        return self._read(lambda conn: self._candidates(conn, hashes, limit, max_postings))
+
+    def _candidates(
+        self, conn: Connection, hashes: list[int], limit: int, max_postings: int
+    ) -> list[KnownArticle]:
+        if conn.dialect.name == "postgresql":
+            params = {
+                "hashes": hashes,
+                "cap": max_postings,
+                "cap_plus_one": max_postings + 1,
+                "limit": limit,
+            }
+            return [_known(row) for row in conn.execute(CAPPED_CANDIDATES, params)]
+        # SQLite: the same rule (boilerplate hashes ignored) in two queries
+        common = (
+            select(shingles.c.hash)
+            .where(shingles.c.hash.in_(hashes))
+            .group_by(shingles.c.hash)
+            .having(func.count() > max_postings)
+        )
+        shared = func.count().label("shared")
+        ids = [
+            row.article_id
+            for row in conn.execute(
+                select(shingles.c.article_id, shared)
+                .where(shingles.c.hash.in_(hashes) & shingles.c.hash.not_in(common))
+                .group_by(shingles.c.article_id)
+                .order_by(shared.desc(), shingles.c.article_id)
+                .limit(limit)
             )
-            shared = func.count().label("shared")
-            ids = [
-                row.article_id
-                for row in conn.execute(
-                    select(shingles.c.article_id, shared)
-                    .where(shingles.c.hash.in_(hashes) & shingles.c.hash.not_in(common))
-                    .group_by(shingles.c.article_id)
-                    .order_by(shared.desc(), shingles.c.article_id)
-                    .limit(limit)
-                )
-            ]
-            if not ids:
-                return []
-            rows = conn.execute(select(*KNOWN_COLUMNS).where(articles.c.id.in_(ids))).all()
+        ]
+        if not ids:
+            return []
+        rows = conn.execute(select(*KNOWN_COLUMNS).where(articles.c.id.in_(ids))).all()
         by_id = {row.id: _known(row) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -475,10 +669,13 @@ class Store:
         when the plan will be written)."""
         from pipeline.alerts.plan import AlertHistory
 
-        with self.reading() as conn:
+        wanted = sorted(set(places))
+        rules = list(rule_ids)
+
+        def work(conn: Connection) -> AlertHistory:
             threads = {
                 (rule_id, code): key
-                for rule_id, code in places
+                for rule_id, code in wanted
                 if (key := self._latest_alert_on_place(conn, rule_id, code, place_window))
             }
             if decision.status != "near_duplicate" or decision.of_article_id is None:
@@ -486,13 +683,17 @@ class Store:
             story_key = conn.execute(
                 select(articles.c.canonical_url).where(articles.c.id == decision.of_article_id)
             ).scalar_one()
-            fired = conn.execute(
-                select(alerts.c.rule_id).where(
-                    alerts.c.idempotency_key.in_([f"{r}:{story_key}" for r in rule_ids])
-                )
-            ).scalars()
+            fired = frozenset(
+                conn.execute(
+                    select(alerts.c.rule_id).where(
+                        alerts.c.idempotency_key.in_([f"{r}:{story_key}" for r in rules])
+                    )
+                ).scalars()
+            )
             outlets = self._story_outlets(conn, decision.of_article_id, also=url)
-        return AlertHistory(story_key, frozenset(fired), outlets, threads)
+            return AlertHistory(story_key, fired, outlets, threads)
+
+        return self._read(work)
 
     def _story_outlets(self, conn: Connection, original_id: int, also: str | None) -> int:
         """Independent outlets (hosts) reporting a story: the original and its rewrites,
@@ -516,11 +717,12 @@ class Store:
     def _latest_alert_on_place(
         self, conn: Connection, rule_id: str, district_code: str, window: timedelta
     ) -> str | None:
-        """Key of the newest alert of a rule about a district (for place updates)."""
+        """Key of the newest alert of a rule about a district (for place updates): one
+        probe of ix_alerts_rule_id_district_code_created_at (the alert keeps its event's
+        district, see enqueue_alert)."""
         row = conn.execute(
             select(alerts.c.idempotency_key)
-            .join(events, events.c.id == alerts.c.event_id)
-            .where((alerts.c.rule_id == rule_id) & (events.c.district_code == district_code))
+            .where((alerts.c.rule_id == rule_id) & (alerts.c.district_code == district_code))
             .where(alerts.c.thread_of.is_(None) & (alerts.c.created_at >= utcnow() - window))
             .order_by(alerts.c.id.desc())
             .limit(1)
@@ -528,8 +730,8 @@ class Store:
         return None if row is None else str(row.idempotency_key)
 
     def parent_alert(self, key: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(alerts).where(alerts.c.idempotency_key == key)).first()
+        query = select(alerts).where(alerts.c.idempotency_key == key)
+        row = self._read(lambda conn: conn.execute(query).first())
         return None if row is None else dict(row._mapping)
 
     def delete_article(self, article_id: int) -> None:
@@ -550,11 +752,18 @@ class Store:
         payload: dict[str, Any],
         thread_of: str | None = None,
     ) -> bool:
-        """Write an outbox row once per idempotency key; False if it already exists."""
+        """Write an outbox row once per idempotency key; False if it already exists. The
+        row keeps its event's district (read by primary key in the same statement)."""
+        district = (
+            None
+            if event_id is None
+            else select(events.c.district_code).where(events.c.id == event_id).scalar_subquery()
+        )
         result = conn.execute(
             _insert(conn, alerts)
             .values(
                 thread_of=thread_of,
+                district_code=district,
                 idempotency_key=key,
                 rule_id=rule_id,
                 article_id=article_id,
@@ -580,8 +789,13 @@ class Store:
             .order_by(alerts.c.id)
             .limit(limit)
         )
-        with self.engine.connect() as conn:
-            return [dict(row) for row in conn.execute(query).mappings()]
+        return self._read(lambda conn: [dict(row) for row in conn.execute(query).mappings()])
+
+    def pending_alert_count(self) -> int:
+        """Outbox rows waiting to be posted (due or backing off): an index-only count on
+        ix_alerts_status_next_attempt_at, for every run (`counts()` is for `status`)."""
+        query = select(func.count()).select_from(alerts).where(alerts.c.status == "pending")
+        return int(self._read(lambda conn: conn.execute(query).scalar_one()))
 
     def enqueue_planned(
         self,
@@ -623,11 +837,8 @@ class Store:
         """Rows whose post may have reached Slack: `unknown`, or left in `sending` by a
         deliverer that died between post and record."""
         stale = (alerts.c.status == "sending") & (alerts.c.claimed_at < utcnow() - stale_after)
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(alerts).where((alerts.c.status == "unknown") | stale).order_by(alerts.c.id)
-            ).mappings()
-            return [dict(row) for row in rows]
+        query = select(alerts).where((alerts.c.status == "unknown") | stale).order_by(alerts.c.id)
+        return self._read(lambda conn: [dict(row) for row in conn.execute(query).mappings()])
 
     def _set_status(
         self, alert_id: int, status: str, note: str | None, *, only_from: Sequence[str] = ()
@@ -679,10 +890,8 @@ class Store:
 
     # Slack channel IDs -------------------------------------------------
     def channel_id(self, name: str) -> str | None:
-        with self.engine.connect() as conn:
-            return conn.execute(
-                select(slack_channels.c.channel_id).where(slack_channels.c.name == name)
-            ).scalar()
+        query = select(slack_channels.c.channel_id).where(slack_channels.c.name == name)
+        return self._read(lambda conn: conn.execute(query).scalar())
 
     def remember_channel(self, name: str, channel_id: str) -> None:
         with self.transaction() as conn:
@@ -740,26 +949,48 @@ class Store:
 
     # status ------------------------------------------------------------
     def counts(self) -> dict[str, Any]:
-        with self.engine.connect() as conn:
-            by_source = dict(
-                conn.execute(
-                    select(articles.c.dup_status, func.count()).group_by(articles.c.dup_status)
-                ).all()
-            )
-            seeds = conn.execute(
-                select(func.count()).where(articles.c.source == "seed")
-            ).scalar_one()
+        """Exact counts for `status`: they read every article and event (O(n)), so the
+        per-run paths use `pending_alert_count()` and `estimated_counts()` instead."""
+        seed = func.coalesce(func.sum(case((articles.c.source == "seed", 1), else_=0)), 0)
+        by_status = select(articles.c.dup_status, func.count(), seed).group_by(
+            articles.c.dup_status
+        )
+
+        def work(conn: Connection) -> dict[str, Any]:
+            rows = conn.execute(by_status).all()  # one pass over articles for both
             alert_counts = dict(
                 conn.execute(select(alerts.c.status, func.count()).group_by(alerts.c.status)).all()
             )
             event_count = conn.execute(select(func.count()).select_from(events)).scalar_one()
-        return {
-            "articles": sum(by_source.values()),
-            "seeds": seeds,
-            "by_duplicate_status": by_source,
-            "events": event_count,
-            "alerts": alert_counts,
-        }
+            by_source = {row[0]: int(row[1]) for row in rows}
+            return {
+                "articles": sum(by_source.values()),
+                "seeds": sum(int(row[2]) for row in rows),
+                "by_duplicate_status": by_source,
+                "events": event_count,
+                "alerts": alert_counts,
+            }
+
+        return self._read(work)
+
+    def estimated_counts(self) -> dict[str, int]:
+        """Articles and events stored, cheaply enough for every run. Postgres: the
+        planner's row estimates (pg_class.reltuples, kept by autovacuum and ANALYZE: close,
+        not exact, scaled to the table's current size as the planner does), or an exact
+        count of a table never analysed. SQLite: exact counts."""
+
+        def work(conn: Connection) -> dict[str, int]:
+            counts: dict[str, int] = {}
+            for name, table in (("articles", articles), ("events", events)):
+                estimate = -1
+                if conn.dialect.name == "postgresql":
+                    estimate = conn.execute(ESTIMATED_ROWS, {"table": table.name}).scalar()
+                if estimate is None or estimate < 0:
+                    estimate = conn.execute(select(func.count()).select_from(table)).scalar_one()
+                counts[name] = int(estimate)
+            return counts
+
+        return self._read(work)
 
     def recent_duplicates(self, limit: int = 10) -> list[tuple[str, DuplicateDecision]]:
         """Latest copies with what they copy, for `status` (newest first)."""
@@ -781,8 +1012,7 @@ class Store:
             .order_by(articles.c.id.desc())
             .limit(limit)
         )
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
+        rows = self._read(lambda conn: conn.execute(query).all())
         return [
             (
                 row.title,
@@ -813,8 +1043,7 @@ class Store:
             .where(alerts.c.status != "sent")
             .order_by(alerts.c.id)
         )
-        with self.engine.connect() as conn:
-            return [dict(row) for row in conn.execute(query).mappings()]
+        return self._read(lambda conn: [dict(row) for row in conn.execute(query).mappings()])
 
 
 def _known(row: Any) -> KnownArticle:

@@ -18,7 +18,8 @@ CREATE TABLE public.alerts (
     sent_at timestamp with time zone,
     slack_channel_id text,
     slack_ts text,
-    thread_of text
+    thread_of text,
+    district_code character varying(16)
 );
 
 CREATE TABLE public.articles (
@@ -198,7 +199,13 @@ ALTER TABLE ONLY public.feeds
 ALTER TABLE ONLY public.quarantine
     ADD CONSTRAINT uq_quarantine_feed_id_entry_key UNIQUE (feed_id, entry_key);
 
-CREATE INDEX ix_alerts_status ON public.alerts USING btree (status);
+CREATE INDEX ix_alerts_article_id ON public.alerts USING btree (article_id);
+
+CREATE INDEX ix_alerts_event_id ON public.alerts USING btree (event_id);
+
+CREATE INDEX ix_alerts_rule_id_district_code_created_at ON public.alerts USING btree (rule_id, district_code, created_at);
+
+CREATE INDEX ix_alerts_status_next_attempt_at ON public.alerts USING btree (status, next_attempt_at);
 
 CREATE INDEX ix_articles_content_hash ON public.articles USING btree (content_hash);
 

@@ -161,6 +161,24 @@ def test_broken_feed_does_not_stop_others_and_is_recorded(
     assert "no usable entries" in by_url[feeds[1].url]["last_error"]
 
 
+def _fail_storing(monkeypatch, title: str, error: Exception, times: int = 0) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Fault injection: storing the entry with this title raises `error` (the first
+    `times` tries, or always when 0); returns the count of failed tries."""
+    import pipeline.cycle as cycle
+
+    real_store = cycle.store_analysis
+    tries = {"failed": 0}
+
+    def failing(store, analysis, **kwargs):  # type: ignore[no-untyped-def]
+        if analysis.entry.title == title and (not times or tries["failed"] < times):
+            tries["failed"] += 1
+            raise error
+        return real_store(store, analysis, **kwargs)
+
+    monkeypatch.setattr(cycle, "store_analysis", failing)
+    return tries
+
+
 def _make_due(settings) -> None:  # type: ignore[no-untyped-def]
     """Skip the backoff wait and the grace before an unknown post counts as absent: the
     test is about retrying, not about waiting."""
@@ -288,22 +306,10 @@ def test_entry_that_fails_is_retried_next_cycle_and_others_are_kept(
     database_url, make_settings, feed_server, slack_server, monkeypatch
 ) -> None:
     """Fault injection: storing one entry fails once (as a dropped connection would)."""
-    import pipeline.cycle as cycle
-
     settings = _settings(make_settings, database_url, slack_server)
     write_rss(feed_server.root / "wire.xml", [FALL, QUIET])
     feeds = [FeedConfig(url=feed_server.url("/wire.xml"))]
-    real_store = cycle.store_analysis
-    calls = {"n": 0}
-
-    def flaky(store, analysis, **kwargs):  # type: ignore[no-untyped-def]
-        if analysis.entry.title == FALL["title"]:
-            calls["n"] += 1
-        if analysis.entry.title == FALL["title"] and calls["n"] == 1:
-            raise ConnectionError("server closed the connection unexpectedly")
-        return real_store(store, analysis, **kwargs)
-
-    monkeypatch.setattr(cycle, "store_analysis", flaky)
+    _fail_storing(monkeypatch, FALL["title"], ConnectionError("server closed the connection"), 1)
     first = run_cycle(settings, feeds=feeds)
     # the feed stays healthy; the entry is kept in the quarantine, not lost
     assert first.feeds[0].ok and "1 entries quarantined" in first.feeds[0].error
@@ -408,19 +414,11 @@ def test_an_entry_that_keeps_failing_is_held_until_released(
     write_rss(feed_server.root / "wire.xml", [FALL, QUIET])
     feeds = [FeedConfig(url=feed_server.url("/wire.xml"))]
     real_store = cycle.store_analysis
-    tries = {"n": 0}
-
-    def broken(store, analysis, **kwargs):  # type: ignore[no-untyped-def]
-        if analysis.entry.title == FALL["title"]:
-            tries["n"] += 1
-            raise ValueError("a parser slip this entry always triggers")
-        return real_store(store, analysis, **kwargs)
-
-    monkeypatch.setattr(cycle, "store_analysis", broken)
+    tries = _fail_storing(monkeypatch, FALL["title"], ValueError("a slip it always triggers"))
     for _ in range(4):
         summary = run_cycle(settings, feeds=feeds)
         assert summary.feeds[0].ok  # never counted against the feed
-    assert tries["n"] == 3  # held after three failures: the fourth run did not try
+    assert tries["failed"] == 3  # held after three failures: the fourth run did not try
     store = Store.from_url(settings.database_url, migrate_schema=False)
     [held] = store.quarantined()
     assert (held["status"], held["attempts"]) == ("held", 3)

@@ -587,18 +587,6 @@ def run_shard(settings: Settings, index: int, count: int) -> dict[str, Any]:
     }
 
 
-def run_feed(settings: Settings, feed: FeedConfig) -> FeedReport:
-    """Process one feed in its own store and HTTP client (one Airflow mapped task)."""
-    from pipeline.fetch import make_client
-
-    store = Store.from_url(settings.database_url, migrate_schema=False)
-    try:
-        with make_client(settings) as client:
-            return process_feed(store, feed, client, load_rules(settings.alerts_file), settings)
-    finally:
-        store.engine.dispose()
-
-
 def deliver_outbox(settings: Settings) -> DeliveryReport:
     store = Store.from_url(settings.database_url, migrate_schema=False)
     try:

@@ -357,21 +357,8 @@ def test_in_memory_sqlite_reads_on_the_transactions_connection(tmp_path) -> None
 def test_an_alert_keeps_its_events_district_for_place_lookups(store) -> None:  # type: ignore[no-untyped-def]
     """The latest alert of a rule on a district is found by the alert's own copy of its
     event's district (one index probe, no join with events)."""
-    from pipeline.models import Event, Location
+    from tests.integration.test_query_plans import EVENT as fall
 
-    fall = Event(
-        category="territory_captured",
-        type="district_captured",
-        actor="Taliban",
-        target=None,
-        realis="actual",
-        claim_status="asserted",
-        evidence="The Taliban captured Shirin Tagab.",
-        evidence_start=0,
-        evidence_end=34,
-        trigger="captured",
-        location=Location("Shirin Tagab", "Shirin Tagab", "Faryab", "AF2902", "AF29"),
-    )
     with store.transaction() as conn:
         article_id = _article(store, conn, "https://e.org/fall")
         [event_id] = store.insert_events(conn, article_id, [fall])

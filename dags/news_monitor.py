@@ -75,7 +75,8 @@ def news_monitor() -> None:
         report = run_shard(pipeline_settings(), shard["index"], shard["count"])
         for feed in report["unhealthy"]:  # type: ignore[attr-defined]
             print(f"feed {feed['feed']}: {feed['error']}")
-        print(f"shard {shard['index']}: { {k: report[k] for k in COUNT_KEYS} }")
+        counts = {k: report[k] for k in COUNT_KEYS}
+        print(f"shard {shard['index']}: {counts}; peak memory {report['peak_rss_mib']} MiB")
         return report
 
     @task(trigger_rule="all_done", retries=0)
@@ -117,10 +118,11 @@ def news_monitor() -> None:
         totals = {k: sum(int(r[k]) for r in reports) for k in COUNT_KEYS}  # type: ignore[call-overload]
         polled = sum(int(r["feeds"]) - int(r["feeds_disabled"]) for r in reports)  # type: ignore[call-overload]
         failed = sum(int(r["feeds_failed"]) - int(r["feeds_disabled"]) for r in reports)  # type: ignore[call-overload]
-        print(f"run totals: {totals}; feeds polled {polled}, failing {failed}")
+        peak = max((float(r.get("peak_rss_mib", 0)) for r in reports), default=0.0)  # type: ignore[arg-type, attr-defined]
+        print(f"run totals: {totals}; feeds polled {polled}, failing {failed}; peak {peak} MiB")
         if polled and failed == polled:
             raise FeedUnreachable(f"all {polled} feeds are failing: is the network down?")
-        return {**totals, "feeds_polled": polled, "feeds_failing": failed}
+        return {**totals, "feeds_polled": polled, "feeds_failing": failed, "peak_rss_mib": peak}
 
     reports = process_shard.expand(shard=plan_shards(prepare()))
     report_feed_health(reports)

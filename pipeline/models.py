@@ -62,6 +62,14 @@ class FetchResult:
     # seconds the server asked us to wait (Retry-After on 429/503), clamped to 0..86400
     retry_after: float | None = None
 
+    @property
+    def body_hash(self) -> str | None:
+        """SHA-256 of the body: a server that ignores validators and sends the same
+        bytes again is recognised without parsing them."""
+        import hashlib
+
+        return hashlib.sha256(self.body).hexdigest() if self.body is not None else None
+
 
 @dataclass
 class ParsedFeed:
@@ -176,6 +184,7 @@ class FeedReport:
     url: str
     label: str
     ok: bool = True
+    # 304, or a 200 whose body is byte for byte the last one stored (not parsed again)
     not_modified: bool = False
     error: str | None = None
     # False when retrying soon cannot help (malformed feed, 4xx): fail fast

@@ -48,6 +48,8 @@ feeds = Table(
     Column("entries_last_fetch", Integer, nullable=False, default=0),
     # a 429/503 Retry-After: the feed is not polled again before this time
     Column("retry_after_until", DateTime(timezone=True)),
+    # SHA-256 of the last 200 body whose entries were all stored: the same body is skipped
+    Column("body_hash", String(64)),
 )
 
 articles = Table(

@@ -370,6 +370,7 @@ class Store:
                 "etag": result.etag,
                 "last_modified": result.last_modified,
                 "entries_last_fetch": entries,
+                "body_hash": result.body_hash,
             }
         with self.transaction() as conn:
             conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))

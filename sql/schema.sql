@@ -109,7 +109,8 @@ CREATE TABLE public.feeds (
     consecutive_failures integer NOT NULL,
     disabled boolean NOT NULL,
     entries_last_fetch integer NOT NULL,
-    retry_after_until timestamp with time zone
+    retry_after_until timestamp with time zone,
+    body_hash character varying(64)
 );
 
 CREATE SEQUENCE public.feeds_id_seq

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from pipeline.cycle import run_cycle
@@ -90,9 +91,12 @@ def test_cycle_stores_dedupes_and_alerts_once(
 
     second = run_cycle(settings, feeds=feeds)  # 304 from the server, nothing new
     assert second.feeds[0].not_modified
-    feed_server.route("/wire.xml", file="wire.xml")  # same bytes, no validators: re-read
+    feed_server.route("/wire.xml", file="wire.xml")  # same bytes, no validators: skipped
     third = run_cycle(settings, feeds=feeds)
-    assert third.totals()["known"] == 3 and third.totals()["alerts"] == 0
+    assert third.feeds[0].not_modified and third.totals()["alerts"] == 0
+    write_rss(feed_server.root / "wire.xml", [FALL, QUIET, _seed_copy(settings), QUIET])
+    fourth = run_cycle(settings, feeds=feeds)  # other bytes, the same entries: all known
+    assert fourth.totals()["known"] == 4 and fourth.totals()["alerts"] == 0
     assert len(slack_server.messages) == 1
 
 
@@ -430,3 +434,34 @@ def test_an_entry_that_keeps_failing_is_held_until_released(
     assert after.totals()["new"] == 1 and store.quarantined() == []
     assert len(slack_server.messages) == 1
     store.engine.dispose()
+
+
+def test_same_body_without_validators_is_not_parsed_again(
+    database_url, make_settings, feed_server, slack_server, tmp_path
+) -> None:
+    """A server that ignores If-None-Match sends the same 200 body: it is skipped like a
+    304 (no entry looked at again); a changed body is read, and so is the same body
+    when the previous cycle failed before all its entries were stored."""
+    from sqlalchemy.exc import OperationalError
+
+    settings = _settings(make_settings, database_url, slack_server)
+    feeds = [FeedConfig(url=feed_server.url("/no-validators.xml"))]
+    first_body = write_rss(tmp_path / "a.xml", [QUIET]).read_bytes()
+    feed_server.route("/no-validators.xml", body=first_body)
+
+    first = run_cycle(settings, feeds=feeds)
+    assert first.feeds[0].entries == 1 and first.totals()["new"] == 1
+    again = run_cycle(settings, feeds=feeds)
+    assert again.feeds[0].not_modified and again.feeds[0].entries == 0
+    assert again.feeds[0].known == 0 and again.feeds[0].ok
+
+    changed = write_rss(tmp_path / "b.xml", [FALL, QUIET]).read_bytes()
+    feed_server.route("/no-validators.xml", body=changed)
+    with pytest.MonkeyPatch.context() as patch:
+        _fail_storing(patch, FALL["title"], OperationalError("INSERT", {}, Exception("gone")))
+        with pytest.raises(OperationalError):
+            run_cycle(settings, feeds=feeds)
+    retried = run_cycle(settings, feeds=feeds)  # the same bytes, but not all stored last time
+    assert not retried.feeds[0].not_modified and retried.feeds[0].entries == 2
+    assert retried.totals()["new"] == 1 and retried.totals()["known"] == 1
+    assert retried.totals()["alerts"] == 1

@@ -589,8 +589,19 @@ def test_province_spellings_compare_by_code() -> None:
 
     def at(province: str, code: str) -> Event:
         location = Location("Darzab", "Darzab", province, "AF2806", code)
-        return Event("territory_captured", "district_captured", "Taliban", None, "actual",
-                     "reported", "", 0, 0, "took", location)
+        return Event(
+            "territory_captured",
+            "district_captured",
+            "Taliban",
+            None,
+            "actual",
+            "reported",
+            "",
+            0,
+            0,
+            "took",
+            location,
+        )
 
     assert province_hit("Jowzjan", at("Jawzjan", "AF28"))
     assert not province_hit("Faryab", at("Jawzjan", "AF28"))

@@ -553,7 +553,11 @@ def test_shared_name_tied_to_two_provinces_falls_back_to_the_nearest() -> None:
 
 def test_a_stoplisted_name_counts_inside_a_list_of_its_province() -> None:
     listed = find_places("The Taliban took Qaisar, Pashtun Kot and Almar in Faryab.")
-    assert [p.district for p in listed if p.kind == "district"] == ["Qaysar", "Pashtun Kot", "Almar"]
+    assert [p.district for p in listed if p.kind == "district"] == [
+        "Qaysar",
+        "Pashtun Kot",
+        "Almar",
+    ]
     assert raws("Qaisar and Ahmad met elders in Kabul.") == ["Kabul"]  # a name, not a place
     # a list, but of districts of another province: the person reading stands
     assert "Qaisar" not in raws("Qaisar, Nad Ali and Marja were discussed.")

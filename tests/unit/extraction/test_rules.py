@@ -126,7 +126,9 @@ def test_captured_then_retaken_is_no_fall() -> None:
 
 
 def test_retaken_then_lost_again_is_a_fall() -> None:
-    text = "Afghan forces retook Ghoryan district on Monday. The Taliban overran it again on Friday."
+    text = (
+        "Afghan forces retook Ghoryan district on Monday. The Taliban overran it again on Friday."
+    )
     assert districts(falls(text)) == {"Ghoryan"}
 
 
@@ -142,9 +144,7 @@ def test_a_claim_denied_in_the_next_sentence_is_contested() -> None:
         "The governor's office denied the reports."
     )
     assert falls(text) == []
-    assert {e.control for e in events(text) if e.category == "territory_captured"} == {
-        "contested"
-    }
+    assert {e.control for e in events(text) if e.category == "territory_captured"} == {"contested"}
 
 
 def test_a_claim_confirmed_later_is_a_fall() -> None:
@@ -399,7 +399,9 @@ def test_a_named_afghan_leader_makes_the_context() -> None:
 
 
 def test_a_retake_in_a_coordinated_pluperfect_is_not_background() -> None:
-    text = "Insurgents seized the centre of Adraskan district, but troops had expelled them by dusk."
+    text = (
+        "Insurgents seized the centre of Adraskan district, but troops had expelled them by dusk."
+    )
     assert falls(text) == []
 
 
@@ -505,7 +507,9 @@ def test_a_state_told_in_the_pluperfect_is_how_things_stood_before() -> None:
 
 
 def test_what_came_after_an_after_clause_decides() -> None:
-    text = "Taliban forces retook Salang district on Sunday, two days after NRF fighters overran it."
+    text = (
+        "Taliban forces retook Salang district on Sunday, two days after NRF fighters overran it."
+    )
     assert districts(falls(text, date(2021, 9, 6))) == {"Salang"}
 
 
@@ -527,7 +531,9 @@ def test_a_place_between_others_is_a_reference_point() -> None:
 
 
 def test_a_dateline_does_not_spoil_the_parse() -> None:
-    text = "AYBAK (Pajhwok) - The Taliban on Friday overran Dara-e-Suf-e-Payin district in Samangan."
+    text = (
+        "AYBAK (Pajhwok) - The Taliban on Friday overran Dara-e-Suf-e-Payin district in Samangan."
+    )
     assert districts(falls(text)) == {"Dara-e-Suf-e-Payin"}
 
 
@@ -588,14 +594,22 @@ def test_any_attack_is_no_attack_in_particular() -> None:
 @pytest.mark.parametrize(
     ("text", "pair"),
     [
-        ("About 70 police officers in Ghazni laid down their arms to the Taliban.",
-         ("other", "Afghan forces")),
-        ("The governor of Ghazni handed himself over to the Taliban on Friday.",
-         ("other", "Afghan government")),
-        ("The Taliban handed 11 Pakistani border guards back to Pakistan at Torkham.",
-         ("other", "Taliban")),
-        ("The governor of Kunar crossed into Pakistan as Asadabad fell.",
-         ("other", "Afghan government")),
+        (
+            "About 70 police officers in Ghazni laid down their arms to the Taliban.",
+            ("other", "Afghan forces"),
+        ),
+        (
+            "The governor of Ghazni handed himself over to the Taliban on Friday.",
+            ("other", "Afghan government"),
+        ),
+        (
+            "The Taliban handed 11 Pakistani border guards back to Pakistan at Torkham.",
+            ("other", "Taliban"),
+        ),
+        (
+            "The governor of Kunar crossed into Pakistan as Asadabad fell.",
+            ("other", "Afghan government"),
+        ),
         ("The British ambassador left Kabul for Doha on Saturday.", ("other", "NATO")),
     ],
 )
@@ -627,9 +641,11 @@ def test_a_place_opening_a_sentence_is_not_a_dateline() -> None:
     assert districts(falls("Pul-e-Alam, capital of Logar, came under Taliban control.")) == {
         "Pul-e-Alam"
     }
-    assert {e.location.name for e in falls(
-        "GHAZNI, Aug 12 (Reuters) - The city fell to the Taliban on Thursday."
-    ) if e.location} == {"GHAZNI"}  # the dateline is the only place named: the city
+    assert {
+        e.location.name
+        for e in falls("GHAZNI, Aug 12 (Reuters) - The city fell to the Taliban on Thursday.")
+        if e.location
+    } == {"GHAZNI"}  # the dateline is the only place named: the city
 
 
 @pytest.mark.parametrize(
@@ -643,8 +659,10 @@ def test_a_place_opening_a_sentence_is_not_a_dateline() -> None:
         ("Police raised the national flag over the Zebak district centre again.", False),
         ("Zebak district gave way on Sunday after a nine-day siege.", True),
         ("By Friday the insurgents were running the Zebak district centre.", True),
-        ("The Panjshir capital stayed under Taliban control despite attacks, residents said.",
-         False),
+        (
+            "The Panjshir capital stayed under Taliban control despite attacks, residents said.",
+            False,
+        ),
     ],
 )
 def test_entries_flags_and_states(text: str, fallen: bool) -> None:
@@ -660,8 +678,12 @@ def test_a_denial_answers_every_fall_of_the_claim() -> None:
 
 
 def test_seizing_dozens_of_weapons_is_no_territory() -> None:
-    assert not any(c.startswith("territory") for c, _ in actual_pairs(
-        "Taliban fighters seized dozens of weapons from a police post in Kunar."))
+    assert not any(
+        c.startswith("territory")
+        for c, _ in actual_pairs(
+            "Taliban fighters seized dozens of weapons from a police post in Kunar."
+        )
+    )
 
 
 def test_a_governor_flown_out_is_other() -> None:
@@ -693,8 +715,9 @@ def test_evicted_from_the_centres_of_named_districts() -> None:
         "Afghan security forces have evicted Taliban fighters from the centres of Khuram Wa "
         "Sarbagh and Feroz Nakhchir districts in Samangan province."
     )
-    found = {e.location.name for e in events(text) if e.category == "territory_retaken"
-             and e.location}
+    found = {
+        e.location.name for e in events(text) if e.category == "territory_retaken" and e.location
+    }
     assert found == {"Khuram Wa Sarbagh", "Feroz Nakhchir"}
 
 
@@ -745,12 +768,21 @@ def test_he_is_the_subject_of_the_sentence_before() -> None:
 @pytest.mark.parametrize(
     ("text", "fallen"),
     [
-        ("The Taliban took Ruy-e-Duab district on Tuesday, and police were back in the "
-         "compound on Wednesday.", False),
-        ("Marawara's district centre was in insurgent hands by dawn and back with the police "
-         "by dusk.", False),
-        ("NRF fighters took the Alasay district centre on Thursday, and the Taliban have yet "
-         "to win it back.", False),
+        (
+            "The Taliban took Ruy-e-Duab district on Tuesday, and police were back in the "
+            "compound on Wednesday.",
+            False,
+        ),
+        (
+            "Marawara's district centre was in insurgent hands by dawn and back with the police "
+            "by dusk.",
+            False,
+        ),
+        (
+            "NRF fighters took the Alasay district centre on Thursday, and the Taliban have yet "
+            "to win it back.",
+            False,
+        ),
     ],
 )
 def test_back_again_and_not_yet(text: str, fallen: bool) -> None:
@@ -760,14 +792,20 @@ def test_back_again_and_not_yet(text: str, fallen: bool) -> None:
 @pytest.mark.parametrize(
     ("text", "fallen"),
     [
-        ("The Taliban besieged Dolaina district for weeks. By nightfall they held the district "
-         "centre, a council member said.", True),
+        (
+            "The Taliban besieged Dolaina district for weeks. By nightfall they held the district "
+            "centre, a council member said.",
+            True,
+        ),
         ("Police pulled out of Khwaja Dukoh district before dawn and the Taliban moved in.", True),
         ("The insurgents still hold Shirin Tagab district, residents said.", True),
         ("Security forces still held Shirin Tagab district on Monday, the governor said.", False),
-        ("The governor insisted that Khan Neshin district was still in government hands. On "
-         "Wednesday he acknowledged that the district had been held by the Taliban since the "
-         "weekend.", True),
+        (
+            "The governor insisted that Khan Neshin district was still in government hands. On "
+            "Wednesday he acknowledged that the district had been held by the Taliban since the "
+            "weekend.",
+            True,
+        ),
     ],
 )
 def test_holding_moving_in_and_acknowledging(text: str, fallen: bool) -> None:

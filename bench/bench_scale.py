@@ -295,7 +295,7 @@ class ExtractClock:
     def __init__(self, model: str) -> None:
         from pipeline.extraction import default_extractor
 
-        extractor = default_extractor(model)  # the cached instance analyze() uses
+        extractor = default_extractor(model)  # the instance process() passes to analyze()
         inner = extractor.extract
         self.ms = 0.0
 
@@ -311,7 +311,9 @@ class ExtractClock:
 
 def process(store: Store, entry: Entry, rules: Any, settings: Any, feed_id: int) -> Any:
     """The per-entry pipeline path: analyze, then store under the dedupe lock."""
-    analysis = analyze(entry, store, rules, settings)
+    from pipeline.extraction import default_extractor
+
+    analysis = analyze(entry, store, rules, default_extractor(settings.spacy_model))
     return store_analysis(store, analysis, feed_id=feed_id, rules=rules)
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
-from news_common import NEW_ALERTS, default_args, pipeline_settings
+from news_common import NEW_ALERTS, default_args, task_resources
 
 
 @dag(
@@ -33,7 +33,8 @@ def news_alerts() -> None:
         """Post due outbox rows; failed posts stay queued with a backoff."""
         from pipeline.cycle import deliver_outbox
 
-        delivery = deliver_outbox(pipeline_settings()).to_dict()
+        with task_resources() as resources:
+            delivery = deliver_outbox(resources).to_dict()
         print(f"delivery: {delivery}")
         if delivery["blocked"]:
             raise RuntimeError(f"alert delivery blocked: {delivery['blocked']}")

@@ -68,6 +68,14 @@ def pipeline_settings() -> Any:
     return load_settings(env)
 
 
+def task_resources(migrate: bool = False) -> Any:
+    """The pipeline's resources for one task process (live: the configured database,
+    network and Slack), built once and closed by the `with` block that uses them."""
+    from pipeline.resources import Resources
+
+    return Resources.live(pipeline_settings(), migrate=migrate)
+
+
 OPS_CONN_ID = os.environ.get("SLACK_OPS_CONN_ID") or "news_slack_ops"
 
 

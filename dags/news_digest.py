@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import dag, task
-from news_common import default_args, pipeline_settings
+from news_common import default_args, task_resources
 
 
 @dag(
@@ -26,7 +26,8 @@ def news_digest() -> None:
         """Build the last 24 hours' digest and post it."""
         from pipeline.digest import post_digest as post
 
-        result = post(pipeline_settings())
+        with task_resources() as resources:
+            result = post(resources)
         print(f"digest: {result['events']} events, chart {result.get('chart')}")
         return {k: result[k] for k in ("events", "by_category", "sink")}
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Param, dag, task
-from news_common import default_args, pipeline_settings
+from news_common import default_args, task_resources
 
 
 @dag(
@@ -36,13 +36,14 @@ def news_maintenance() -> None:
         from pipeline import maintenance
 
         params = params or {}
-        settings = pipeline_settings()
         action = str(params.get("action", "reload_seeds"))
-        if action == "reload_seeds":
-            return maintenance.reload_seeds(settings)
-        if action == "reprocess":
-            return maintenance.reprocess(settings, since_days=int(params.get("since_days", 7)))
-        return maintenance.enable_feed(settings, str(params.get("feed_url") or ""))
+        with task_resources(migrate=True) as resources:
+            if action == "reload_seeds":
+                return maintenance.reload_seeds(resources)
+            if action == "reprocess":
+                days = int(params.get("since_days", 7))
+                return maintenance.reprocess(resources, since_days=days)
+            return maintenance.enable_feed(resources, str(params.get("feed_url") or ""))
 
     run_action()
 

@@ -27,6 +27,7 @@ from news_common import (
     FeedUnreachable,
     default_args,
     pipeline_settings,
+    task_resources,
 )
 
 from pipeline.settings import load_settings
@@ -55,7 +56,8 @@ def news_monitor() -> None:
         """Migrate the schema and load the seed corpus (idempotent)."""
         from pipeline.cycle import prepare as prepare_store
 
-        return prepare_store(pipeline_settings())
+        with task_resources(migrate=True) as resources:
+            return prepare_store(resources)
 
     @task(retries=0)
     def plan_shards(ready: dict[str, int]) -> list[dict[str, int]]:
@@ -72,7 +74,8 @@ def news_monitor() -> None:
         """Poll one shard's feeds and deliver their alerts; feed failures are reported."""
         from pipeline.cycle import run_shard
 
-        report = run_shard(pipeline_settings(), shard["index"], shard["count"])
+        with task_resources() as resources:
+            report = run_shard(resources, shard["index"], shard["count"])
         for feed in report["unhealthy"]:  # type: ignore[attr-defined]
             print(f"feed {feed['feed']}: {feed['error']}")
         counts = {k: report[k] for k in COUNT_KEYS}
@@ -101,11 +104,10 @@ def news_monitor() -> None:
         ones wait (the shards have posted most of them already: harmless)."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from pipeline.cycle import pending_alert_count
-
         reports = list(reports)
         queued = sum(int(r["alerts"]) for r in reports)  # type: ignore[call-overload]
-        pending = pending_alert_count(pipeline_settings())
+        with task_resources() as resources:
+            pending = resources.store.pending_alert_count()
         print(f"shards that reported: {len(reports)}; queued {queued}; waiting: {pending}")
         if not queued and not pending:
             raise AirflowSkipException("no alerts queued or waiting")

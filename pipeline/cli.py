@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pipeline.alerts.delivery import redact_secrets
+from pipeline.resources import Resources
 from pipeline.settings import (
     ConfigError,
     FeedConfig,
@@ -32,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings: Settings | None = None
     try:
         settings = load_settings()
-        return int(args.handler(args, settings) or 0)
+        with Resources(settings, offline=args.offline) as resources:
+            return int(args.handler(args, resources) or 0)
     except ConfigError as exc:
         print(f"configuration error: {redact_secrets(str(exc))}", file=sys.stderr)
         return 2
@@ -60,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m pipeline",
         description="Afghanistan security news pipeline. Without DATABASE_URL it uses "
         "var/pipeline.sqlite3; without a Slack token alerts are printed.",
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="no network and no Slack: SQLite, local feed files only, alerts printed",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -194,12 +201,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _store(settings: Settings) -> Any:
-    from pipeline.store import Store
-
-    return Store.from_url(settings.database_url)
-
-
 def _feeds_from_args(args: argparse.Namespace) -> list[FeedConfig] | None:
     if args.feed:
         return [FeedConfig(url=url) for url in args.feed]
@@ -208,16 +209,18 @@ def _feeds_from_args(args: argparse.Namespace) -> list[FeedConfig] | None:
     return None
 
 
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_run(args: argparse.Namespace, resources: Resources) -> int:
     from pipeline.cycle import run_cycle
 
+    settings = resources.settings
     started = time.monotonic()
     feeds = _feeds_from_args(args)
     say = None if args.quiet or args.json else print
     if say:
         config = settings.redacted()
-        say(f"database: {config['database_url']}   alerts to: {config['alert_sink']}")
-    summary = run_cycle(settings, feeds=feeds, progress=say)
+        sink = "console (offline)" if resources.is_offline else config["alert_sink"]
+        say(f"database: {config['database_url']}   alerts to: {sink}")
+    summary = run_cycle(resources, feeds=feeds, progress=say)
     if args.json:
         print(json.dumps(summary.to_dict(), default=str))
     else:
@@ -254,68 +257,65 @@ def print_summary(summary: Any, seconds: float, out: TextIO = sys.stdout) -> Non
     w(f"took {seconds:.1f} s\n")
 
 
-def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_seed(args: argparse.Namespace, resources: Resources) -> int:
     from pipeline.cycle import load_seeds
 
-    store = _store(settings)
-    loaded = load_seeds(store, settings)
-    total = store.counts()["seeds"]
-    print(f"seed corpus: {loaded} loaded now, {total} in the database ({settings.seed_dir})")
+    loaded = load_seeds(resources)
+    total = resources.store.counts()["seeds"]
+    seed_dir = resources.settings.seed_dir
+    print(f"seed corpus: {loaded} loaded now, {total} in the database ({seed_dir})")
     return 0
 
 
-def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    _store(settings)
-    print(f"schema up to date: {settings.redacted()['database_url']}")
+def cmd_migrate(args: argparse.Namespace, resources: Resources) -> int:
+    resources.store  # noqa: B018 -- building the store applies the migrations
+    print(f"schema up to date: {resources.settings.redacted()['database_url']}")
     return 0
 
 
-def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_digest(args: argparse.Namespace, resources: Resources) -> int:
     from pipeline.digest import post_digest
 
-    _store(settings)
-    result = post_digest(settings)
+    result = post_digest(resources)
     if args.json:
         print(json.dumps(result, default=str))
     return 0
 
 
-def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.alerts import Router, deliver, make_sink
+def cmd_deliver(args: argparse.Namespace, resources: Resources) -> int:
+    from pipeline.cycle import deliver_outbox
 
-    store = _store(settings)
-    router = Router.from_settings(settings)
-    report = deliver(store, make_sink(settings), router, settings.alert_max_attempts)
+    report = deliver_outbox(resources)
     print(json.dumps(report.to_dict()))
     return 0 if report.blocked is None else 1
 
 
-def cmd_alerts_release(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_alerts_release(args: argparse.Namespace, resources: Resources) -> int:
     statuses = [s for s in ("blocked", "held", "failed", "unknown") if getattr(args, s)]
     if not statuses and not args.ids:
         print("name alert ids, or --blocked / --held / --failed", file=sys.stderr)
         return 2
-    released = _store(settings).release_alerts(
+    released = resources.store.release_alerts(
         statuses or ["blocked", "held", "failed"], [int(i) for i in args.ids]
     )
     print(f"{released} alerts queued again")
     return 0
 
 
-def cmd_alerts_mark_sent(args: argparse.Namespace, settings: Settings) -> int:
-    marked = _store(settings).mark_alerts_sent_by_operator([int(i) for i in args.ids])
+def cmd_alerts_mark_sent(args: argparse.Namespace, resources: Resources) -> int:
+    marked = resources.store.mark_alerts_sent_by_operator([int(i) for i in args.ids])
     print(f"{marked} alerts marked as sent (only held or unknown ones can be)")
     return 0 if marked == len(args.ids) else 1
 
 
-def cmd_quarantine_retry(args: argparse.Namespace, settings: Settings) -> int:
-    released = _store(settings).release_quarantined([int(i) for i in args.ids])
+def cmd_quarantine_retry(args: argparse.Namespace, resources: Resources) -> int:
+    released = resources.store.release_quarantined([int(i) for i in args.ids])
     print(f"{released} quarantined entries will be tried again by the next run")
     return 0
 
 
-def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(settings)
+def cmd_status(args: argparse.Namespace, resources: Resources) -> int:
+    store, settings = resources.store, resources.settings
     data = {
         "feeds": store.list_feeds(),
         "counts": store.counts(),
@@ -376,8 +376,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
-    changed = _store(settings).set_feed_disabled(args.url, args.action == "disable")
+def cmd_feeds(args: argparse.Namespace, resources: Resources) -> int:
+    changed = resources.store.set_feed_disabled(args.url, args.action == "disable")
     if not changed:
         print(f"no stored feed with URL {args.url}", file=sys.stderr)
         return 1
@@ -435,9 +435,7 @@ def _published(value: Any) -> datetime | None:
         return None
 
 
-def analyze_article(
-    article: dict[str, Any], store: Any, rules: Any, settings: Settings
-) -> dict[str, Any]:
+def analyze_article(article: dict[str, Any], resources: Resources) -> dict[str, Any]:
     """The analyze --json contract for one input article."""
     from pipeline.cycle import analyze
     from pipeline.models import Entry
@@ -448,7 +446,7 @@ def analyze_article(
         text=article["text"],
         published=_published(article["published"]),
     )
-    result = analyze(entry, store, rules, settings)
+    result = analyze(entry, resources.store, resources.rules, resources.extractor)
     return {
         "id": article["id"],
         "duplicate": result.decision.contract(),
@@ -457,15 +455,12 @@ def analyze_article(
     }
 
 
-def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.alerts import load_rules
+def cmd_analyze(args: argparse.Namespace, resources: Resources) -> int:
     from pipeline.cycle import load_seeds
 
-    store = _store(settings)
-    load_seeds(store, settings)
-    rules = load_rules(settings.alerts_file)
+    load_seeds(resources)
     for article in read_inputs(args.files):
-        result = analyze_article(article, store, rules, settings)
+        result = analyze_article(article, resources)
         if args.json:
             print(json.dumps(result, ensure_ascii=False))
         else:
@@ -473,14 +468,13 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_alerts_preview(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.alerts import ConsoleSink, Outgoing, load_rules
+def cmd_alerts_preview(args: argparse.Namespace, resources: Resources) -> int:
+    from pipeline.alerts import ConsoleSink, Outgoing
     from pipeline.cycle import analyze, load_seeds
     from pipeline.models import Entry
 
-    store = _store(settings)
-    load_seeds(store, settings)
-    rules = load_rules(settings.alerts_file)
+    load_seeds(resources)
+    settings = resources.settings
     console = ConsoleSink()
     for article in read_inputs(args.files):
         entry = Entry(
@@ -489,7 +483,7 @@ def cmd_alerts_preview(args: argparse.Namespace, settings: Settings) -> int:
             text=article["text"],
             published=_published(article["published"]),
         )
-        result = analyze(entry, store, rules, settings)
+        result = analyze(entry, resources.store, resources.rules, resources.extractor)
         for match in result.matches:
             if match.suppressed:
                 print(

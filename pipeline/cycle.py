@@ -11,28 +11,26 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline import dedupe
-from pipeline.alerts import (
-    AlertPlan,
-    AlertRule,
-    DeliveryReport,
-    Router,
-    deliver,
-    load_rules,
-    make_sink,
-    plan_alerts,
-)
+from pipeline.alerts import AlertPlan, AlertRule, DeliveryReport, deliver, plan_alerts
 from pipeline.alerts.plan import place_lookups
 from pipeline.models import AlertMatch, DuplicateDecision, Entry, Event, FeedReport
-from pipeline.settings import FeedConfig, Settings, load_feeds
+from pipeline.resources import Resources
+from pipeline.settings import FeedConfig, Settings
 from pipeline.store import Store, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
+
+
+class Extractor(Protocol):
+    """What `analyze` needs of an extractor (pipeline.extraction.RuleExtractor)."""
+
+    def extract(self, text: str, published: datetime | None) -> list[Event]: ...
 
 
 @dataclass
@@ -105,19 +103,19 @@ def decide(
     return dedupe.decide(fingerprint, url_key if has_url else None, store)
 
 
-def analyze(entry: Entry, store: Store, rules: Sequence[AlertRule], settings: Settings) -> Analysis:
+def analyze(
+    entry: Entry, store: Store, rules: Sequence[AlertRule], extractor: Extractor
+) -> Analysis:
     """Dedupe, extract and plan alerts for one entry without writing anything."""
-    from pipeline.extraction import default_extractor
-
     fingerprint = dedupe.Fingerprint.of(f"{entry.title}\n{entry.text}")
     url_key = article_key(entry, fingerprint, store)
     decision = decide(entry, fingerprint, url_key, store)
     found = (
         []
         if decision.status == "duplicate" and decision.method == "url"
-        else default_extractor(settings.spacy_model).extract(entry.text, entry.published)
+        else extractor.extract(entry.text, entry.published)
     )
-    found = _with_title_events(entry, found, settings)
+    found = _with_title_events(entry, found, extractor)
     analysis = Analysis(entry, url_key, fingerprint, decision, found)
     return replan(analysis, store, rules)
 
@@ -134,15 +132,13 @@ def replan(analysis: Analysis, store: Store, rules: Sequence[AlertRule]) -> Anal
     return replace(analysis, plan=plan_alerts(analysis, rules, history))
 
 
-def _with_title_events(entry: Entry, found: list[Event], settings: Settings) -> list[Event]:
+def _with_title_events(entry: Entry, found: list[Event], extractor: Extractor) -> list[Event]:
     """Teasers often carry the news only in the headline: read it when the body gives nothing."""
     if found or not entry.title:
         return found
-    from pipeline.extraction import default_extractor
-
     return [
         Event(**{**e.__dict__, "evidence_start": -1, "evidence_end": -1})
-        for e in default_extractor(settings.spacy_model).extract(entry.title, entry.published)
+        for e in extractor.extract(entry.title, entry.published)
     ]
 
 
@@ -188,19 +184,14 @@ def store_analysis(
 
 
 def process_feed(
-    store: Store,
-    feed: FeedConfig,
-    client: Any,
-    rules: Sequence[AlertRule],
-    settings: Settings,
-    progress: Progress | None = None,
+    resources: Resources, feed: FeedConfig, progress: Progress | None = None
 ) -> FeedReport:
     """Fetch, parse and store one feed; its errors end up in the report and on its row."""
-    row, skipped = open_feed(store, feed)
+    row, skipped = open_feed(resources.store, feed)
     if skipped is not None:
         return skipped
-    result = fetch_for(row, feed, client, settings)
-    return store_fetched(store, row, feed, result, client, rules, settings, progress)
+    result = fetch_for(row, feed, resources.http, resources.settings)
+    return store_fetched(resources, row, feed, result, progress)
 
 
 def open_feed(store: Store, feed: FeedConfig) -> tuple[dict[str, Any], FeedReport | None]:
@@ -235,18 +226,15 @@ def fetch_for(row: dict[str, Any], feed: FeedConfig, client: Any, settings: Sett
 
 
 def store_fetched(
-    store: Store,
+    resources: Resources,
     row: dict[str, Any],
     feed: FeedConfig,
     result: Any,
-    client: Any,
-    rules: Sequence[AlertRule],
-    settings: Settings,
     progress: Progress | None = None,
 ) -> FeedReport:
     """Parse and store what one fetch brought; record the feed's health and whether it
     changed (failing, recovered, disabled) for the operators."""
-    report = _store_fetched(store, row, feed, result, client, rules, settings, progress)
+    report = _store_fetched(resources, row, feed, result, progress)
     was_failing = row["consecutive_failures"] > 0
     if report.health == "disabled":
         report.change = "disabled"
@@ -260,27 +248,25 @@ def store_fetched(
 
 
 def _store_fetched(
-    store: Store,
+    resources: Resources,
     row: dict[str, Any],
     feed: FeedConfig,
     result: Any,
-    client: Any,
-    rules: Sequence[AlertRule],
-    settings: Settings,
     progress: Progress | None,
 ) -> FeedReport:
     from pipeline.parse import parse_feed
 
+    store, settings = resources.store, resources.settings
     report = FeedReport(url=feed.url, label=feed.label)
     if result.retry_after:
         store.defer_feed(row["id"], utcnow() + timedelta(seconds=result.retry_after))
     if result.error:
         report.retryable = result.status is None or result.status >= 500 or result.status == 429
         return _fail(store, row["id"], report, result.status, result.error, settings, result.gone)
-    page_client = client if feed.full_text else None
+    run = FeedRun(resources, row["id"], report, feed.full_text, progress)
     if result.not_modified or is_unchanged_body(row, result):
         report.not_modified = True
-        FeedRun(store, row["id"], rules, settings, report, page_client).retry_quarantined()
+        run.retry_quarantined()
         store.record_feed_success(row["id"], result, row["entries_last_fetch"])
         if result.permanent_redirect and result.final_url:
             store.move_feed(row["id"], result.final_url)
@@ -297,7 +283,6 @@ def _store_fetched(
         return _fail(
             store, row["id"], report, result.status, f"no usable entries: {reason}", settings
         )
-    run = FeedRun(store, row["id"], rules, settings, report, page_client, progress)
     kept = {q["entry_key"]: q["status"] for q in store.quarantined(row["id"])}
     stored = store.known_guids(row["id"], [e.guid for e in parsed.entries if e.guid])
     for entry in parsed.entries:
@@ -369,15 +354,17 @@ def _fail(
 
 @dataclass
 class FeedRun:
-    """What storing one feed's entries needs, built once per fetched feed."""
+    """Storing one fetched feed's entries (full text fetched first when configured)."""
 
-    store: Store
+    resources: Resources
     feed_id: int
-    rules: Sequence[AlertRule]
-    settings: Settings
     report: FeedReport
-    page_client: Any = None
+    full_text: bool = False
     progress: Progress | None = None
+
+    @property
+    def store(self) -> Store:
+        return self.resources.store
 
     def process(self, entry: Entry) -> bool:
         """Store one entry; if it fails, keep it in the quarantine instead of failing
@@ -418,18 +405,18 @@ class FeedRun:
         self.report.quarantined += 1
 
     def _store_entry(self, entry: Entry) -> None:
-        store, report, settings = self.store, self.report, self.settings
+        resources, store, report = self.resources, self.store, self.report
         if entry.guid and store.find_by_guid(self.feed_id, entry.guid):
             report.known += 1
             return
-        if self.page_client is not None and (entry.url or "").startswith(("http://", "https://")):
-            entry = with_full_text(entry, self.page_client, settings)
-        analysis = analyze(entry, store, self.rules, settings)
+        if self.full_text and (entry.url or "").startswith(("http://", "https://")):
+            entry = with_full_text(entry, resources.http, resources.settings)
+        analysis = analyze(entry, store, resources.rules, resources.extractor)
         if analysis.decision.method == "url" and analysis.decision.of_label == analysis.url_key:
             report.known += 1  # the same URL was stored before: nothing new to keep
             return
         article_id, queued, analysis = store_analysis(
-            store, analysis, feed_id=self.feed_id, rules=self.rules
+            store, analysis, feed_id=self.feed_id, rules=resources.rules
         )
         if article_id is None:
             report.known += 1
@@ -479,24 +466,22 @@ def with_full_text(entry: Entry, client: Any, settings: Settings) -> Entry:
     return replace(entry, text=text, canonical_url=page.canonical_url)
 
 
-def load_seeds(store: Store, settings: Settings) -> int:
+def load_seeds(resources: Resources) -> int:
     """Load data/seed_corpus idempotently; a seed's id is its file name."""
-    loaded = 0
-    for path in sorted(Path(settings.seed_dir).glob("*.txt")):
+    store, loaded = resources.store, 0
+    for path in sorted(Path(resources.settings.seed_dir).glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         title = next((line.strip() for line in text.splitlines() if line.strip()), path.name)
         fingerprint = dedupe.Fingerprint.of(text)
         key = f"seed:{path.name}"
         if store.find_by_url(key):
             continue
-        from pipeline.extraction import default_extractor
-
         analysis = Analysis(
             entry=Entry(url=None, title=title[:300], text=text, guid=path.name),
             url_key=key,
             fingerprint=fingerprint,
             decision=DuplicateDecision("new"),
-            events=default_extractor(settings.spacy_model).extract(text, None),
+            events=resources.extractor.extract(text, None),
         )
         article_id, _, _ = store_analysis(store, analysis, feed_id=None, source="seed")
         loaded += article_id is not None
@@ -504,33 +489,25 @@ def load_seeds(store: Store, settings: Settings) -> int:
 
 
 def run_cycle(
-    settings: Settings,
+    resources: Resources,
     feeds: Sequence[FeedConfig] | None = None,
     progress: Progress | None = None,
-    store: Store | None = None,
 ) -> CycleSummary:
-    """Bootstrap (schema, seeds), poll every feed (fetches in parallel, see polling.py),
+    """Load seeds not stored yet, poll every feed (fetches in parallel, see polling.py),
     and deliver alerts as soon as a feed has queued them: a slow feed does not hold
     back another feed's alert."""
-    from pipeline.fetch import make_client
     from pipeline.polling import poll_feeds
 
-    store = store or Store.from_url(settings.database_url)
-    summary = CycleSummary(seeds_loaded=load_seeds(store, settings))
-    rules = load_rules(settings.alerts_file)
-    feeds = list(feeds) if feeds is not None else load_feeds(settings.feeds_file)
-    sink, router = make_sink(settings), Router.from_settings(settings)
+    summary = CycleSummary(seeds_loaded=load_seeds(resources))
+    feeds = list(feeds) if feeds is not None else resources.feeds
     reports: list[DeliveryReport] = []
 
     def deliver_now(report: FeedReport) -> None:
         if report.alerts and not any(r.blocked for r in reports):
-            reports.append(deliver(store, sink, router, settings.alert_max_attempts))
+            reports.append(deliver_outbox(resources))
 
-    with make_client(settings) as client:
-        summary.feeds = poll_feeds(
-            store, feeds, client, rules, settings, on_report=deliver_now, progress=progress
-        )
-    reports.append(deliver(store, sink, router, settings.alert_max_attempts))
+    summary.feeds = poll_feeds(resources, feeds, on_report=deliver_now, progress=progress)
+    reports.append(deliver_outbox(resources))
     summary.delivery = _combined(reports)
     return summary
 
@@ -551,13 +528,9 @@ def _combined(reports: Sequence[DeliveryReport]) -> DeliveryReport:
 
 
 # --- entry points for orchestrators (Airflow tasks pass only these counts) -------------
-def prepare(settings: Settings) -> dict[str, int]:
+def prepare(resources: Resources) -> dict[str, int]:
     """Migrate the schema and load the seed corpus; safe to call on every run."""
-    store = Store.from_url(settings.database_url)
-    try:
-        return {"seeds_loaded": load_seeds(store, settings), **_article_counts(store)}
-    finally:
-        store.engine.dispose()
+    return {"seeds_loaded": load_seeds(resources), **_article_counts(resources.store)}
 
 
 def _article_counts(store: Store) -> dict[str, int]:
@@ -566,17 +539,12 @@ def _article_counts(store: Store) -> dict[str, int]:
     return {"articles": counts["articles"], "events": counts["events"]}
 
 
-def run_shard(settings: Settings, index: int, count: int) -> dict[str, Any]:
+def run_shard(resources: Resources, index: int, count: int) -> dict[str, Any]:
     """Poll shard `index` of `count` (every count-th configured feed) in one process: the
-    model loads once per shard, fetches run in parallel, alerts go out as soon as their
-    feed is stored. Returns counts and the feeds whose health changed (for operators);
-    a failing feed is reported, not raised."""
-    feeds = load_feeds(settings.feeds_file)[index::count]
-    store = Store.from_url(settings.database_url, migrate_schema=False)
-    try:
-        summary = run_cycle(settings, feeds=feeds, store=store)
-    finally:
-        store.engine.dispose()
+    model loads once per shard (and only when an entry needs it), fetches run in
+    parallel, alerts go out as soon as their feed is stored. Returns counts and the feeds
+    whose health changed (for operators); a failing feed is reported, not raised."""
+    summary = run_cycle(resources, feeds=resources.feeds[index::count])
     totals = summary.totals()
     changes = [
         {"feed": f.label, "url": f.url, "change": f.change, "error": f.error}
@@ -587,6 +555,7 @@ def run_shard(settings: Settings, index: int, count: int) -> dict[str, Any]:
     return {
         **totals,
         "peak_rss_mib": peak_rss_mib(),
+        "model_loaded": resources.is_built("extractor"),
         "feeds": len(summary.feeds),
         "feeds_disabled": sum(f.health == "disabled" for f in summary.feeds),
         "delivered": summary.delivery.sent,
@@ -603,19 +572,8 @@ def peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def deliver_outbox(settings: Settings) -> DeliveryReport:
-    store = Store.from_url(settings.database_url, migrate_schema=False)
-    try:
-        return deliver(
-            store, make_sink(settings), Router.from_settings(settings), settings.alert_max_attempts
-        )
-    finally:
-        store.engine.dispose()
-
-
-def pending_alert_count(settings: Settings) -> int:
-    store = Store.from_url(settings.database_url, migrate_schema=False)
-    try:
-        return store.pending_alert_count()
-    finally:
-        store.engine.dispose()
+def deliver_outbox(resources: Resources) -> DeliveryReport:
+    """Post what the outbox holds, through the resources' sink and router."""
+    return deliver(
+        resources.store, resources.sink, resources.router, resources.settings.alert_max_attempts
+    )

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 
 from pipeline.alerts.messages import _cut, escape
+from pipeline.resources import Resources
 from pipeline.schema import articles, events
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import PROJECT_ROOT
 from pipeline.store import Store, utcnow
 
 # The order analysts read in: territory first, talk last.
@@ -159,18 +160,14 @@ def digest_message(digest: Digest, channel: str) -> dict[str, Any]:
     }
 
 
-def post_digest(settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+def post_digest(resources: Resources, now: datetime | None = None) -> dict[str, Any]:
     """Post the digest (Slack: message + chart in its thread; console: text + PNG file)."""
-    from pipeline.alerts import ConsoleSink, Outgoing, SlackSink, make_sink
+    from pipeline.alerts import ConsoleSink, Outgoing, SlackSink
 
-    store = Store.from_url(settings.database_url, migrate_schema=False)
-    try:
-        digest = build_digest(store, now)
-    finally:
-        store.engine.dispose()
+    settings, sink = resources.settings, resources.sink
+    digest = build_digest(resources.store, now)
     payload = digest_message(digest, settings.slack_channel)
     chart = render_chart(digest)
-    sink = make_sink(settings)
     key = f"digest:{digest.until:%Y-%m-%d}"
     posted = sink.send(Outgoing(key, settings.slack_channel, payload))
     channel_id, ts = posted.channel_id, posted.ts

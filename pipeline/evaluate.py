@@ -22,7 +22,8 @@ from typing import Any
 
 from pipeline import dedupe
 from pipeline.models import ACTORS, CATEGORIES, Event
-from pipeline.settings import ConfigError, Settings, load_settings
+from pipeline.resources import Resources
+from pipeline.settings import ConfigError, load_settings
 
 ALERT_RULE = "district-fallen"
 TERRITORY = ("territory_captured", "territory_retaken")
@@ -650,22 +651,16 @@ def _published(value: str | None) -> datetime | None:
 
 @dataclass
 class Analyzer:
-    """An open store with seeds loaded and the alert rules, for `analyze`."""
+    """The pipeline's resources with the seed corpus loaded, for `analyze` on gold texts."""
 
-    store: Any
-    rules: list[Any]
-    settings: Settings
+    resources: Resources
     seeds_loaded: int = 0
 
     @classmethod
-    def open(cls, settings: Settings) -> Analyzer:
-        from pipeline.alerts import load_rules
+    def open(cls, resources: Resources) -> Analyzer:
         from pipeline.cycle import load_seeds
-        from pipeline.store import Store
 
-        store = Store.from_url(settings.database_url)
-        loaded = load_seeds(store, settings)
-        return cls(store, load_rules(settings.alerts_file), settings, loaded)
+        return cls(resources, load_seeds(resources))
 
     def analyze(self, text: str, url: str | None, published: datetime | date | None) -> Any:
         """The pipeline's analysis of a text, without storing it."""
@@ -675,10 +670,8 @@ class Analyzer:
         if isinstance(published, date) and not isinstance(published, datetime):
             published = datetime.combine(published, datetime.min.time())
         entry = Entry(url=url, title="", text=text, published=published)
-        return analyze(entry, self.store, self.rules, self.settings)
-
-    def close(self) -> None:
-        self.store.engine.dispose()
+        res = self.resources
+        return analyze(entry, res.store, res.rules, res.extractor)
 
 
 def predict_passage(analyzer: Analyzer, passage: GoldPassage) -> PassagePrediction:
@@ -698,8 +691,9 @@ def predict_passage(analyzer: Analyzer, passage: GoldPassage) -> PassagePredicti
 
 
 # --- commands -------------------------------------------------------------------
-def cmd_evaluate_dedupe(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_evaluate_dedupe(args: argparse.Namespace, resources: Resources) -> int:
     """Decide every dedupe gold file against the stored corpus and print the figures."""
+    settings = resources.settings
     gold_dir = Path(args.gold)
     cases = load_dedupe_gold(gold_dir)
     seed_dirs = [
@@ -708,14 +702,11 @@ def cmd_evaluate_dedupe(args: argparse.Namespace, settings: Settings) -> int:
         gold_dir.parent.parent / "seeds",
     ]
     seeds = load_seed_texts(seed_dirs)
-    analyzer = Analyzer.open(settings)
-    try:
-        rows = []
-        for case in cases:
-            decision = analyzer.analyze(case.text, case.source or None, None).decision
-            rows.append(dedupe_row(case, decision, seeds))
-    finally:
-        analyzer.close()
+    analyzer = Analyzer.open(resources)
+    rows = []
+    for case in cases:
+        decision = analyzer.analyze(case.text, case.source or None, None).decision
+        rows.append(dedupe_row(case, decision, seeds))
     summary = summarise_dedupe(rows, findable_threshold())
     if args.json:
         print(json.dumps({"files": [asdict(r) for r in rows], "summary": summary}))
@@ -724,15 +715,12 @@ def cmd_evaluate_dedupe(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_evaluate_events(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_evaluate_events(args: argparse.Namespace, resources: Resources) -> int:
     """Extract events from every gold passage and print P/R/F1, location and alert figures,
     and per-class pass counts for a challenge file."""
     passages = load_events_gold(Path(args.gold))
-    analyzer = Analyzer.open(settings)
-    try:
-        predictions = [predict_passage(analyzer, p) for p in passages]
-    finally:
-        analyzer.close()
+    analyzer = Analyzer.open(resources)
+    predictions = [predict_passage(analyzer, p) for p in passages]
     report = score_events(passages, predictions)
     report["misses"] = limit_misses(report["misses"], args.show_misses)
     if args.json:
@@ -917,7 +905,7 @@ def add_commands(subparsers: Any) -> None:
 
 
 def register(subparsers: Any) -> None:
-    """Add `evaluate dedupe|events` to the CLI's subparsers (handlers take args, settings)."""
+    """Add `evaluate dedupe|events` to the CLI's subparsers (handlers take args, resources)."""
     parser = subparsers.add_parser(
         "evaluate",
         help="score the pipeline against gold sets",
@@ -941,7 +929,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return int(args.handler(args, load_settings()) or 0)
+        with Resources.live(load_settings()) as resources:
+            return int(args.handler(args, resources) or 0)
     except (ConfigError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -8,44 +8,36 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from pipeline import dedupe
-from pipeline.alerts import load_rules, plan_alerts
+from pipeline.alerts import plan_alerts
 from pipeline.alerts.plan import place_lookups
 from pipeline.cycle import Analysis, load_seeds
 from pipeline.models import DuplicateDecision, Entry
+from pipeline.resources import Resources
 from pipeline.schema import articles, events
-from pipeline.settings import Settings
-from pipeline.store import Store, utcnow
+from pipeline.store import utcnow
 
 
-def _store(settings: Settings) -> Store:
-    return Store.from_url(settings.database_url)
-
-
-def reload_seeds(settings: Settings) -> dict[str, Any]:
+def reload_seeds(resources: Resources) -> dict[str, Any]:
     """Load seed files that are not stored yet (seeds already stored are kept)."""
-    store = _store(settings)
-    loaded = load_seeds(store, settings)
-    return {"seeds_loaded": loaded, "seeds_stored": store.counts()["seeds"]}
+    loaded = load_seeds(resources)
+    return {"seeds_loaded": loaded, "seeds_stored": resources.store.counts()["seeds"]}
 
 
-def enable_feed(settings: Settings, url: str) -> dict[str, Any]:
+def enable_feed(resources: Resources, url: str) -> dict[str, Any]:
     if not url:
         raise ValueError("enable_feed needs the feed_url param")
-    if not _store(settings).set_feed_disabled(url, False):
+    if not resources.store.set_feed_disabled(url, False):
         raise ValueError(f"no stored feed with URL {url}")
     return {"enabled": url}
 
 
-def reprocess(settings: Settings, since_days: int = 7) -> dict[str, Any]:
+def reprocess(resources: Resources, since_days: int = 7) -> dict[str, Any]:
     """Extract events again and match the current rules for recent original articles.
 
     Old events are replaced; alerts are queued only for rules that have not fired on the
     article's story before (the outbox key prevents a second post).
     """
-    from pipeline.extraction import default_extractor
-
-    store = _store(settings)
-    rules = load_rules(settings.alerts_file)
+    store, rules = resources.store, resources.rules
     since = utcnow() - timedelta(days=since_days)
     query = select(articles).where(
         (articles.c.dup_status == "new")
@@ -55,7 +47,7 @@ def reprocess(settings: Settings, since_days: int = 7) -> dict[str, Any]:
     with store.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     counts = {"articles": 0, "events": 0, "alerts_queued": 0}
-    extractor = default_extractor(settings.spacy_model)
+    extractor = resources.extractor
     for row in rows:
         found = extractor.extract(row["text"], row["published_at"])
         entry = Entry(url=row["url"], title=row["title"], text=row["text"], guid=row["guid"])

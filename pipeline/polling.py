@@ -17,10 +17,9 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipeline.alerts import AlertRule
 from pipeline.models import FeedReport
-from pipeline.settings import FeedConfig, Settings
-from pipeline.store import Store
+from pipeline.resources import Resources
+from pipeline.settings import FeedConfig
 
 DEFAULT_WORKERS = 8
 
@@ -43,11 +42,8 @@ class HostGate:
 
 
 def poll_feeds(
-    store: Store,
+    resources: Resources,
     feeds: Sequence[FeedConfig],
-    client: Any,
-    rules: Sequence[AlertRule],
-    settings: Settings,
     *,
     on_report: Callable[[FeedReport], None] = lambda report: None,
     progress: Callable[[str], None] | None = None,
@@ -58,6 +54,7 @@ def poll_feeds(
 
     reports: dict[int, FeedReport] = {}
     gate = HostGate()
+    store, client, settings = resources.store, resources.http, resources.settings
 
     def fetch(row: dict[str, Any], feed: FeedConfig) -> Any:
         with gate.hold(feed.url):
@@ -76,9 +73,7 @@ def poll_feeds(
             index, row, feed = pending[future]
             if progress:
                 progress(f"[{done}/{len(pending)}] {feed.label}")
-            report = store_fetched(
-                store, row, feed, future.result(), client, rules, settings, progress
-            )
+            report = store_fetched(resources, row, feed, future.result(), progress)
             reports[index] = report
             on_report(report)
     return [reports[index] for index in range(len(feeds))]

@@ -12,7 +12,6 @@ from pipeline.alerts.delivery import (
     WebhookSink,
     deliver,
     make_sink,
-    notify_failure,
     redact_secrets,
     resolve_unknown,
 )
@@ -40,7 +39,6 @@ __all__ = [
     "load_rules",
     "make_sink",
     "match_rules",
-    "notify_failure",
     "plan_alerts",
     "redact_secrets",
     "resolve_unknown",

@@ -16,10 +16,10 @@ import json
 import logging
 import re
 import socket
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.error import URLError
 
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -28,9 +28,12 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from pipeline.alerts.messages import SLACK_LINK, _escape_cut
+from pipeline.alerts.messages import SLACK_LINK
 from pipeline.settings import Settings, redact_url
 from pipeline.store import as_utc, utcnow
+
+if TYPE_CHECKING:
+    from pipeline.alerts.rules import AlertRule
 
 log = logging.getLogger(__name__)
 
@@ -333,11 +336,8 @@ class Router:
         self.default_channel = default_channel
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Router:
-        from pipeline.alerts.rules import load_rules
-
-        rules = load_rules(settings.alerts_file)
-        return cls({rule.id: rule.channel for rule in rules}, settings.slack_channel)
+    def for_rules(cls, rules: Sequence[AlertRule], default_channel: str) -> Router:
+        return cls({rule.id: rule.channel for rule in rules}, default_channel)
 
     def channel_for(self, row: Mapping[str, Any]) -> str:
         if row["rule_id"] in self.rule_channels:
@@ -519,21 +519,3 @@ def redact_secrets(text: str) -> str:
     text = SECRET_PATTERNS[0].sub("xox*-***", text)
     text = SECRET_PATTERNS[1].sub("https://hooks.slack.com/services/***", text)
     return SECRET_PATTERNS[2].sub(lambda m: redact_url(m.group(0)), text)
-
-
-def notify_failure(settings: Settings, text: str) -> bool:
-    """Tell the alert channel that a task failed; never raises (it runs in a callback)."""
-    from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
-
-    safe = _escape_cut(redact_secrets(text), 2900)
-    payload = {
-        "text": f"Pipeline failure: {safe}",
-        "blocks": [SectionBlock(text=MarkdownTextObject(text=f":warning: {safe}")).to_dict()],
-    }
-    message = Outgoing(f"failure:{hash(text)}", settings.slack_channel, payload)
-    try:
-        make_sink(settings).send(message)
-    except Exception as exc:
-        log.error("failure notice not delivered: %s", redact_secrets(str(exc)))
-        return False
-    return True

@@ -319,7 +319,8 @@ def _register_components() -> None:
 
 @functools.lru_cache(maxsize=4)
 def default_extractor(model: str = FALLBACK_MODELS[0]) -> RuleExtractor:
-    """The extractor of this process (one per model), built on first use."""
+    """A shared extractor for library use, notebooks and tests; pipeline stages get
+    theirs from `pipeline.resources.Resources` instead."""
     return RuleExtractor(model)
 
 

@@ -217,22 +217,23 @@ class FaultLab:
     def run(self, **overrides: str) -> Any:
         from pipeline.cycle import run_cycle
 
-        settings = self.settings(**overrides)
-        store = Store.from_url(settings.database_url, migrate_schema=False)
-        try:
-            return run_cycle(settings, store=store)
-        finally:
-            store.engine.dispose()
+        with self.resources(**overrides) as resources:
+            return run_cycle(resources)
 
     def deliver(self, sink: Any = None, **overrides: str) -> Any:
-        from pipeline.alerts import Router, deliver, make_sink
+        from pipeline.cycle import deliver_outbox
 
-        settings = self.settings(**overrides)
-        store = self.store()
-        try:
-            return deliver(store, sink or make_sink(settings), Router.from_settings(settings))
-        finally:
-            store.engine.dispose()
+        parts = {"sink": sink} if sink is not None else {}
+        with self.resources(**overrides, **parts) as resources:
+            return deliver_outbox(resources)
+
+    def resources(self, sink: Any = None, **overrides: str) -> Any:
+        """The lab's live resources (its database, feeds and Slack), built as a process
+        builds them; a given sink replaces the configured one."""
+        from pipeline.resources import Resources
+
+        parts = {"sink": sink} if sink is not None else {}
+        return Resources.live(self.settings(**overrides), migrate=False, **parts)
 
     def start_cli(self, *args: str, **overrides: str) -> subprocess.Popen[bytes]:
         env = {**os.environ, **self.env(**overrides), "PYTHONPATH": str(PROJECT_ROOT)}

@@ -80,20 +80,11 @@ def _age_claims(lab: FaultLab) -> None:
 
 def _ingest(lab: FaultLab, **overrides: str) -> None:
     """Fetch and store every feed without delivering (the outbox fills up)."""
-    from pipeline.alerts import load_rules
     from pipeline.cycle import process_feed
-    from pipeline.fetch import make_client
-    from pipeline.settings import load_feeds
 
-    settings = lab.settings(**overrides)
-    store = lab.store()
-    try:
-        with make_client(settings) as client:
-            for feed in load_feeds(settings.feeds_file):
-                rules = load_rules(settings.alerts_file)
-                process_feed(store, feed, client, rules, settings)
-    finally:
-        store.engine.dispose()
+    with lab.resources(**overrides) as resources:
+        for feed in resources.feeds:
+            process_feed(resources, feed)
 
 
 def _statuses(lab: FaultLab) -> list[str]:

@@ -146,3 +146,25 @@ def test_alerts_preview_prints_payloads_and_stores_nothing(sqlite_env: dict[str,
     assert "<@U1>" not in result.stdout and "&lt;@U1&gt;" in result.stdout
     status = json.loads(_cli("status", "--json", env=sqlite_env).stdout)
     assert status["counts"]["articles"] == 5 and status["counts"]["alerts"] == {}
+
+
+def test_offline_demo_run_prints_alerts_even_with_a_slack_token(
+    sqlite_env: dict[str, str], slack_server
+) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        **sqlite_env,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_BASE_URL": slack_server.base_url,
+    }
+    result = _cli("--offline", "run", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "alerts to: console (offline)" in result.stdout
+    assert "delivered 8" in result.stdout and slack_server.messages == []
+
+
+def test_offline_refuses_a_postgres_database_in_one_line() -> None:
+    env = {"DATABASE_URL": "postgresql+psycopg://news:hunter2@127.0.0.1:5432/news"}
+    result = _cli("--offline", "status", env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("configuration error: offline resources use SQLite")
+    assert "hunter2" not in result.stderr and len(result.stderr.splitlines()) == 1

@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.alerts import load_rules
 from pipeline.cycle import analyze, store_analysis
+from pipeline.extraction import RuleExtractor
 from pipeline.models import Entry
 from pipeline.store import Store
 from tests.faults.harness import near_copy, story
@@ -38,7 +39,8 @@ def test_copies_stored_at_once_alert_once(database_url: str, make_settings) -> N
     items = [story(3), near_copy(3, "outlet-b.example")]
     # analysed before either is stored: both look new, as in two feeds processed at once
     reader = Store.from_url(database_url, migrate_schema=False)
-    analyses = [analyze(_entry(item), reader, rules, settings) for item in items]
+    extractor = RuleExtractor(settings.spacy_model)
+    analyses = [analyze(_entry(item), reader, rules, extractor) for item in items]
     assert [a.decision.status for a in analyses] == ["new", "new"]
     results: list[tuple[int | None, int, Any]] = []
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from pipeline.cycle import run_cycle
+from pipeline.resources import Resources
 from pipeline.schema import alerts, articles, events
 from pipeline.settings import FeedConfig
 from pipeline.store import Store
@@ -43,6 +44,12 @@ def _seed_copy(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
     }
 
 
+def _cycle(settings, feeds):  # type: ignore[no-untyped-def]
+    """One cycle with the resources a process builds once (closed afterwards)."""
+    with Resources.live(settings) as resources:
+        return run_cycle(resources, feeds=feeds)
+
+
 def _settings(make_settings, database_url: str, slack, **env: str) -> object:  # type: ignore[no-untyped-def]
     return make_settings(
         database_url,
@@ -70,7 +77,7 @@ def test_cycle_stores_dedupes_and_alerts_once(
     write_rss(feed_server.root / "wire.xml", [FALL, QUIET, _seed_copy(settings)])
     feeds = [FeedConfig(url=feed_server.url("/wire.xml"), name="wire")]
 
-    first = run_cycle(settings, feeds=feeds)
+    first = _cycle(settings, feeds=feeds)
     totals = first.totals()
     assert first.seeds_loaded == 5
     assert (totals["new"], totals["duplicates"], totals["alerts"]) == (2, 1, 1)
@@ -89,13 +96,13 @@ def test_cycle_stores_dedupes_and_alerts_once(
     fall_events = [e for e in _rows(settings, events) if e["article_id"] == stored["fall-1"]["id"]]
     assert {(e["category"], e["actor"]) for e in fall_events} >= {("territory_captured", "Taliban")}
 
-    second = run_cycle(settings, feeds=feeds)  # 304 from the server, nothing new
+    second = _cycle(settings, feeds=feeds)  # 304 from the server, nothing new
     assert second.feeds[0].not_modified
     feed_server.route("/wire.xml", file="wire.xml")  # same bytes, no validators: skipped
-    third = run_cycle(settings, feeds=feeds)
+    third = _cycle(settings, feeds=feeds)
     assert third.feeds[0].not_modified and third.totals()["alerts"] == 0
     write_rss(feed_server.root / "wire.xml", [FALL, QUIET, _seed_copy(settings), QUIET])
-    fourth = run_cycle(settings, feeds=feeds)  # other bytes, the same entries: all known
+    fourth = _cycle(settings, feeds=feeds)  # other bytes, the same entries: all known
     assert fourth.totals()["known"] == 4 and fourth.totals()["alerts"] == 0
     assert len(slack_server.messages) == 1
 
@@ -108,7 +115,7 @@ def test_slack_outage_loses_nothing_and_posts_once(
     feeds = [FeedConfig(url=feed_server.url("/wire.xml"))]
     slack_server.fail_next("server_error")  # no automatic retry: it may have been posted
 
-    first = run_cycle(settings, feeds=feeds)
+    first = _cycle(settings, feeds=feeds)
     # a 5xx may have posted: the row is unknown until Slack's history says otherwise
     assert (first.delivery.sent, first.delivery.unknown) == (0, 1)
     assert not slack_server.messages
@@ -116,7 +123,7 @@ def test_slack_outage_loses_nothing_and_posts_once(
     assert row["status"] == "unknown" and "slack error: HTTP 500" in row["last_error"]
 
     _make_due(settings)
-    second = run_cycle(settings, feeds=feeds)  # looked up, not in the channel: sent now
+    second = _cycle(settings, feeds=feeds)  # looked up, not in the channel: sent now
     assert second.delivery.sent == 1
     assert len(slack_server.messages) == 1
     [row] = _rows(settings, alerts)
@@ -134,7 +141,7 @@ def test_bad_token_is_reported_and_burns_no_attempt(
         SLACK_CHANNEL="C0ALERTS",
     )
     write_rss(feed_server.root / "wire.xml", [FALL])
-    summary = run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/wire.xml"))])
+    summary = _cycle(settings, feeds=[FeedConfig(url=feed_server.url("/wire.xml"))])
     assert summary.delivery.blocked == "slack error: invalid_auth"
     [row] = _rows(settings, alerts)
     assert row["status"] == "pending" and row["attempts"] == 0
@@ -153,7 +160,7 @@ def test_broken_feed_does_not_stop_others_and_is_recorded(
         headers={"Content-Type": "text/html"},
     )
     feeds = [FeedConfig(url=feed_server.url(p)) for p in ("/bad.xml", "/junk.xml", "/good.xml")]
-    summary = run_cycle(settings, feeds=feeds)
+    summary = _cycle(settings, feeds=feeds)
     assert [f.ok for f in summary.feeds] == [False, False, True]
     assert summary.feeds[0].error == "HTTP 500 Internal Server Error"
     assert summary.feeds[0].retryable and not summary.feeds[1].retryable
@@ -244,7 +251,7 @@ def test_near_duplicate_joins_the_story_and_does_not_alert_again(
     write_rss(feed_server.root / "b.xml", [rewrite])
     feeds = [FeedConfig(url=feed_server.url("/a.xml")), FeedConfig(url=feed_server.url("/b.xml"))]
 
-    summary = run_cycle(settings, feeds=feeds)
+    summary = _cycle(settings, feeds=feeds)
 
     assert summary.feeds[0].alerts == 1
     assert summary.feeds[1].alerts == 1  # a thread reply, not a second alert
@@ -296,7 +303,7 @@ def test_full_text_and_rel_canonical(
     feeds_file.write_text(f"feeds:\n  - url: {feed_server.url('/wire.xml')}\n    full_text: true\n")
     from pipeline.settings import load_feeds
 
-    summary = run_cycle(settings, feeds=load_feeds(feeds_file))
+    summary = _cycle(settings, feeds=load_feeds(feeds_file))
 
     assert (summary.totals()["new"], summary.totals()["known"]) == (1, 1)
     [stored] = [a for a in _rows(settings, articles) if a["source"] == "feed"]
@@ -314,12 +321,12 @@ def test_entry_that_fails_is_retried_next_cycle_and_others_are_kept(
     write_rss(feed_server.root / "wire.xml", [FALL, QUIET])
     feeds = [FeedConfig(url=feed_server.url("/wire.xml"))]
     _fail_storing(monkeypatch, FALL["title"], ConnectionError("server closed the connection"), 1)
-    first = run_cycle(settings, feeds=feeds)
+    first = _cycle(settings, feeds=feeds)
     # the feed stays healthy; the entry is kept in the quarantine, not lost
     assert first.feeds[0].ok and "1 entries quarantined" in first.feeds[0].error
     assert first.totals()["new"] == 1 and first.delivery.sent == 0
 
-    second = run_cycle(settings, feeds=feeds)  # 304: retried from its stored copy
+    second = _cycle(settings, feeds=feeds)  # 304: retried from its stored copy
     assert second.feeds[0].not_modified and second.totals()["new"] == 1
     assert second.delivery.sent == 1 and len(slack_server.messages) == 1
     store = Store.from_url(settings.database_url, migrate_schema=False)
@@ -335,11 +342,11 @@ def test_rate_limits_and_dropped_connections_are_ridden_out(
     slack_server.fail_next("ratelimit", times=1, retry_after=1)
     slack_server.fail_next("drop", times=1)
     feeds = [FeedConfig(url=feed_server.url("/wire.xml"))]
-    summary = run_cycle(settings, feeds=feeds)
+    summary = _cycle(settings, feeds=feeds)
     # the 429 is retried by slack_sdk; the drop may have posted, so it is looked up
     assert (summary.delivery.sent, summary.delivery.unknown) == (0, 1)
     _make_due(settings)
-    again = run_cycle(settings, feeds=feeds)
+    again = _cycle(settings, feeds=feeds)
     assert again.delivery.sent == 1 and len(slack_server.messages) == 1
     assert slack_server.calls["chat.postMessage"] == 3
 
@@ -347,7 +354,7 @@ def test_rate_limits_and_dropped_connections_are_ridden_out(
 def test_incoming_webhook_sink(database_url, make_settings, feed_server, slack_server) -> None:
     settings = make_settings(database_url, SLACK_WEBHOOK_URL=slack_server.webhook_url)
     write_rss(feed_server.root / "wire.xml", [FALL])
-    summary = run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/wire.xml"))])
+    summary = _cycle(settings, feeds=[FeedConfig(url=feed_server.url("/wire.xml"))])
     assert summary.delivery.sent == 1
     [posted] = slack_server.webhook_messages
     assert posted["blocks"][0]["text"]["text"].startswith("District fallen to the Taliban")
@@ -378,9 +385,9 @@ def test_min_outlets_rule_fires_when_a_second_outlet_reports(
     }
     write_rss(feed_server.root / "a.xml", [original])
     write_rss(feed_server.root / "b.xml", [rewrite])
-    first = run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/a.xml"))])
+    first = _cycle(settings, feeds=[FeedConfig(url=feed_server.url("/a.xml"))])
     assert first.totals()["alerts"] == 0
-    second = run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/b.xml"))])
+    second = _cycle(settings, feeds=[FeedConfig(url=feed_server.url("/b.xml"))])
     assert second.totals()["alerts"] == 1
     [message] = slack_server.messages
     assert message["blocks"][0]["text"]["text"].startswith("corroborated-fall")
@@ -399,9 +406,9 @@ def test_recapture_replies_in_the_thread_of_the_fall(
         "province from the Taliban on Friday, the defence ministry said.",
     }
     write_rss(feed_server.root / "wire.xml", [FALL])
-    run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/wire.xml"))])
+    _cycle(settings, feeds=[FeedConfig(url=feed_server.url("/wire.xml"))])
     write_rss(feed_server.root / "later.xml", [retaken])
-    run_cycle(settings, feeds=[FeedConfig(url=feed_server.url("/later.xml"))])
+    _cycle(settings, feeds=[FeedConfig(url=feed_server.url("/later.xml"))])
 
     fall, retake, update = slack_server.messages
     assert fall["blocks"][0]["text"]["text"].startswith("District fallen")
@@ -420,7 +427,7 @@ def test_an_entry_that_keeps_failing_is_held_until_released(
     real_store = cycle.store_analysis
     tries = _fail_storing(monkeypatch, FALL["title"], ValueError("a slip it always triggers"))
     for _ in range(4):
-        summary = run_cycle(settings, feeds=feeds)
+        summary = _cycle(settings, feeds=feeds)
         assert summary.feeds[0].ok  # never counted against the feed
     assert tries["failed"] == 3  # held after three failures: the fourth run did not try
     store = Store.from_url(settings.database_url, migrate_schema=False)
@@ -430,7 +437,7 @@ def test_an_entry_that_keeps_failing_is_held_until_released(
 
     monkeypatch.setattr(cycle, "store_analysis", real_store)  # the slip is fixed
     assert store.release_quarantined() == 1
-    after = run_cycle(settings, feeds=feeds)
+    after = _cycle(settings, feeds=feeds)
     assert after.totals()["new"] == 1 and store.quarantined() == []
     assert len(slack_server.messages) == 1
     store.engine.dispose()
@@ -449,9 +456,9 @@ def test_same_body_without_validators_is_not_parsed_again(
     first_body = write_rss(tmp_path / "a.xml", [QUIET]).read_bytes()
     feed_server.route("/no-validators.xml", body=first_body)
 
-    first = run_cycle(settings, feeds=feeds)
+    first = _cycle(settings, feeds=feeds)
     assert first.feeds[0].entries == 1 and first.totals()["new"] == 1
-    again = run_cycle(settings, feeds=feeds)
+    again = _cycle(settings, feeds=feeds)
     assert again.feeds[0].not_modified and again.feeds[0].entries == 0
     assert again.feeds[0].known == 0 and again.feeds[0].ok
 
@@ -460,8 +467,8 @@ def test_same_body_without_validators_is_not_parsed_again(
     with pytest.MonkeyPatch.context() as patch:
         _fail_storing(patch, FALL["title"], OperationalError("INSERT", {}, Exception("gone")))
         with pytest.raises(OperationalError):
-            run_cycle(settings, feeds=feeds)
-    retried = run_cycle(settings, feeds=feeds)  # the same bytes, but not all stored last time
+            _cycle(settings, feeds=feeds)
+    retried = _cycle(settings, feeds=feeds)  # the same bytes, but not all stored last time
     assert not retried.feeds[0].not_modified and retried.feeds[0].entries == 2
     assert retried.totals()["new"] == 1 and retried.totals()["known"] == 1
     assert retried.totals()["alerts"] == 1

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.cycle import process_feed
-from pipeline.fetch import make_client
 from pipeline.settings import FeedConfig
 from tests.conftest import SHARED
 
@@ -44,19 +43,17 @@ def real_feeds(feed_server):  # type: ignore[no-untyped-def]
 def test_every_real_feed_is_fetched_parsed_and_stored(
     real_feeds, make_settings, tmp_path: Path
 ) -> None:
-    from pipeline.alerts import load_rules
-    from pipeline.store import Store
+    from pipeline.resources import Resources
 
     settings = make_settings(f"sqlite:///{tmp_path / 'feeds.sqlite3'}")
-    store = Store.from_url(settings.database_url)
-    rules = load_rules(settings.alerts_file)
     expected = _expected_entries()
     names = [*sorted(expected), "plain-gzip.xml", "wrong-charset.xml"]
     reports = {}
-    with make_client(settings) as client:
+    with Resources.live(settings) as resources:
         for name in names:
             feed = FeedConfig(url=real_feeds.url(f"/{name}"), name=name)
-            reports[name] = process_feed(store, feed, client, rules, settings)
+            reports[name] = process_feed(resources, feed)
+        store = resources.store
     for name, count in expected.items():
         report = reports[name]
         if count == 0 and _manifest()[name]["bozo_6_0_14"]:

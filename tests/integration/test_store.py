@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from pipeline import dedupe
 from pipeline.cycle import load_seeds
 from pipeline.models import DuplicateDecision
+from pipeline.resources import Resources
 from pipeline.schema import alerts, events, shingles
 from pipeline.store import utcnow
 from tests.support.texts import short_item_without_sampled_hashes
@@ -63,9 +64,9 @@ def _queue(store, key: str = "rule:a") -> int:  # type: ignore[no-untyped-def]
 
 
 def test_seeds_load_once(store, make_settings, database_url) -> None:  # type: ignore[no-untyped-def]
-    settings = make_settings(database_url)
-    assert load_seeds(store, settings) == 5
-    assert load_seeds(store, settings) == 0
+    resources = Resources.live(make_settings(database_url), store=store)
+    assert load_seeds(resources) == 5
+    assert load_seeds(resources) == 0
     counts = store.counts()
     assert counts["seeds"] == 5 and counts["events"] > 0
     known = store.find_by_url("seed:000_aab98cc96877af2b.txt")
@@ -252,7 +253,7 @@ def test_pending_alert_count_and_estimated_counts(store) -> None:  # type: ignor
 def test_counts_reads_articles_once_and_still_counts_seeds(
     store, make_settings, database_url
 ) -> None:  # type: ignore[no-untyped-def]
-    load_seeds(store, make_settings(database_url))
+    load_seeds(Resources.live(make_settings(database_url), store=store))
     _queue(store)
     counts = store.counts()
     assert (counts["articles"], counts["seeds"]) == (6, 5)
@@ -267,7 +268,6 @@ def test_an_entry_checks_out_one_connection(store, make_settings, database_url) 
     known one."""
     from sqlalchemy import event
 
-    from pipeline.alerts import load_rules
     from pipeline.cycle import FeedRun
     from pipeline.models import Entry, FeedReport
     from tests.faults.harness import near_copy, quiet_item, story
@@ -280,7 +280,7 @@ def test_an_entry_checks_out_one_connection(store, make_settings, database_url) 
         Entry(url=i["link"], title=i["title"], text=i["description"], guid=i["guid"]) for i in items
     ]
     report = FeedReport(url="https://outlet-a.example/rss", label="a")
-    run = FeedRun(store, feed_id, load_rules(settings.alerts_file), settings, report)
+    run = FeedRun(Resources.live(settings, store=store), feed_id, report)
     assert run.process(entries[0])  # loads the model; its reads open the read connection
     checkouts = [0]
     event.listen(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import hashlib
+import ipaddress
 import socket
 import socketserver
 import struct
@@ -188,12 +189,16 @@ class BackgroundHTTPServer:
     """Runs a handler class on 127.0.0.1:<free port> in a daemon thread.
 
     Subclasses set ``handler_class``; handlers reach the owning object via
-    ``self.server.owner``.
+    ``self.server.owner``. ``host`` may name another loopback address (127.0.0.2, ...),
+    e.g. to stand for another publisher's host; anything but loopback is refused.
     """
 
     handler_class: ClassVar[type[QuietHandler]] = QuietHandler
 
-    def __init__(self) -> None:
+    def __init__(self, *, host: str = "127.0.0.1") -> None:
+        if not ipaddress.ip_address(host).is_loopback:
+            raise ValueError(f"{host!r} is not a loopback address")
+        self.host = host
         self.errors: list[BaseException] = []
         self._httpd: _LoopbackHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -202,10 +207,10 @@ class BackgroundHTTPServer:
 
     @property
     def origin(self) -> str:
-        """``http://127.0.0.1:PORT`` of the running server."""
+        """``http://127.0.0.1:PORT`` (or the ``host`` given) of the running server."""
         if self._httpd is None:
             raise RuntimeError(f"{type(self).__name__} is not running; call start() first")
-        return f"http://127.0.0.1:{self._httpd.server_port}"
+        return f"http://{self.host}:{self._httpd.server_port}"
 
     @property
     def port(self) -> int:
@@ -216,7 +221,7 @@ class BackgroundHTTPServer:
         if self._httpd is not None:
             return self
         self._stopping.clear()
-        httpd = _LoopbackHTTPServer(("127.0.0.1", 0), self.handler_class)
+        httpd = _LoopbackHTTPServer((self.host, 0), self.handler_class)
         httpd.owner = self
         thread = threading.Thread(
             target=httpd.serve_forever,
@@ -381,9 +386,13 @@ class FeedServer(BackgroundHTTPServer):
     handler_class = _FeedHandler
 
     def __init__(
-        self, root_dir: str | PathLike[str], *, content_type: str = DEFAULT_CONTENT_TYPE
+        self,
+        root_dir: str | PathLike[str],
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        host: str = "127.0.0.1",
     ) -> None:
-        super().__init__()
+        super().__init__(host=host)
         self.root = Path(root_dir).resolve()
         self.content_type = content_type
         self.requests: collections.Counter[str] = collections.Counter()

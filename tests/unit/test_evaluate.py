@@ -10,6 +10,7 @@ import pytest
 
 from pipeline import evaluate
 from pipeline.models import DuplicateDecision, Event, Location
+from pipeline.resources import Resources
 from pipeline.settings import ConfigError, Settings, load_settings
 
 SEED = (
@@ -540,7 +541,8 @@ def test_events_command_scores_a_tiny_gold_file(
     assert (report["classes"], report["passed"], report["total"]) == ({}, 0, 0)
 
     args = argparse.Namespace(gold=str(gold), json=False, show_misses=5)
-    assert evaluate.cmd_evaluate_events(args, load_settings()) == 0
+    with Resources.live(load_settings()) as resources:
+        assert evaluate.cmd_evaluate_events(args, resources) == 0
     out = capsys.readouterr().out
     assert "district-fallen alert: tp 1 fp 0 fn 0  P 1.000  R 1.000  F1 1.000" in out
     assert "location of gold territory events: 1/1 = 1.000" in out
@@ -576,7 +578,8 @@ def test_dedupe_command_finds_a_copy_and_keeps_a_negative_apart(
     assert dup["seed_containment"][0] >= 0.9
 
     args = argparse.Namespace(gold=str(gold), json=False)
-    assert evaluate.cmd_evaluate_dedupe(args, load_settings()) == 0
+    with Resources.live(load_settings()) as resources:
+        assert evaluate.cmd_evaluate_dedupe(args, resources) == 0
     out = capsys.readouterr().out
     assert "copy recall: 1/1 = 1.000" in out
     assert "false matches: 0/1 negatives" in out

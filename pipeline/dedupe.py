@@ -1,7 +1,11 @@
-"""Recognise copies of known articles: by URL, by exact text, by shingle containment.
+"""Recognise copies of known articles: by URL, by exact text, by shingle containment,
+and rewrites by an ordered sentence alignment.
 
 Syndicated copies are cut short or wrapped in other sites' boilerplate, so we measure
-*containment* of word 5-grams in both directions rather than resemblance (see the
+*containment* of word 5-grams in both directions rather than resemblance. Rewrites
+(paraphrases, summaries, spun copies) share few 5-grams but keep the original's facts in
+its order, sentence after sentence, which independent reports of the same event do not:
+candidates below the containment threshold are aligned sentence by sentence (see the
 README for the figures that set the thresholds).
 """
 
@@ -12,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -33,6 +37,9 @@ class DedupeConfig:
     sample_modulus: int = 8
     probe_modulus: int = 8
     candidates: int = 5
+    rewrite_at: float = 0.5
+    rewrite_sentence_match: float = 0.5
+    rewrite_min_sentences: int = 3
     boilerplate: re.Pattern[str] = re.compile(r"^$")
 
     @classmethod
@@ -56,6 +63,9 @@ class DedupeConfig:
             sample_modulus=data.sample_modulus,
             probe_modulus=data.probe_modulus or data.sample_modulus,
             candidates=data.candidates,
+            rewrite_at=data.rewrite_at,
+            rewrite_sentence_match=data.rewrite_sentence_match,
+            rewrite_min_sentences=data.rewrite_min_sentences,
             boilerplate=pattern if lines else re.compile(r"(?!x)x"),
         )
         if not config.near_duplicate_at <= config.duplicate_at:
@@ -182,6 +192,11 @@ class Fingerprint:
         normalised = normalise_text(text)
         return cls(normalised, content_hash(normalised), frozenset(shingle_set(normalised)))
 
+    @cached_property
+    def sentences(self) -> tuple[Sentence, ...]:
+        """Sentences with their content stems (built only when a rewrite check needs them)."""
+        return split_sentences(self.normalised)
+
     @property
     def index_sample(self) -> list[int]:
         """The hashes stored in (and looked up from) the index.
@@ -231,14 +246,18 @@ def decide(fingerprint: Fingerprint, url_key: str | None, history: History) -> D
     if same_text is not None:
         return DuplicateDecision("duplicate", same_text.id, same_text.label, 1.0, "content_hash")
     best: DuplicateDecision | None = None
-    for known in history.shingle_candidates(probe_hashes(fingerprint), limit=config().candidates):
+    candidates = history.shingle_candidates(probe_hashes(fingerprint), limit=config().candidates)
+    for known in candidates:
         scored = compare(fingerprint, known)
         if best is None or scored.score > best.score:
             best = scored
-    if best is None or best.score < config().near_duplicate_at:
-        score = best.score if best else 0.0
-        return DuplicateDecision("new", score=score, method="containment" if best else "none")
-    return best
+    if best is not None and best.score >= config().near_duplicate_at:
+        return best
+    rewrite = best_rewrite(fingerprint, candidates)
+    if rewrite is not None:
+        return rewrite
+    score = best.score if best else 0.0
+    return DuplicateDecision("new", score=score, method="containment" if best else "none")
 
 
 @lru_cache(maxsize=256)
@@ -277,6 +296,105 @@ def compare(fingerprint: Fingerprint, known: KnownArticleLike) -> DuplicateDecis
     return DuplicateDecision(status, known.id, known.label, score, "containment", detail)
 
 
+# --- rewrites: an ordered sentence alignment ------------------------------------------
+STEM_LENGTH = 5  # "captured", "capture", "captures" -> "captu": inflection without a model
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'\)]*\s+|\n+")
+MIN_STEMS = 4  # shorter sentences (datelines, bylines, "Source: x") are not compared
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    stems: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+def split_sentences(normalised: str) -> tuple[Sentence, ...]:
+    """Sentences of a normalised text with at least MIN_STEMS content-word stems."""
+    stop = _stop_words()
+    found = []
+    for part in SENTENCE_BREAK.split(normalised):
+        words = WORD.findall(part or "")
+        stems = frozenset(w[:STEM_LENGTH] for w in words if len(w) > 1 and w not in stop)
+        if len(stems) >= MIN_STEMS:
+            found.append(Sentence(part.strip(), stems))
+    return tuple(found)
+
+
+def sentence_match(a: Sentence, b: Sentence) -> float:
+    """Share of the smaller sentence's stems found in the other (a merged or cut sentence
+    still matches the one it came from)."""
+    return len(a.stems & b.stems) / min(len(a.stems), len(b.stems))
+
+
+def align_sentences(
+    shorter: Sequence[Sentence], longer: Sequence[Sentence], match_at: float
+) -> list[tuple[int, int]]:
+    """The most sentence pairs (i in shorter, j in longer) that match at >= match_at with
+    both indexes increasing: a longest common subsequence under a similarity test."""
+    rows, cols = len(shorter), len(longer)
+    table = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for i in range(1, rows + 1):
+        for j in range(1, cols + 1):
+            table[i][j] = max(table[i - 1][j], table[i][j - 1])
+            if sentence_match(shorter[i - 1], longer[j - 1]) >= match_at:
+                table[i][j] = max(table[i][j], table[i - 1][j - 1] + 1)
+    pairs = []
+    i, j = rows, cols
+    while i and j:
+        if table[i][j] == table[i - 1][j]:
+            i -= 1
+        elif table[i][j] == table[i][j - 1]:
+            j -= 1
+        else:
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+    return pairs[::-1]
+
+
+def rewrite_of(fingerprint: Fingerprint, known: KnownArticleLike) -> DuplicateDecision:
+    """How much of the shorter text follows the other sentence by sentence, in order."""
+    cfg = config()
+    new, old = fingerprint.sentences, _known_fingerprint(known.text).sentences
+    new_is_shorter = len(new) <= len(old)
+    shorter, longer = (new, old) if new_is_shorter else (old, new)
+    pairs = align_sentences(shorter, longer, cfg.rewrite_sentence_match) if shorter else []
+    share = len(pairs) / len(shorter) if shorter else 0.0
+    found = share >= cfg.rewrite_at and len(pairs) >= cfg.rewrite_min_sentences
+    aligned = [
+        (shorter[i].text[:160], longer[j].text[:160])
+        if new_is_shorter
+        else (longer[j].text[:160], shorter[i].text[:160])
+        for i, j in pairs[:5]
+    ]
+    detail = {
+        "aligned_sentences": len(pairs),
+        "sentences": len(shorter),
+        "shorter": "new" if new_is_shorter else "known",
+        "aligned": aligned,  # (new sentence, known sentence), the first five
+    }
+    status = "near_duplicate" if found else "new"
+    return DuplicateDecision(status, known.id, known.label, round(share, 4), "rewrite", detail)
+
+
+def best_rewrite(
+    fingerprint: Fingerprint, candidates: Sequence[KnownArticleLike]
+) -> DuplicateDecision | None:
+    """The candidate this text is a rewrite of, if any (the highest aligned share)."""
+    best = None
+    for known in candidates:
+        scored = rewrite_of(fingerprint, known)
+        if scored.status != "new" and (best is None or scored.score > best.score):
+            best = scored
+    return best
+
+
 def shared_sentences(new: str, known: str) -> tuple[int, int]:
     """How many sentences of the new text also stand, word for word, in the known one."""
 
@@ -302,6 +420,13 @@ def explain(decision: DuplicateDecision) -> str:
         return f"{kind} of {target}: same URL"
     if decision.method == "content_hash":
         return f"{kind} of {target}: identical text"
+    if decision.method == "rewrite":
+        detail = decision.detail
+        return (
+            f"rewrite of {target}: {detail['aligned_sentences']} of {detail['sentences']} "
+            f"sentences of the {'new' if detail['shorter'] == 'new' else 'known'} text follow "
+            "the other's in order"
+        )
     detail = decision.detail
     line = f"{kind} of {target}: {decision.score:.0%} of 5-word phrases shared"
     if detail.get("sentences"):

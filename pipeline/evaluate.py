@@ -13,6 +13,7 @@ import logging
 import re
 import sys
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -135,6 +136,42 @@ def load_dedupe_gold(directory: Path) -> list[DedupeCase]:
     return [parse_dedupe_file(p) for p in files]
 
 
+def load_rewrite_cases(path: Path) -> list[DedupeCase]:
+    """Rewrites written for the project (tests/data/rewrites.yaml): `rewrites` are
+    near-duplicates of the seed named in `of`, `negatives` are independent reports."""
+    from pipeline.settings import read_yaml_mapping
+
+    data = read_yaml_mapping(path)
+    cases = [
+        DedupeCase(
+            f"{item['id']} ({item['kind']})",
+            str(path),
+            "near_duplicate",
+            item["of"],
+            item["text"].strip(),
+        )
+        for item in data.get("rewrites") or []
+    ]
+    cases += [
+        DedupeCase(item["id"], str(path), "negative", None, item["text"].strip())
+        for item in data.get("negatives") or []
+    ]
+    return cases
+
+
+def alignment(text: str, other: str) -> float:
+    """Share of the shorter text's sentences aligned in order with the other's."""
+    decision = dedupe.rewrite_of(dedupe.Fingerprint.of(text), _Known(other))
+    return decision.score
+
+
+@dataclass(frozen=True)
+class _Known:
+    text: str
+    id: int = 0
+    label: str = ""
+
+
 def containment(text: str, other: str) -> tuple[float, float]:
     """5-gram containment of `text` in `other` and of `other` in `text`."""
     a, b = dedupe.Fingerprint.of(text).shingles, dedupe.Fingerprint.of(other).shingles
@@ -168,6 +205,7 @@ class DedupeRow:
     verdict: str
     compared_seed: str | None = None  # the gold seed (copies) or the nearest seed (negatives)
     seed_containment: tuple[float, float] | None = None  # (file in seed, seed in file)
+    seed_alignment: float | None = None  # ordered sentence alignment with the best seed
 
     @property
     def best_seed_containment(self) -> float | None:
@@ -186,6 +224,14 @@ def compared_seed(
     return name, (round(inside, 4), round(outside, 4))
 
 
+def best_alignment(case: DedupeCase, seeds: dict[str, str]) -> float | None:
+    """Ordered sentence alignment with the gold seed of a copy, or the highest over all
+    seeds for a negative (what the rewrite check would see at worst)."""
+    names = list(seeds) if case.seed is None else [n for n in (case.seed,) if n in seeds]
+    scores = [alignment(case.text, seeds[name]) for name in names]
+    return round(max(scores), 4) if scores else None
+
+
 def dedupe_row(case: DedupeCase, decision: Any, seeds: dict[str, str]) -> DedupeRow:
     """Combine a gold case, the pipeline's DuplicateDecision and the direct containment."""
     detail = decision.detail or {}
@@ -200,11 +246,12 @@ def dedupe_row(case: DedupeCase, decision: Any, seeds: dict[str, str]) -> Dedupe
         method=decision.method,
         new_in_known=detail.get("containment_new_in_known"),
         known_in_new=detail.get("containment_known_in_new"),
-        shared_sentences=detail.get("shared_sentences"),
+        shared_sentences=detail.get("shared_sentences", detail.get("aligned_sentences")),
         sentences=detail.get("sentences"),
         verdict=dedupe_verdict(case, decision.status, decision.of_label),
         compared_seed=seed_name,
         seed_containment=direct,
+        seed_alignment=best_alignment(case, seeds),
     )
 
 
@@ -234,6 +281,12 @@ def summarise_dedupe(rows: Sequence[DedupeRow], findable_at: float = FINDABLE_AT
         "findable_at": findable_at,
         "findable_copies": len(findable),
         "missed_files": [r.file for r in copies if r.verdict != "OK"],
+        "rewrite_at": float(dedupe.config().rewrite_at),
+        "highest_negative_alignment": max(
+            (r.seed_alignment or 0.0 for r in negatives), default=None
+        ),
+        "lowest_copy_alignment": min((r.seed_alignment or 0.0 for r in copies), default=None),
+        "by_method": dict(Counter(r.method for r in found)),
     }
 
 
@@ -702,6 +755,8 @@ def cmd_evaluate_dedupe(args: argparse.Namespace, resources: Resources) -> int:
         gold_dir.parent.parent / "seeds",
     ]
     seeds = load_seed_texts(seed_dirs)
+    if args.rewrites:
+        cases += load_rewrite_cases(args.rewrites)
     analyzer = Analyzer.open(resources)
     rows = []
     for case in cases:
@@ -766,7 +821,8 @@ def _print_seed_containment(rows: Sequence[DedupeRow], findable_at: float) -> No
             flag = "would match" if best >= findable_at else "apart"
         print(
             f"  {r.file:<32} {r.compared_seed:<26} file-in-seed {r.seed_containment[0]:.3f}  "
-            f"seed-in-file {r.seed_containment[1]:.3f}  best {best:.3f}  {flag}"
+            f"seed-in-file {r.seed_containment[1]:.3f}  best {best:.3f}  {flag}  "
+            f"aligned {_num(r.seed_alignment)}"
         )
 
 
@@ -785,6 +841,11 @@ def _print_dedupe_summary(s: dict[str, Any]) -> None:
     print(
         f"findable copies (best direct containment >= {s['findable_at']}): "
         f"{s['findable_copies']}/{s['copies']}"
+    )
+    print(
+        f"sentence alignment (rewrite check at >= {s['rewrite_at']}): highest negative "
+        f"{_num(s['highest_negative_alignment'])}, lowest copy {_num(s['lowest_copy_alignment'])}"
+        f"; copies found by method: {s['by_method']}"
     )
 
 
@@ -882,6 +943,12 @@ def add_commands(subparsers: Any) -> None:
     )
     dedupe_cmd.add_argument("--gold", required=True, metavar="DIR", help="folder of gold files")
     dedupe_cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    dedupe_cmd.add_argument(
+        "--rewrites",
+        type=Path,
+        metavar="FILE.yaml",
+        help="also score the rewrites and negatives of this file (tests/data/rewrites.yaml)",
+    )
     dedupe_cmd.set_defaults(handler=cmd_evaluate_dedupe)
 
     events_cmd = subparsers.add_parser(

@@ -543,6 +543,9 @@ class DedupeFile(StrictModel):
         None, strict=True, ge=1, description="a whole number >= 1, a multiple of sample_modulus"
     )
     candidates: WholeAtLeast1 = 5
+    rewrite_at: Share = 0.5
+    rewrite_sentence_match: Share = 0.5
+    rewrite_min_sentences: WholeAtLeast1 = 3
     boilerplate_lines: list[str] | None = Field(
         None, description="a list of regular expressions (quote them: 'source:\\s*\\w+')"
     )

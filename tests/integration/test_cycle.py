@@ -472,3 +472,27 @@ def test_same_body_without_validators_is_not_parsed_again(
     assert not retried.feeds[0].not_modified and retried.feeds[0].entries == 2
     assert retried.totals()["new"] == 1 and retried.totals()["known"] == 1
     assert retried.totals()["alerts"] == 1
+
+
+def test_a_rewrite_of_a_known_article_is_stored_as_its_near_duplicate(
+    database_url, make_settings, feed_server, slack_server
+) -> None:
+    """A paraphrase shares almost no 5-word phrase with its original (3%) but follows it
+    sentence by sentence: found through the index's candidates by the rewrite check."""
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).parents[1] / "data" / "rewrites.yaml").read_text())
+    paraphrase = next(r for r in data["rewrites"] if r["kind"] == "paraphrase")
+    settings = _settings(make_settings, database_url, slack_server)
+    item = {
+        "title": "Allies to leave together",
+        "link": "https://other.example/blinken",
+        "guid": "para-1",
+        "description": paraphrase["text"],
+    }
+    write_rss(feed_server.root / "wire.xml", [item])
+    summary = _cycle(settings, [FeedConfig(url=feed_server.url("/wire.xml"))])
+    assert summary.totals()["duplicates"] == 1
+    assert "rewrite of seed 001_2344dc01a0aef45f.txt" in summary.feeds[0].duplicate_notes[0]
+    [stored] = [r for r in _rows(settings, articles) if r["title"] == item["title"]]
+    assert (stored["dup_status"], stored["dup_method"]) == ("near_duplicate", "rewrite")

@@ -577,7 +577,7 @@ def test_dedupe_command_finds_a_copy_and_keeps_a_negative_apart(
     assert (dup["status"], dup["of"], dup["verdict"]) == ("duplicate", "s1.txt", "OK")
     assert dup["seed_containment"][0] >= 0.9
 
-    args = argparse.Namespace(gold=str(gold), json=False)
+    args = argparse.Namespace(gold=str(gold), json=False, rewrites=None)
     with Resources.live(load_settings()) as resources:
         assert evaluate.cmd_evaluate_dedupe(args, resources) == 0
     out = capsys.readouterr().out

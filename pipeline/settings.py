@@ -549,3 +549,18 @@ class DedupeFile(StrictModel):
     boilerplate_lines: list[str] | None = Field(
         None, description="a list of regular expressions (quote them: 'source:\\s*\\w+')"
     )
+
+
+class WireEntry(StrictModel):
+    """One wire service of config/incidents.yaml."""
+
+    domains: list[str] = Field(default_factory=list, description="registrable domains")
+    names: list[str] = Field(min_length=1, description="a list of the names it is credited by")
+
+
+class IncidentsFile(StrictModel):
+    """config/incidents.yaml, read by `pipeline.incidents.IncidentConfig.load`."""
+
+    version: int | None = Field(None, strict=True, description="a whole number (1)")
+    window_days: int = Field(3, strict=True, ge=0, le=60, description="whole days, 0 to 60")
+    wires: dict[str, WireEntry] | None = None

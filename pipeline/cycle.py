@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from pipeline import dedupe
 from pipeline.alerts import AlertPlan, AlertRule, DeliveryReport, deliver, plan_alerts
 from pipeline.alerts.plan import place_lookups
+from pipeline.incidents import Assignment, outlet_of
 from pipeline.models import AlertMatch, DuplicateDecision, Entry, Event, FeedReport
 from pipeline.resources import Resources
 from pipeline.settings import FeedConfig, Settings
@@ -43,6 +44,17 @@ class Analysis:
     decision: DuplicateDecision
     events: list[Event]
     plan: AlertPlan = field(default_factory=AlertPlan)
+    # per event: the incident it joins or opens (None: it joins none), see incidents.py
+    incidents: tuple[Assignment | None, ...] = ()
+
+    @property
+    def outlet(self) -> str | None:
+        return outlet_of(self.entry.url, self.entry.text)
+
+    @property
+    def independent(self) -> bool:
+        """A copy or rewrite of another article adds a report, not an outlet."""
+        return self.decision.status == "new"
 
     @property
     def matches(self) -> tuple[AlertMatch, ...]:
@@ -121,15 +133,44 @@ def analyze(
 
 
 def replan(analysis: Analysis, store: Store, rules: Sequence[AlertRule]) -> Analysis:
-    """Plan the alerts from what the store knows now (inside the lock when writing)."""
+    """Assign incidents and plan the alerts from what the store knows now (inside the
+    lock when writing)."""
+    rule_ids = [rule.id for rule in rules]
+    assigned = assign(analysis, store, rule_ids)
     history = store.alert_history(
         analysis.decision,
         analysis.url_key,
         analysis.entry.url,
-        [rule.id for rule in rules],
+        rule_ids,
         place_lookups(analysis.events, rules),
     )
-    return replace(analysis, plan=plan_alerts(analysis, rules, history))
+    history = replace(history, incidents=assigned)
+    return replace(analysis, incidents=assigned, plan=plan_alerts(analysis, rules, history))
+
+
+def assign(
+    analysis: Analysis, store: Store, rule_ids: Sequence[str]
+) -> tuple[Assignment | None, ...]:
+    """The incident of each event, from the incidents stored on its places."""
+    from pipeline import incidents
+
+    now = utcnow()
+    found = analysis.events
+    slots = incidents.candidate_slots(found)
+    if not slots:
+        return tuple(None for _ in found)
+    window = timedelta(days=incidents.config().window_days)
+    days = [incidents.event_day(e, analysis.entry.published, now) for e in found]
+    known = store.known_incidents(slots, min(days) - 2 * window, rule_ids)
+    return incidents.assign_incidents(
+        found,
+        known,
+        article_key=analysis.url_key,
+        outlet=analysis.outlet,
+        independent=analysis.independent,
+        published=analysis.entry.published,
+        now=now,
+    )
 
 
 def _with_title_events(entry: Entry, found: list[Event], extractor: Extractor) -> list[Event]:
@@ -179,6 +220,15 @@ def store_analysis(
         event_ids = store.insert_events(conn, article_id, analysis.events)
         if source == "seed":
             return article_id, 0, analysis  # seeds are already known: they never alert
+        store.record_incidents(
+            conn,
+            article_id,
+            event_ids,
+            analysis.incidents or [None] * len(event_ids),
+            analysis.events,
+            outlet=analysis.outlet,
+            independent=analysis.independent,
+        )
         queued = store.enqueue_planned(conn, article_id, event_ids, analysis.plan.rows)
     return article_id, queued, analysis
 

@@ -118,6 +118,7 @@ class KnownIncident:
     n_reports: int
     outlets: frozenset[str]  # independent outlets so far
     alerts: Mapping[str, str] = field(default_factory=dict)  # rule id -> alert key
+    alerted_by: Mapping[str, str] = field(default_factory=dict)  # rule id -> article key
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,8 @@ def assign_incidents(
             if independent and outlet:
                 outlets.add(outlet)
             key = existing.key if existing else f"incident:{article_key}#{index}"
-            chosen[group] = Assignment(key, slot, day, existing, len(outlets))
+            # a report without a known outlet (no URL) still stands for one source
+            chosen[group] = Assignment(key, slot, day, existing, max(1, len(outlets)))
         result.append(chosen[group])
     return tuple(result)
 

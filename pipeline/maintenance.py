@@ -8,9 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from pipeline import dedupe
-from pipeline.alerts import plan_alerts
-from pipeline.alerts.plan import place_lookups
-from pipeline.cycle import Analysis, load_seeds
+from pipeline.cycle import Analysis, load_seeds, replan
 from pipeline.models import DuplicateDecision, Entry
 from pipeline.resources import Resources
 from pipeline.schema import articles, events
@@ -50,22 +48,38 @@ def reprocess(resources: Resources, since_days: int = 7) -> dict[str, Any]:
     extractor = resources.extractor
     for row in rows:
         found = extractor.extract(row["text"], row["published_at"])
-        entry = Entry(url=row["url"], title=row["title"], text=row["text"], guid=row["guid"])
+        entry = Entry(
+            url=row["url"],
+            title=row["title"],
+            text=row["text"],
+            guid=row["guid"],
+            published=row["published_at"],
+        )
         fingerprint = dedupe.Fingerprint.of(f"{entry.title}\n{entry.text}")
-        decision = DuplicateDecision("new")
         with store.decision_lock() as conn:
-            history = store.alert_history(
-                decision,
-                row["canonical_url"],
-                row["url"],
-                [rule.id for rule in rules],
-                place_lookups(found, rules),
+            # planned while the article still counts in its incidents: an alert it
+            # raised itself is recognised (no reply to itself), others' keys repeat
+            article = Analysis(
+                entry, row["canonical_url"], fingerprint, DuplicateDecision("new"), found
             )
-            article = Analysis(entry, row["canonical_url"], fingerprint, decision, found)
-            plan = plan_alerts(article, rules, history)
+            article = replan(article, store, rules)
+            detached = store.detach_from_incidents(conn, row["id"])
             conn.execute(delete(events).where(events.c.article_id == row["id"]))
             event_ids = store.insert_events(conn, row["id"], found)
-            counts["alerts_queued"] += store.enqueue_planned(conn, row["id"], event_ids, plan.rows)
+            store.record_incidents(
+                conn,
+                row["id"],
+                event_ids,
+                article.incidents,
+                found,
+                outlet=article.outlet,
+                independent=True,
+            )
+            store.prune_incidents(conn, detached)
+            rows_planned = article.plan.rows
+            counts["alerts_queued"] += store.enqueue_planned(
+                conn, row["id"], event_ids, rows_planned
+            )
         counts["articles"] += 1
         counts["events"] += len(found)
     return counts

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -180,4 +181,47 @@ quarantine = Table(
     Column("first_failed_at", DateTime(timezone=True), nullable=False),
     Column("last_failed_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("feed_id", "entry_key"),
+)
+
+# Incidents: events of different articles that report the same thing (pipeline/incidents.py).
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", Text, nullable=False, unique=True),  # alerts on it are keyed by it
+    Column("category", String(32), nullable=False),
+    Column("place_level", String(16), nullable=False),  # district | province | none
+    Column("place_code", String(64), nullable=False),  # P-code, or actor:NAME without a place
+    Column("place_name", Text),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("first_report_at", DateTime(timezone=True), nullable=False),
+    Column("last_report_at", DateTime(timezone=True), nullable=False),
+    Column("n_reports", Integer, nullable=False),
+    Column("n_independent_outlets", Integer, nullable=False),
+    Index("ix_incidents_place_code_category_last_day", "place_code", "category", "last_day"),
+)
+
+incident_events = Table(
+    "incident_events",
+    metadata,
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "incident_id",
+        Integer,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column(
+        "article_id",
+        Integer,
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("outlet", Text),
+    # False for a copy or rewrite of another article: it adds a report, not an outlet
+    Column("independent", Boolean, nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
 )

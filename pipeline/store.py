@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -24,6 +24,7 @@ from sqlalchemy import (
     Engine,
     case,
     create_engine,
+    delete,
     event,
     func,
     select,
@@ -35,10 +36,21 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from pipeline.models import DuplicateDecision, Event, FetchResult
+from pipeline.schema import (
+    alerts,
+    articles,
+    events,
+    feeds,
+    incident_events,
+    incidents,
+    quarantine,
+    shingles,
+    slack_channels,
+)
 
 if TYPE_CHECKING:
     from pipeline.alerts.plan import AlertHistory, PlannedAlert
-from pipeline.schema import alerts, articles, events, feeds, quarantine, shingles, slack_channels
+    from pipeline.incidents import Assignment, KnownIncident, Slot
 from pipeline.settings import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "sql" / "migrations"
@@ -681,18 +693,211 @@ class Store:
             }
             if decision.status != "near_duplicate" or decision.of_article_id is None:
                 return AlertHistory(url_key, place_threads=threads)
+            original = decision.of_article_id
             story_key = conn.execute(
-                select(articles.c.canonical_url).where(articles.c.id == decision.of_article_id)
+                select(articles.c.canonical_url).where(articles.c.id == original)
             ).scalar_one()
-            fired = frozenset(
-                conn.execute(
-                    select(alerts.c.rule_id).where(
-                        alerts.c.idempotency_key.in_([f"{r}:{story_key}" for r in rules])
+            rewrites = conn.execute(
+                select(articles.c.id).where(
+                    (articles.c.duplicate_of == original)
+                    & (articles.c.dup_status == "near_duplicate")
+                )
+            ).scalars()
+            fired = conn.execute(
+                select(alerts.c.id, alerts.c.rule_id, alerts.c.idempotency_key).where(
+                    alerts.c.article_id.in_([original, *rewrites])
+                    & alerts.c.thread_of.is_(None)
+                    & alerts.c.rule_id.in_(rules)
+                )
+            ).all()
+            story_alerts = {row.rule_id: row.idempotency_key for row in sorted(fired, reverse=True)}
+            outlets = self._story_outlets(conn, original, also=url)
+            return AlertHistory(story_key, story_alerts, outlets, threads)
+
+        return self._read(work)
+
+    # --- incidents ------------------------------------------------------------------
+    def known_incidents(
+        self, slots: Iterable[Slot], since: date, rule_ids: Sequence[str]
+    ) -> list[KnownIncident]:
+        """Incidents on these slots' places and categories whose last day is `since` or
+        later, with their independent outlets and the alerts already on them."""
+        from pipeline.incidents import KnownIncident, Slot
+
+        wanted = sorted({(s.place_code, s.category) for s in slots})
+        if not wanted:
+            return []
+        rules = list(rule_ids)
+
+        def work(conn: Connection) -> list[KnownIncident]:
+            found: list[KnownIncident] = []
+            for code, category in wanted:
+                rows = conn.execute(
+                    select(incidents).where(
+                        (incidents.c.place_code == code)
+                        & (incidents.c.category == category)
+                        & (incidents.c.last_day >= since)
                     )
-                ).scalars()
+                ).mappings()
+                for row in rows:
+                    outlets = conn.execute(
+                        select(incident_events.c.outlet)
+                        .distinct()
+                        .where(
+                            (incident_events.c.incident_id == row["id"])
+                            & incident_events.c.independent
+                            & incident_events.c.outlet.is_not(None)
+                        )
+                    ).scalars()
+                    keys = {f"{rule}:{row['key']}": rule for rule in rules}
+                    fired = conn.execute(
+                        select(alerts.c.idempotency_key, articles.c.canonical_url)
+                        .join(articles, articles.c.id == alerts.c.article_id)
+                        .where(alerts.c.idempotency_key.in_(list(keys)))
+                    ).all()
+                    found.append(
+                        KnownIncident(
+                            id=row["id"],
+                            key=row["key"],
+                            slot=Slot(row["category"], row["place_level"], row["place_code"]),
+                            first_day=_as_date(row["first_day"]),
+                            last_day=_as_date(row["last_day"]),
+                            n_reports=row["n_reports"],
+                            outlets=frozenset(outlets),
+                            alerts={keys[f.idempotency_key]: f.idempotency_key for f in fired},
+                            alerted_by={keys[f.idempotency_key]: f.canonical_url for f in fired},
+                        )
+                    )
+            return found
+
+        return self._read(work)
+
+    def record_incidents(
+        self,
+        conn: Connection,
+        article_id: int,
+        event_ids: Sequence[int],
+        assignments: Sequence[Assignment | None],
+        found: Sequence[Event],
+        *,
+        outlet: str | None,
+        independent: bool,
+    ) -> dict[str, int]:
+        """Write the incidents an article's events joined or opened (inside the decision
+        lock, in the article's transaction). Returns incident ids by key."""
+        now = utcnow()
+        ids: dict[str, int] = {}
+        for event_id, assignment, item in zip(event_ids, assignments, found, strict=True):
+            if assignment is None:
+                continue
+            if assignment.key not in ids:
+                ids[assignment.key] = self._open_or_extend(conn, assignment, item, now)
+            conn.execute(
+                incident_events.insert().values(
+                    event_id=event_id,
+                    incident_id=ids[assignment.key],
+                    article_id=article_id,
+                    outlet=outlet,
+                    independent=independent,
+                    reported_at=now,
+                )
             )
-            outlets = self._story_outlets(conn, decision.of_article_id, also=url)
-            return AlertHistory(story_key, fired, outlets, threads)
+        for incident_id in ids.values():
+            outlets = conn.execute(
+                select(func.count(func.distinct(incident_events.c.outlet))).where(
+                    (incident_events.c.incident_id == incident_id) & incident_events.c.independent
+                )
+            ).scalar_one()
+            conn.execute(
+                update(incidents)
+                .where(incidents.c.id == incident_id)
+                .values(n_independent_outlets=outlets)
+            )
+        return ids
+
+    def _open_or_extend(
+        self, conn: Connection, assignment: Assignment, item: Event, now: datetime
+    ) -> int:
+        known = assignment.existing
+        if known is None:
+            place = item.location
+            name = (place.district or place.province or place.name) if place else None
+            return int(
+                conn.execute(
+                    incidents.insert()
+                    .values(
+                        key=assignment.key,
+                        category=assignment.slot.category,
+                        place_level=assignment.slot.place_level,
+                        place_code=assignment.slot.place_code,
+                        place_name=name,
+                        first_day=assignment.day,
+                        last_day=assignment.day,
+                        first_report_at=now,
+                        last_report_at=now,
+                        n_reports=1,
+                        n_independent_outlets=0,
+                    )
+                    .returning(incidents.c.id)
+                ).scalar_one()
+            )
+        conn.execute(
+            update(incidents)
+            .where(incidents.c.id == known.id)
+            .values(
+                first_day=min(known.first_day, assignment.day),
+                last_day=max(known.last_day, assignment.day),
+                last_report_at=now,
+                n_reports=incidents.c.n_reports + 1,
+            )
+        )
+        return known.id
+
+    def detach_from_incidents(self, conn: Connection, article_id: int) -> list[int]:
+        """Take an article's reports out of its incidents before its events are
+        extracted again (maintenance reprocess): one report fewer on each. Returns the
+        incidents it was in (see `prune_incidents`)."""
+        joined = list(
+            conn.execute(
+                select(incident_events.c.incident_id)
+                .distinct()
+                .where(incident_events.c.article_id == article_id)
+            ).scalars()
+        )
+        conn.execute(delete(incident_events).where(incident_events.c.article_id == article_id))
+        if joined:
+            conn.execute(
+                update(incidents)
+                .where(incidents.c.id.in_(joined))
+                .values(n_reports=incidents.c.n_reports - 1)
+            )
+        return joined
+
+    def prune_incidents(self, conn: Connection, incident_ids: Sequence[int]) -> None:
+        """Remove incidents among these that no event reports any more."""
+        for incident_id in incident_ids:
+            left = conn.execute(
+                select(func.count()).where(incident_events.c.incident_id == incident_id)
+            ).scalar_one()
+            if not left:
+                conn.execute(delete(incidents).where(incidents.c.id == incident_id))
+
+    def incidents_of_article(self, article_id: int) -> list[dict[str, Any]]:
+        """The incidents an article's events belong to (for tests, status and exports)."""
+
+        def work(conn: Connection) -> list[dict[str, Any]]:
+            query = (
+                select(incidents)
+                .where(
+                    incidents.c.id.in_(
+                        select(incident_events.c.incident_id).where(
+                            incident_events.c.article_id == article_id
+                        )
+                    )
+                )
+                .order_by(incidents.c.id)
+            )
+            return [dict(row) for row in conn.execute(query).mappings()]
 
         return self._read(work)
 
@@ -1063,3 +1268,8 @@ KNOWN_COLUMNS = (
     articles.c.canonical_url,
     articles.c.text,
 )
+
+
+def _as_date(value: Any) -> date:
+    """SQLite may hand a Date column back as text."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -123,6 +123,40 @@ CREATE SEQUENCE public.feeds_id_seq
 
 ALTER SEQUENCE public.feeds_id_seq OWNED BY public.feeds.id;
 
+CREATE TABLE public.incident_events (
+    event_id integer NOT NULL,
+    incident_id integer NOT NULL,
+    article_id integer NOT NULL,
+    outlet text,
+    independent boolean NOT NULL,
+    reported_at timestamp with time zone NOT NULL
+);
+
+CREATE TABLE public.incidents (
+    id integer NOT NULL,
+    key text NOT NULL,
+    category character varying(32) NOT NULL,
+    place_level character varying(16) NOT NULL,
+    place_code character varying(64) NOT NULL,
+    place_name text,
+    first_day date NOT NULL,
+    last_day date NOT NULL,
+    first_report_at timestamp with time zone NOT NULL,
+    last_report_at timestamp with time zone NOT NULL,
+    n_reports integer NOT NULL,
+    n_independent_outlets integer NOT NULL
+);
+
+CREATE SEQUENCE public.incidents_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.incidents_id_seq OWNED BY public.incidents.id;
+
 CREATE TABLE public.quarantine (
     id integer NOT NULL,
     feed_id integer NOT NULL,
@@ -165,6 +199,8 @@ ALTER TABLE ONLY public.events ALTER COLUMN id SET DEFAULT nextval('public.event
 
 ALTER TABLE ONLY public.feeds ALTER COLUMN id SET DEFAULT nextval('public.feeds_id_seq'::regclass);
 
+ALTER TABLE ONLY public.incidents ALTER COLUMN id SET DEFAULT nextval('public.incidents_id_seq'::regclass);
+
 ALTER TABLE ONLY public.quarantine ALTER COLUMN id SET DEFAULT nextval('public.quarantine_id_seq'::regclass);
 
 ALTER TABLE ONLY public.alerts
@@ -178,6 +214,12 @@ ALTER TABLE ONLY public.events
 
 ALTER TABLE ONLY public.feeds
     ADD CONSTRAINT pk_feeds PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.incident_events
+    ADD CONSTRAINT pk_incident_events PRIMARY KEY (event_id);
+
+ALTER TABLE ONLY public.incidents
+    ADD CONSTRAINT pk_incidents PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.quarantine
     ADD CONSTRAINT pk_quarantine PRIMARY KEY (id);
@@ -196,6 +238,9 @@ ALTER TABLE ONLY public.articles
 
 ALTER TABLE ONLY public.feeds
     ADD CONSTRAINT uq_feeds_url UNIQUE (url);
+
+ALTER TABLE ONLY public.incidents
+    ADD CONSTRAINT uq_incidents_key UNIQUE (key);
 
 ALTER TABLE ONLY public.quarantine
     ADD CONSTRAINT uq_quarantine_feed_id_entry_key UNIQUE (feed_id, entry_key);
@@ -216,6 +261,12 @@ CREATE INDEX ix_articles_feed_id_guid ON public.articles USING btree (feed_id, g
 
 CREATE INDEX ix_events_article_id ON public.events USING btree (article_id);
 
+CREATE INDEX ix_incident_events_article_id ON public.incident_events USING btree (article_id);
+
+CREATE INDEX ix_incident_events_incident_id ON public.incident_events USING btree (incident_id);
+
+CREATE INDEX ix_incidents_place_code_category_last_day ON public.incidents USING btree (place_code, category, last_day);
+
 CREATE INDEX ix_quarantine_status ON public.quarantine USING btree (status);
 
 CREATE INDEX ix_shingles_article_id ON public.shingles USING btree (article_id);
@@ -234,6 +285,15 @@ ALTER TABLE ONLY public.articles
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT fk_events_article_id_articles FOREIGN KEY (article_id) REFERENCES public.articles(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.incident_events
+    ADD CONSTRAINT fk_incident_events_article_id_articles FOREIGN KEY (article_id) REFERENCES public.articles(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.incident_events
+    ADD CONSTRAINT fk_incident_events_event_id_events FOREIGN KEY (event_id) REFERENCES public.events(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.incident_events
+    ADD CONSTRAINT fk_incident_events_incident_id_incidents FOREIGN KEY (incident_id) REFERENCES public.incidents(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.quarantine
     ADD CONSTRAINT fk_quarantine_feed_id_feeds FOREIGN KEY (feed_id) REFERENCES public.feeds(id) ON DELETE CASCADE;

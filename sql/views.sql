@@ -29,3 +29,13 @@ SELECT al.id, al.rule_id, al.status, al.attempts, al.last_error, al.channel,
        al.created_at, al.next_attempt_at, a.title, a.url
 FROM alerts al JOIN articles a ON a.id = al.article_id
 WHERE al.status <> 'sent';
+
+-- Incidents per district, day (of the first report) and category: reports and the
+-- largest count of independent outlets among them.
+CREATE VIEW incidents_by_district_day AS
+SELECT i.place_code AS district_code, i.place_name AS district, i.first_day AS day,
+       i.category, count(*) AS incidents, sum(i.n_reports) AS reports,
+       max(i.n_independent_outlets) AS most_outlets
+FROM incidents i
+WHERE i.place_level = 'district'
+GROUP BY i.place_code, i.place_name, i.first_day, i.category;

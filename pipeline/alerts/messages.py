@@ -130,11 +130,12 @@ def build_place_update(
 
 
 def build_corroboration(title: str, url: str | None, outlets: int) -> dict[str, Any]:
-    """A thread reply: another outlet reports a story we already alerted on."""
+    """A thread reply: another report of an incident or story we already alerted on."""
     from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
     source = _source(title, url)
-    text = f"Also reported: {source}. Corroborated by {outlets} outlets so far."
+    count = f"{outlets} independent outlet{'s' if outlets != 1 else ''}"
+    text = f"Confirmed by {count}. New report: {source}"
     return {
         "text": _cut(text, FALLBACK_LIMIT),
         "blocks": [SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_LIMIT))).to_dict()],

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from pipeline import dedupe
 from pipeline.alerts.messages import build_corroboration, build_message, build_place_update
 from pipeline.alerts.rules import AlertRule, match_rules
+from pipeline.incidents import Assignment
 from pipeline.models import AlertMatch, DuplicateDecision, Entry, Event
 
 
@@ -23,15 +24,28 @@ class AlertHistory:
     """What storage knows that changes a plan, read before planning.
 
     `story_key` names the story the article belongs to (its own key, or its original's
-    for a near-copy); `fired_rules` are the rules already queued on that story;
-    `outlets` counts the independent outlets reporting it, this article included;
-    `place_threads` maps (rule id, district code) to the newest alert of that rule on
-    the district, for rules that reply in its thread."""
+    for a near-copy); `story_alerts` maps each rule already alerted on that story to the
+    alert's key; `outlets` counts the outlets reporting the story, this article included
+    (used for events that join no incident); `place_threads` maps (rule id, district
+    code) to the newest alert of that rule on the district, for rules that reply in its
+    thread; `incidents` holds, per event, the incident it joins or opens (None for an
+    event that joins none), with the alerts already on it."""
 
     story_key: str
-    fired_rules: frozenset[str] = frozenset()
+    story_alerts: Mapping[str, str] = field(default_factory=dict)
     outlets: int = 1
     place_threads: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    incidents: Sequence[Assignment | None] = ()
+
+    def incident(self, event_index: int) -> Assignment | None:
+        return self.incidents[event_index] if event_index < len(self.incidents) else None
+
+    def outlets_by_event(self, count: int) -> list[int]:
+        """Independent outlets behind each event: its incident's, else the story's."""
+        return [
+            assignment.outlets_after if (assignment := self.incident(i)) else self.outlets
+            for i in range(count)
+        ]
 
 
 @dataclass(frozen=True)
@@ -73,7 +87,8 @@ def plan_alerts(analysis: Analyzed, rules: Sequence[AlertRule], history: AlertHi
     """Rules that fire on the article, and the outbox rows that follow from them."""
     entry, url_key, decision = analysis.entry, analysis.url_key, analysis.decision
     found = analysis.events
-    matches = match_rules(rules, found, "", history.outlets)
+    outlets = history.outlets_by_event(len(found))
+    matches = match_rules(rules, found, "", outlets)
     if decision.status == "duplicate":
         reason = dedupe.explain(decision)
         return AlertPlan(tuple(replace(m, suppressed=reason) for m in matches))
@@ -81,25 +96,53 @@ def plan_alerts(analysis: Analyzed, rules: Sequence[AlertRule], history: AlertHi
     kept: list[AlertMatch] = []
     for match in matches:
         event = found[match.event_index]
-        if match.rule_id in history.fired_rules:
-            reason = f"already alerted for this story; {dedupe.explain(decision)}"
+        incident = history.incident(match.event_index)
+        parent, reason = _earlier_alert(match.rule_id, incident, history, decision)
+        if parent is not None:
             kept.append(replace(match, suppressed=reason))
-            rows.append(_corroboration(match, entry, url_key, history))
+            if not _alerted_by(incident, match.rule_id, url_key):
+                outlet_count = outlets[match.event_index]
+                rows.append(_confirmation(match, entry, url_key, parent, outlet_count))
             continue
         kept.append(match)
         payload = build_message(match, event, title=entry.title, url=entry.url)
-        key = f"{match.rule_id}:{history.story_key}"
+        subject = incident.key if incident else history.story_key
+        key = f"{match.rule_id}:{subject}"
         rows.append(PlannedAlert(key, match.rule_id, match.event_index, match.channel, payload))
     rows += _place_updates(kept, found, entry, url_key, rules, history)
     return AlertPlan(tuple(kept), tuple(rows))
 
 
-def _corroboration(
-    match: AlertMatch, entry: Entry, url_key: str, history: AlertHistory
+def _earlier_alert(
+    rule_id: str,
+    incident: Assignment | None,
+    history: AlertHistory,
+    decision: DuplicateDecision,
+) -> tuple[str | None, str]:
+    """The alert this rule already raised on the article's story or on its event's
+    incident (its key), with the reason a new alert is suppressed."""
+    if rule_id in history.story_alerts:
+        reason = f"already alerted for this story; {dedupe.explain(decision)}"
+        return history.story_alerts[rule_id], reason
+    known = incident.existing if incident else None
+    if known is not None and rule_id in known.alerts:
+        reason = f"already alerted for this incident ({known.n_reports} earlier reports)"
+        return known.alerts[rule_id], reason
+    return None, ""
+
+
+def _alerted_by(incident: Assignment | None, rule_id: str, url_key: str) -> bool:
+    """Whether this very article raised the incident's alert (it is being analysed
+    again): no reply to itself."""
+    known = incident.existing if incident else None
+    return known is not None and known.alerted_by.get(rule_id) == url_key
+
+
+def _confirmation(
+    match: AlertMatch, entry: Entry, url_key: str, parent: str, outlets: int
 ) -> PlannedAlert:
-    """Another outlet reports a story already alerted on: a reply in its thread."""
-    parent = f"{match.rule_id}:{history.story_key}"
-    payload = build_corroboration(entry.title, entry.url, history.outlets)
+    """Another report of something already alerted on: a reply in its thread."""
+    payload = build_corroboration(entry.title, entry.url, outlets)
     key = f"{parent}:also:{url_key}"
     return PlannedAlert(key, match.rule_id, match.event_index, match.channel, payload, parent)
 

@@ -245,14 +245,19 @@ def _rule(path: Path, index: int, item: Any) -> AlertRule:
 
 
 def match_rules(
-    rules: Sequence[AlertRule], found: Sequence[Event], default_channel: str, outlets: int = 1
+    rules: Sequence[AlertRule],
+    found: Sequence[Event],
+    default_channel: str,
+    outlets: int | Sequence[int] = 1,
 ) -> list[AlertMatch]:
     """One match per rule and article: the first event that satisfies the rule.
-    `outlets` is how many independent outlets report the story so far."""
+    `outlets` is how many independent outlets report each event's incident so far (one
+    figure for all events, or one per event)."""
+    per_event = [outlets] * len(found) if isinstance(outlets, int) else list(outlets)
     matches: list[AlertMatch] = []
     for rule in rules:
         for index, event in enumerate(found):
-            if rule.matches(event, outlets):
+            if rule.matches(event, per_event[index]):
                 matches.append(
                     AlertMatch(
                         rule.id,

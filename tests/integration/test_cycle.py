@@ -228,6 +228,16 @@ REWRITE = [
     "Farmers worried that the apricot harvest would rot if the roads stayed closed.",
 ]
 
+# the same fall told by another outlet in its own words and order (not a rewrite)
+OTHER_OUTLET = [
+    "Security sources said on Saturday that Yawan, a remote district of Badakhshan, is now "
+    "under Taliban control.",
+    "The district chief fled to Faizabad with about thirty police officers, a lawmaker said.",
+    "Insurgents seized two armoured vehicles and a cache of ammunition, according to a local "
+    "journalist.",
+    "The interior ministry did not answer calls seeking comment on the loss.",
+]
+
 
 def test_near_duplicate_joins_the_story_and_does_not_alert_again(
     database_url, make_settings, feed_server, slack_server
@@ -261,7 +271,8 @@ def test_near_duplicate_joins_the_story_and_does_not_alert_again(
     assert stored["b"]["duplicate_of"] == stored["a"]["id"]
     first, reply = slack_server.messages
     assert first["thread_ts"] is None and reply["thread_ts"] == first["ts"]
-    assert "Corroborated by 2 outlets" in reply["text"]
+    # a rewrite of another outlet's report adds a report, not an independent outlet
+    assert reply["text"].startswith("Confirmed by 1 independent outlet. New report:")
     assert "b.example.net" in reply["blocks"][0]["text"]["text"]
 
 
@@ -383,14 +394,29 @@ def test_min_outlets_rule_fires_when_a_second_outlet_reports(
         "guid": "b",
         "description": " ".join(REWRITE),
     }
+    independent = {
+        "title": "Badakhshan district overrun",
+        "link": "https://c.example.com/badakhshan",
+        "guid": "c",
+        "description": " ".join(OTHER_OUTLET),
+    }
     write_rss(feed_server.root / "a.xml", [original])
     write_rss(feed_server.root / "b.xml", [rewrite])
+    write_rss(feed_server.root / "c.xml", [independent])
     first = _cycle(settings, feeds=[FeedConfig(url=feed_server.url("/a.xml"))])
     assert first.totals()["alerts"] == 0
+    # a rewrite of the first outlet's report is not a second, independent outlet
     second = _cycle(settings, feeds=[FeedConfig(url=feed_server.url("/b.xml"))])
-    assert second.totals()["alerts"] == 1
+    assert second.totals()["alerts"] == 0
+    third = _cycle(settings, feeds=[FeedConfig(url=feed_server.url("/c.xml"))])
+    assert third.totals()["alerts"] == 1 and third.totals()["duplicates"] == 0
     [message] = slack_server.messages
     assert message["blocks"][0]["text"]["text"].startswith("corroborated-fall")
+    store = Store.from_url(settings.database_url, migrate_schema=False)
+    [stored] = [r for r in _rows(settings, articles) if r["title"] == independent["title"]]
+    [incident] = store.incidents_of_article(stored["id"])
+    assert (incident["n_reports"], incident["n_independent_outlets"]) == (3, 2)
+    store.engine.dispose()
 
 
 def test_recapture_replies_in_the_thread_of_the_fall(

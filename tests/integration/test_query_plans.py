@@ -33,7 +33,7 @@ from tests.conftest import _admin_execute, _with_database
 ARTICLES = 20_000
 FEEDS = 50
 SITES = 300
-BIG = {"articles", "shingles", "events", "alerts"}
+BIG = {"articles", "shingles", "events", "alerts", "incidents", "incident_events"}
 RULES = [
     "district-fallen",
     "provincial-capital-fallen",
@@ -99,6 +99,18 @@ FILL = [
         FROM articles a
         JOIN events e ON e.article_id = a.id AND e.sentence_index = 0
         CROSS JOIN LATERAL (SELECT (ARRAY{RULES!r})[1 + a.id % {len(RULES)}] AS rule) r""",
+    # one incident per event of a district (over two years), its reports from two outlets
+    """INSERT INTO incidents (id, key, category, place_level, place_code, place_name,
+            first_day, last_day, first_report_at, last_report_at, n_reports,
+            n_independent_outlets)
+        SELECT e.id, 'incident:' || e.id, e.category, 'district', e.district_code, 'District',
+               e.created_at::date, e.created_at::date, e.created_at, e.created_at, 1, 1
+        FROM events e WHERE e.district_code IS NOT NULL""",
+    """INSERT INTO incident_events (event_id, incident_id, article_id, outlet, independent,
+            reported_at)
+        SELECT e.id, e.id, e.article_id, 'site' || e.article_id % 300 || '.example', true,
+               e.created_at
+        FROM events e WHERE e.district_code IS NOT NULL""",
     """INSERT INTO quarantine (feed_id, entry_key, title, entry, error, attempts, status,
             first_failed_at, last_failed_at)
         SELECT 1 + q % 50, 'guid:q' || q, 't', '{}', 'boom', 1 + q % 3,
@@ -107,7 +119,7 @@ FILL = [
     """INSERT INTO slack_channels (name, channel_id, resolved_at)
         SELECT '#channel-' || c, 'C0' || c, now() FROM generate_series(1, 20) c""",
 ]
-SEQUENCES = ["feeds", "articles", "events", "alerts", "quarantine"]
+SEQUENCES = ["feeds", "articles", "events", "alerts", "quarantine", "incidents"]
 
 
 def _conninfo(url: str) -> str:
@@ -216,6 +228,7 @@ def _insert_paths(store: Store, db: psycopg.Connection[Any]) -> None:
             )
             assert article_id is not None
             [event_id] = store.insert_events(conn, article_id, [EVENT])
+            _record_incidents(store, conn, article_id, event_id)
             store.enqueue_alert(
                 conn,
                 key="district-fallen:https://new.example/story",
@@ -274,6 +287,51 @@ def _feed_run(store: Store, db: psycopg.Connection[Any]) -> None:
     store.record_feed_failure(row["id"], 500, "server error", 20)
 
 
+def _known_incidents(store: Store, db: psycopg.Connection[Any]) -> list[Any]:
+    from pipeline.incidents import candidate_slots
+
+    return store.known_incidents(candidate_slots([EVENT]), utcnow().date() - timedelta(7), RULES)
+
+
+def _record_incidents(store: Store, conn: Any, article_id: int, event_id: int) -> None:
+    """Join the newest incident on EVENT's district, and open one elsewhere."""
+    from dataclasses import replace as copy_with
+
+    from pipeline.incidents import assign_incidents
+
+    other = copy_with(EVENT, location=Location("X", "X", "Y", "AF9999", "AF99"))
+    found = [EVENT, other]
+    known = store.known_incidents({s for s in [_slot()]}, utcnow().date() - timedelta(400), RULES)
+    assigned = assign_incidents(
+        found,
+        known,
+        article_key="https://new.example/story",
+        outlet="new.example",
+        independent=True,
+        published=None,
+        now=utcnow(),
+        window_days=3,
+    )
+    [second_id] = store.insert_events(conn, article_id, [other])
+    store.record_incidents(
+        conn,
+        article_id,
+        [event_id, second_id],
+        assigned,
+        found,
+        outlet="new.example",
+        independent=True,
+    )
+    detached = store.detach_from_incidents(conn, article_id)
+    store.prune_incidents(conn, detached)
+
+
+def _slot() -> Any:
+    from pipeline.incidents import Slot
+
+    return Slot("territory_captured", "district", "AF2902")
+
+
 CALLS: dict[str, Callable[[Store, psycopg.Connection[Any]], Any]] = {
     "find_by_url": lambda s, db: (s.find_by_url(_url(ARTICLE)), s.find_by_url(_url(10**7))),
     "find_by_guid": lambda s, db: s.find_by_guid(1 + ARTICLE % FEEDS, f"guid-{ARTICLE}"),
@@ -288,6 +346,7 @@ CALLS: dict[str, Callable[[Store, psycopg.Connection[Any]], Any]] = {
     ),
     "known_urls": lambda s, db: s.known_urls([_url(i) for i in range(5000, 6200)]),
     "alert_history": _alert_history,
+    "known_incidents": _known_incidents,
     "insert_paths": _insert_paths,
     "delivery": _delivery,
     "feed_run": _feed_run,

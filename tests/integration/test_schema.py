@@ -55,5 +55,6 @@ def test_schema_sql_and_views_sql_match_the_migrations(
 def test_views_work_on_sqlite(tmp_path, backend: str) -> None:  # type: ignore[no-untyped-def]
     store = Store.from_url(f"sqlite:///{tmp_path / 'v.sqlite3'}")
     with store.engine.connect() as conn:
-        for view in ("events_per_day", "events_by_district", "feed_health", "alert_queue"):
+        views = ("events_per_day", "events_by_district", "feed_health", "alert_queue")
+        for view in (*views, "incidents_by_district_day"):
             assert conn.exec_driver_sql(f"SELECT * FROM {view}").fetchall() == []

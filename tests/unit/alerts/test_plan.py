@@ -75,12 +75,13 @@ def test_a_copy_is_planned_with_every_match_suppressed_and_no_rows(rules) -> Non
 
 def test_a_near_copy_of_an_alerted_story_replies_in_its_thread(rules) -> None:  # type: ignore[no-untyped-def]
     near = DuplicateDecision("near_duplicate", 7, "https://first.example/x", 0.4, "containment")
-    history = AlertHistory("https://first.example/x", frozenset({"fallen"}), outlets=2)
+    fired = {"fallen": "fallen:https://first.example/x"}
+    history = AlertHistory("https://first.example/x", fired, outlets=2)
     plan = _plan(ENTRY, "https://news.example/a", near, [_event()], rules, history)
     reply = next(r for r in plan.rows if r.rule_id == "fallen")
     assert reply.thread_of == "fallen:https://first.example/x"
     assert reply.key == "fallen:https://first.example/x:also:https://news.example/a"
-    assert "Corroborated by 2 outlets" in reply.payload["text"]
+    assert "Confirmed by 2 independent outlets" in reply.payload["text"]
     [fallen] = [m for m in plan.matches if m.rule_id == "fallen"]
     assert fallen.suppressed and fallen.suppressed.startswith("already alerted")
     # the rule that had not fired on the story yet is a new alert on the original's key
@@ -90,7 +91,7 @@ def test_a_near_copy_of_an_alerted_story_replies_in_its_thread(rules) -> None:  
 
 def test_a_near_copy_of_a_story_not_alerted_yet_alerts_normally(rules) -> None:  # type: ignore[no-untyped-def]
     near = DuplicateDecision("near_duplicate", 7, "https://first.example/x", 0.4, "containment")
-    history = AlertHistory("https://first.example/x", frozenset(), outlets=1)
+    history = AlertHistory("https://first.example/x", {}, outlets=1)
     plan = _plan(ENTRY, "u", near, [_event()], rules, history)
     assert [(r.key, r.thread_of) for r in plan.rows] == [("fallen:https://first.example/x", None)]
 
@@ -113,3 +114,48 @@ def test_planning_reads_nothing_and_is_repeatable(rules) -> None:  # type: ignor
     first = _plan(ENTRY, "u", NEW, [_event()], rules, AlertHistory("u"))
     second = _plan(ENTRY, "u", NEW, [_event()], rules, AlertHistory("u"))
     assert first == second
+
+
+# --- incidents: one alert per rule per incident, later reports reply in its thread ------
+def _incident(alerts: dict[str, str] | None = None, outlets: int = 2, existing: bool = True):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from pipeline.incidents import Assignment, KnownIncident, Slot
+
+    slot = Slot("territory_captured", "district", "AF1715")
+    day = date(2021, 7, 8)
+    known = KnownIncident(
+        3, "incident:k3", slot, day, day, 1, frozenset({"a.example"}), alerts or {}
+    )
+    return Assignment(
+        "incident:k3" if existing else "incident:u#0",
+        slot,
+        day,
+        known if existing else None,
+        outlets,
+    )
+
+
+def test_a_new_incident_is_alerted_under_its_key(rules) -> None:  # type: ignore[no-untyped-def]
+    history = AlertHistory("u", incidents=[_incident(existing=False, outlets=1)])
+    plan = _plan(ENTRY, "u", NEW, [_event()], rules, history)
+    assert [(r.key, r.thread_of) for r in plan.rows] == [("fallen:incident:u#0", None)]
+
+
+def test_another_outlet_on_an_alerted_incident_replies_with_the_outlet_count(rules) -> None:  # type: ignore[no-untyped-def]
+    incident = _incident({"fallen": "fallen:incident:k3"}, outlets=2)
+    plan = _plan(ENTRY, "u", NEW, [_event()], rules, AlertHistory("u", incidents=[incident]))
+    reply = next(r for r in plan.rows if r.rule_id == "fallen")
+    assert (reply.thread_of, reply.key) == ("fallen:incident:k3", "fallen:incident:k3:also:u")
+    assert reply.payload["text"].startswith("Confirmed by 2 independent outlets. New report:")
+    [fallen] = [m for m in plan.matches if m.rule_id == "fallen"]
+    assert fallen.suppressed == "already alerted for this incident (1 earlier reports)"
+    # min_outlets counts the incident's independent outlets: the second outlet fires it
+    [corroborated] = [r for r in plan.rows if r.rule_id == "corroborated"]
+    assert (corroborated.key, corroborated.thread_of) == ("corroborated:incident:k3", None)
+
+
+def test_an_incident_not_alerted_yet_for_a_rule_alerts_once_for_it(rules) -> None:  # type: ignore[no-untyped-def]
+    incident = _incident({}, outlets=1)
+    plan = _plan(ENTRY, "u", NEW, [_event()], rules, AlertHistory("u", incidents=[incident]))
+    assert [(r.key, r.thread_of) for r in plan.rows] == [("fallen:incident:k3", None)]

@@ -447,10 +447,14 @@ def analyze_article(article: dict[str, Any], resources: Resources) -> dict[str, 
         published=_published(article["published"]),
     )
     result = analyze(entry, resources.store, resources.rules, resources.extractor)
+    incidents = result.incidents or (None,) * len(result.events)
     return {
         "id": article["id"],
         "duplicate": result.decision.contract(),
-        "events": [e.contract() for e in result.events],
+        "events": [
+            {**event.contract(), "incident": incident.contract() if incident else None}
+            for event, incident in zip(result.events, incidents, strict=True)
+        ],
         "alerts": [m.contract() for m in result.matches],
     }
 

@@ -62,6 +62,9 @@ def test_demo_run_shows_duplicates_and_a_district_alert(sqlite_env: dict[str, st
     assert "copy of seed 002_edead836a7bcae60.txt" in out
     assert "copy of seed 003_d1853a0dcd3f26d0.txt" in out
     assert "ALERT [#afghanistan-alerts] District fallen to the Taliban" in out
+    # two outlets report Imam Sahib's fall in their own words: one alert, one thread reply
+    assert out.count("District fallen to the Taliban: Imam Sahib district") == 1
+    assert out.count("Confirmed by 2 independent outlets. New report:") == 1
     assert "<!channel>" not in out.replace("&lt;!channel&gt;", "")
 
     again = _cli("run", "--json", env=sqlite_env)
@@ -106,6 +109,8 @@ def test_analyze_json_contract(sqlite_env: dict[str, str], tmp_path: Path) -> No
     assert event["actor"] == "Taliban"
     assert event["location"]["district"] == "Shirin Tagab"
     assert event["location"]["province"] == "Faryab"
+    assert event["incident"]["new"] and event["incident"]["id"] is None
+    assert (event["incident"]["n_reports"], event["incident"]["n_independent_outlets"]) == (1, 1)
     assert fall["alerts"] == [
         {"rule": "district-fallen", "evidence": event["evidence"], "suppressed": None}
     ]
@@ -159,7 +164,7 @@ def test_offline_demo_run_prints_alerts_even_with_a_slack_token(
     result = _cli("--offline", "run", env=env)
     assert result.returncode == 0, result.stderr
     assert "alerts to: console (offline)" in result.stdout
-    assert "delivered 8" in result.stdout and slack_server.messages == []
+    assert "delivered 9" in result.stdout and slack_server.messages == []
 
 
 def test_offline_refuses_a_postgres_database_in_one_line() -> None:

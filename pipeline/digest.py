@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from pipeline.alerts.messages import _cut, escape
 from pipeline.resources import Resources
-from pipeline.schema import articles, events
+from pipeline.schema import articles, events, incident_events, incidents
 from pipeline.settings import PROJECT_ROOT
 from pipeline.store import Store, utcnow
 
@@ -62,11 +63,17 @@ class Digest:
 
 
 def build_digest(store: Store, now: datetime | None = None, hours: int = 24) -> Digest:
-    """Events stored in the window, from original articles only (copies count once)."""
+    """Incidents reported in the window, each counted and listed once however many
+    outlets reported it (events that join no incident count one by one); copies are
+    left out."""
     until = now or utcnow()
     digest = Digest(since=until - timedelta(hours=hours), until=until)
     query = (
         select(
+            events.c.id.label("event_id"),
+            incident_events.c.incident_id,
+            incidents.c.n_reports,
+            incidents.c.n_independent_outlets,
             events.c.category,
             events.c.type,
             events.c.actor,
@@ -78,11 +85,14 @@ def build_digest(store: Store, now: datetime | None = None, hours: int = 24) -> 
             articles.c.url,
         )
         .join(articles, articles.c.id == events.c.article_id)
+        .outerjoin(incident_events, incident_events.c.event_id == events.c.id)
+        .outerjoin(incidents, incidents.c.id == incident_events.c.incident_id)
         .where((events.c.created_at >= digest.since) & (events.c.created_at <= until))
         .where((articles.c.source == "feed") & (articles.c.dup_status == "new"))
+        .order_by(events.c.id)
     )
     with store.engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings()]
+        rows = _one_per_incident(dict(r) for r in conn.execute(query).mappings())
     for row in rows:
         digest.by_category[row["category"]] += 1
         digest.by_actor[row["actor"]] += 1
@@ -97,6 +107,20 @@ def build_digest(store: Store, now: datetime | None = None, hours: int = 24) -> 
     )
     digest.top = actual[:TOP_EVENTS]
     return digest
+
+
+def _one_per_incident(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first report of each incident (and every event that joins none)."""
+    seen: set[int] = set()
+    kept = []
+    for row in rows:
+        incident = row["incident_id"]
+        if incident is not None and incident in seen:
+            continue
+        if incident is not None:
+            seen.add(incident)
+        kept.append(row)
+    return kept
 
 
 def render_chart(digest: Digest) -> bytes:
@@ -125,6 +149,15 @@ def render_chart(digest: Digest) -> bytes:
     return buffer.getvalue()
 
 
+def _reports(row: dict[str, Any]) -> str:
+    """ ", 3 reports from 2 outlets" for an incident reported more than once."""
+    reports = row.get("n_reports") or 1
+    if reports <= 1:
+        return ""
+    outlets = row.get("n_independent_outlets") or 1
+    return f", {reports} reports from {outlets} outlet{'s' if outlets != 1 else ''}"
+
+
 def digest_message(digest: Digest, channel: str) -> dict[str, Any]:
     """chat.postMessage arguments for the digest; feed text escaped like every alert."""
     from slack_sdk.models.blocks import HeaderBlock, MarkdownTextObject, SectionBlock
@@ -138,7 +171,8 @@ def digest_message(digest: Digest, channel: str) -> dict[str, Any]:
     )
     tops = [
         f"• *{escape(r['category'])}* ({escape(r['actor'])}"
-        f"{', ' + escape(r['district'] or r['province']) if r['province'] else ''}): "
+        f"{', ' + escape(r['district'] or r['province']) if r['province'] else ''}"
+        f"{_reports(r)}): "
         + (
             f"<{escape(r['url'])}|{escape(_cut(r['title'], 120))}>"
             if r["url"]

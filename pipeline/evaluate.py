@@ -951,6 +951,10 @@ def add_commands(subparsers: Any) -> None:
     )
     dedupe_cmd.set_defaults(handler=cmd_evaluate_dedupe)
 
+    from pipeline.evaluate_stories import add_command as add_stories
+
+    add_stories(subparsers)
+
     events_cmd = subparsers.add_parser(
         "events",
         help="score event extraction and the district-fallen alert on an events gold file",

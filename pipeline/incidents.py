@@ -4,8 +4,9 @@ GDELT counts reports, not events; an analyst asks "is this the one I saw, and ho
 independent outlets confirm it?". An event joins an incident when it has the same
 category and place (district, else province) and its day lies within `window_days` of
 the incident's days, unless an opposite event on that place (a retake after a capture,
-or the reverse) falls between them; an event without a place joins only the same actor,
-category and day. Hypothetical and negated events join nothing.
+or the reverse) falls between them; an event without a place joins only the same actor
+and category on a day at most `placeless_window_days` (1) away. Hypothetical and
+negated events join nothing.
 
 Everything here is pure: the store reads the candidate incidents and writes what
 `assign_incidents` returns, inside the decision lock.
@@ -39,6 +40,7 @@ class Wire:
 @dataclass(frozen=True)
 class IncidentConfig:
     window_days: int = 3
+    placeless_window_days: int = 1
     wires: tuple[Wire, ...] = ()
 
     @classmethod
@@ -50,7 +52,7 @@ class IncidentConfig:
         wires = tuple(
             _wire(name, spec.domains, spec.names) for name, spec in (data.wires or {}).items()
         )
-        return cls(window_days=data.window_days, wires=wires)
+        return cls(data.window_days, data.placeless_window_days, wires)
 
 
 def _wire(name: str, domains: Sequence[str], names: Sequence[str]) -> Wire:
@@ -160,7 +162,8 @@ def slot_of(event: Event) -> Slot | None:
         return Slot(event.category, "district", location.district_code)
     if location and location.province_code:
         return Slot(event.category, "province", location.province_code)
-    return Slot(event.category, "none", f"actor:{event.actor}")
+    # without a place, who did it to whom is what tells two events apart
+    return Slot(event.category, "none", f"actor:{event.actor}>{event.target or '-'}")
 
 
 def event_day(event: Event, published: datetime | None, now: datetime) -> date:
@@ -173,16 +176,20 @@ def event_day(event: Event, published: datetime | None, now: datetime) -> date:
     return (published or now).date()
 
 
-def window_for(slot: Slot, window_days: int) -> timedelta:
-    return timedelta(days=window_days if slot.has_place else 0)
+def window_for(slot: Slot, window_days: int, placeless_days: int) -> timedelta:
+    return timedelta(days=window_days if slot.has_place else placeless_days)
 
 
 def choose(
-    slot: Slot, day: date, known: Sequence[KnownIncident], window_days: int
+    slot: Slot,
+    day: date,
+    known: Sequence[KnownIncident],
+    window_days: int,
+    placeless_days: int = 1,
 ) -> KnownIncident | None:
     """The incident an event on `slot` and `day` joins: same slot, within the window, no
     opposite event on the place in between; the nearest in time, then the oldest."""
-    window = window_for(slot, window_days)
+    window = window_for(slot, window_days, placeless_days)
     opposite = [k for k in known if k.slot.place_code == slot.place_code and _opposes(k, slot)]
     fitting = [
         k
@@ -222,11 +229,13 @@ def assign_incidents(
     published: datetime | None,
     now: datetime,
     window_days: int | None = None,
+    placeless_days: int | None = None,
 ) -> tuple[Assignment | None, ...]:
     """One assignment per event (None for events that join nothing). Events of one
     article on one slot share an incident; a new incident's key names the first article
     and event that opened it."""
     window = config().window_days if window_days is None else window_days
+    placeless = config().placeless_window_days if placeless_days is None else placeless_days
     chosen: dict[tuple[Slot, int | str], Assignment] = {}
     result: list[Assignment | None] = []
     for index, event in enumerate(found):
@@ -235,7 +244,7 @@ def assign_incidents(
             result.append(None)
             continue
         day = event_day(event, published, now)
-        existing = choose(slot, day, known, window)
+        existing = choose(slot, day, known, window, placeless)
         group: tuple[Slot, int | str] = (slot, existing.id if existing else "new")
         if group not in chosen:
             outlets = set(existing.outlets) if existing else set()

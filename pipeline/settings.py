@@ -563,4 +563,7 @@ class IncidentsFile(StrictModel):
 
     version: int | None = Field(None, strict=True, description="a whole number (1)")
     window_days: int = Field(3, strict=True, ge=0, le=60, description="whole days, 0 to 60")
+    placeless_window_days: int = Field(
+        1, strict=True, ge=0, le=60, description="whole days, 0 to 60"
+    )
     wires: dict[str, WireEntry] | None = None

@@ -116,13 +116,28 @@ def test_a_province_level_event_joins_only_province_level_reports() -> None:
     assert joined.incident_id == 1 and apart.is_new
 
 
-def test_placeless_events_need_the_same_actor_and_day() -> None:
-    talks = Slot("talks_meeting", "none", "actor:US")
+def test_placeless_events_need_the_same_actor_target_and_day_give_or_take_one() -> None:
+    talks = Slot("talks_meeting", "none", "actor:US>-")
     known = [_known(1, talks, "2021-07-08")]
     [same_day] = _assign([_event("talks_meeting", None, "2021-07-08", actor="US")], known)
     [next_day] = _assign([_event("talks_meeting", None, "2021-07-09", actor="US")], known)
+    [two_days] = _assign([_event("talks_meeting", None, "2021-07-10", actor="US")], known)
     [other_actor] = _assign([_event("talks_meeting", None, "2021-07-08", actor="NATO")], known)
-    assert same_day.incident_id == 1 and next_day.is_new and other_actor.is_new
+    assert same_day.incident_id == 1 and next_day.incident_id == 1
+    assert two_days.is_new and other_actor.is_new
+
+
+def test_placeless_events_with_another_counterpart_stay_apart() -> None:
+    from dataclasses import replace
+
+    with_taliban = replace(
+        _event("talks_meeting", None, "2021-07-08", actor="US"), target="Taliban"
+    )
+    with_others = replace(with_taliban, target="other")
+    assert slot_of(with_taliban) != slot_of(with_others)
+    known = [_known(1, slot_of(with_taliban), "2021-07-08")]  # type: ignore[arg-type]
+    [apart] = _assign([with_others], known)
+    assert apart.is_new
 
 
 def test_hypothetical_and_negated_events_join_nothing() -> None:

@@ -248,6 +248,13 @@ class Step:
     sql_by_kind: dict[str, dict[str, float]]
     ratio_p50: float = 1.0
     ratio_p95: float = 1.0
+    # the rewrite check (ordered sentence alignment of candidates under the containment
+    # threshold): ms per article over all articles, and over those it ran for
+    rewrite_ms_p50: float = 0.0
+    rewrite_ms_p95: float = 0.0
+    rewrite_checked: int = 0
+    rewrite_ms_p50_checked: float = 0.0
+    rewrite_ms_p95_checked: float = 0.0
 
 
 def statement_kind(statement: str) -> str:
@@ -309,6 +316,28 @@ class ExtractClock:
         extractor.extract = timed  # type: ignore[method-assign]
 
 
+class RewriteClock:
+    """Time in the rewrite check (dedupe.best_rewrite), per article."""
+
+    def __init__(self) -> None:
+        inner = dedupe.best_rewrite
+        self.ms, self.calls = 0.0, 0
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.ms += (time.perf_counter() - started) * 1000
+                self.calls += 1
+
+        dedupe.best_rewrite = timed  # type: ignore[assignment]
+        self._inner = inner
+
+    def close(self) -> None:
+        dedupe.best_rewrite = self._inner  # type: ignore[assignment]
+
+
 def process(store: Store, entry: Entry, rules: Any, settings: Any, feed_id: int) -> Any:
     """The per-entry pipeline path: analyze, then store under the dedupe lock."""
     from pipeline.extraction import default_extractor
@@ -319,7 +348,7 @@ def process(store: Store, entry: Entry, rules: Any, settings: Any, feed_id: int)
 
 def measure(
     store: Store, conninfo: str, n: int, entries: list[Entry], warmup: list[Entry]
-) -> tuple[list[float], list[float], list[int], list[float], dict[str, int], int, dict[str, Any]]:
+) -> tuple[Any, ...]:
     settings = load_settings({"DATABASE_URL": store.engine.url.render_as_string(False)})
     rules = load_rules(settings.alerts_file)
     feed_id = store.ensure_feed("https://bench-scale.example/rss", "bench_scale")["id"]
@@ -328,15 +357,20 @@ def measure(
         process(store, entry, rules, settings, feed_id)
     clock = SqlClock(store)
     extraction = ExtractClock(settings.spacy_model)
-    times, sql, statements, extract = [], [], [], []
+    rewrites = RewriteClock()
+    times, sql, statements, extract, rewrite_ms, checked = [], [], [], [], [], []
     decisions: dict[str, int] = {}
     queued_total = 0
     for number, entry in enumerate(entries, start=1):
         clock.reset()
         extraction.ms = 0.0
+        rewrites.ms, rewrites.calls = 0.0, 0
         started = time.perf_counter()
         article_id, queued, analysis = process(store, entry, rules, settings, feed_id)
         times.append((time.perf_counter() - started) * 1000)
+        rewrite_ms.append(rewrites.ms)
+        if rewrites.calls:
+            checked.append(rewrites.ms)
         sql.append(clock.ms)
         extract.append(extraction.ms)
         statements.append(clock.statements)
@@ -345,13 +379,17 @@ def measure(
         queued_total += queued
         if number % 50 == 0:
             progress(f"  {number}/{len(entries)} articles, p50 {percentile(times, 0.5):.1f} ms")
+    rewrites.close()
     with psycopg.connect(conninfo, autocommit=True) as conn:  # back to the corpus alone
         conn.execute("DELETE FROM articles WHERE id > %s", (n,))
+        conn.execute(
+            "DELETE FROM incidents WHERE id NOT IN (SELECT incident_id FROM incident_events)"
+        )
     by_kind = {
         kind: {"ms_per_article": round(ms / len(entries), 3), "per_article": count / len(entries)}
         for kind, (ms, count) in sorted(clock.by_kind.items(), key=lambda item: -item[1][0])
     }
-    return times, sql, statements, extract, decisions, queued_total, by_kind
+    return times, sql, statements, extract, decisions, queued_total, by_kind, rewrite_ms, checked
 
 
 # --------------------------------------------------------------------------- reporting
@@ -362,14 +400,17 @@ def progress(message: str, end: str = "\n") -> None:
 def table(steps: list[Step]) -> str:
     header = (
         "stored | ms/article p50 | p95 | ratio p50 / p95 | SQL ms p50 / p95 | "
-        "extraction ms p50 | statements/article"
+        "extraction ms p50 | statements/article | rewrite check ms p50 / p95 (checked: n, "
+        "p50 / p95)"
     )
     lines = [header, "-" * len(header)]
     for s in steps:
         lines.append(
             f"{s.stored:,} | {s.ms_p50:.1f} | {s.ms_p95:.1f} | "
             f"{s.ratio_p50:.2f}x / {s.ratio_p95:.2f}x | {s.sql_ms_p50:.1f} / {s.sql_ms_p95:.1f} | "
-            f"{s.extract_ms_p50:.1f} | {s.statements_per_article:.1f}"
+            f"{s.extract_ms_p50:.1f} | {s.statements_per_article:.1f} | "
+            f"{s.rewrite_ms_p50:.2f} / {s.rewrite_ms_p95:.2f} ({s.rewrite_checked}: "
+            f"{s.rewrite_ms_p50_checked:.2f} / {s.rewrite_ms_p95_checked:.2f})"
         )
     return "\n".join(lines)
 
@@ -445,8 +486,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 load_seconds = grow(args, store, conninfo, loaded, n)
             loaded = n
             progress(f"== {n:,} stored: processing {len(entries)} articles")
-            times, sql, statements, extract, decisions, queued, by_kind = measure(
-                store, conninfo, n, entries, warmup
+            times, sql, statements, extract, decisions, queued, by_kind, rewrite_ms, checked = (
+                measure(store, conninfo, n, entries, warmup)
             )
             steps.append(
                 Step(
@@ -462,6 +503,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     decisions=decisions,
                     alerts_queued=queued,
                     sql_by_kind=by_kind,
+                    rewrite_ms_p50=round(percentile(rewrite_ms, 0.5), 3),
+                    rewrite_ms_p95=round(percentile(rewrite_ms, 0.95), 3),
+                    rewrite_checked=len(checked),
+                    rewrite_ms_p50_checked=round(percentile(checked, 0.5), 3) if checked else 0.0,
+                    rewrite_ms_p95_checked=round(percentile(checked, 0.95), 3) if checked else 0.0,
                 )
             )
             for step in steps:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -44,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ArgumentError, NoSuchModuleError, DBAPIError) as exc:
         print(database_problem(settings, exc), file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `... | head`: the reader has gone, not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 -- silence the final flush
+        return 0
 
 
 def database_problem(settings: Settings | None, exc: BaseException) -> str:
@@ -185,6 +189,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     digest.add_argument("--json", action="store_true", help="print the digest figures as JSON")
     digest.set_defaults(handler=cmd_digest)
+
+    control = sub.add_parser(
+        "control",
+        help="who controls each district (rebuild, show)",
+        description="District control derived from the stored territory events "
+        "(pipeline/control.py): each district's changes of state with their evidence.",
+    )
+    control_sub = control.add_subparsers(dest="control_command", required=True, metavar="ACTION")
+    rebuild = control_sub.add_parser(
+        "rebuild", help="fold every district again from its events (idempotent)"
+    )
+    rebuild.set_defaults(handler=cmd_control_rebuild)
+    show = control_sub.add_parser("show", help="counts by state and the latest changes")
+    show.add_argument("--at", metavar="DATE", help="the state on this day (YYYY-MM-DD)")
+    show.add_argument("--json", action="store_true", help="print as JSON")
+    show.set_defaults(handler=cmd_control_show)
 
     from pipeline.evaluate import register as register_evaluate
 
@@ -383,6 +403,68 @@ def cmd_feeds(args: argparse.Namespace, resources: Resources) -> int:
         return 1
     print(f"feed {args.action}d: {args.url}")
     return 0
+
+
+def cmd_control_rebuild(args: argparse.Namespace, resources: Resources) -> int:
+    started = time.monotonic()
+    result = resources.store.rebuild_control(progress=print)
+    print(
+        f"district control rebuilt: {result['changes']} changes in {result['districts']} "
+        f"districts from {result['events']} events in {time.monotonic() - started:.1f} s"
+    )
+    return 0
+
+
+def cmd_control_show(args: argparse.Namespace, resources: Resources) -> int:
+    from collections import Counter
+
+    from pipeline.control import state_at
+    from pipeline.places import default_gazetteer
+
+    at = _day_arg(args.at)
+    changes = resources.store.control_changes()
+    state = state_at(changes, sorted(default_gazetteer().districts), at)
+    counts = Counter(s.status for s in state.states.values())
+    latest = sorted(
+        (c for found in changes.values() for c in found if c.valid_from <= at),
+        key=lambda c: (c.valid_from, c.district_code),
+    )[-10:]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "at": at.isoformat(),
+                    "national": state.national,
+                    "counts": dict(counts),
+                    "latest": [c.__dict__ for c in latest],
+                },
+                default=str,
+            )
+        )
+        return 0
+    scope = " (national: the Taliban took Kabul on 15 August 2021)" if state.national else ""
+    print(
+        f"district control on {at}{scope}: "
+        + ", ".join(f"{status} {count}" for status, count in counts.most_common())
+    )
+    for change in reversed(latest):
+        print(
+            f"  {change.valid_from}  {change.district_code:<7} {change.status:<19} "
+            f"{change.basis}; {change.independent_outlets} outlet(s), confidence "
+            f"{change.confidence}"
+        )
+    return 0
+
+
+def _day_arg(value: str | None) -> Any:
+    from datetime import date
+
+    if not value:
+        return datetime.now().date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--at: expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
 # --- analyze --------------------------------------------------------------

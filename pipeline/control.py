@@ -12,8 +12,9 @@ last one. Rules:
   (a provincial capital's fall carries its district's code; an aggregate statement such
   as "dozens of districts" names none and changes nothing);
 * hypothetical and negated events ("may fall", "did not fall") change nothing;
-* several events of one day are read in a fixed order (stored order), and a change that
-  is undone the same day still shows as two changes, with their evidence;
+* events of one day are read claims first, then reports (a report of what happened
+  outweighs a claim of the same day, whichever outlet was read first), then in stored
+  order; a change undone the same day still shows as two changes, with their evidence;
 * from 15 August 2021 (Kabul taken) control is national: events after that day change
   no district; the state at any later date is `taliban` everywhere, marked national.
 
@@ -100,7 +101,7 @@ def fold_district(events: Iterable[TerritorialEvent]) -> list[ControlChange]:
     """The changes of one district's state, in order. Events of the same day and
     status as the current state add their support to it instead of a new change."""
     changes: list[ControlChange] = []
-    for event in sorted(events, key=lambda e: (e.day, e.event_id)):
+    for event in sorted(events, key=_reading_order):
         status = status_of(event)
         if status is None or event.day >= NATIONAL_FROM:
             continue
@@ -122,6 +123,10 @@ def fold_district(events: Iterable[TerritorialEvent]) -> list[ControlChange]:
             )
         )
     return changes
+
+
+def _reading_order(event: TerritorialEvent) -> tuple[date, int, int]:
+    return (event.day, 1 if event.claim_status == "reported" else 0, event.event_id)
 
 
 def _supported(change: ControlChange, event: TerritorialEvent) -> ControlChange:

@@ -229,8 +229,20 @@ def store_analysis(
             outlet=analysis.outlet,
             independent=analysis.independent,
         )
+        store.refresh_control(conn, territorial_districts(analysis.events))
         queued = store.enqueue_planned(conn, article_id, event_ids, analysis.plan.rows)
     return article_id, queued, analysis
+
+
+def territorial_districts(found: Sequence[Event]) -> set[str]:
+    """Districts whose control an article's events may change (refolded when stored)."""
+    from pipeline.control import TERRITORIAL
+
+    return {
+        e.location.district_code
+        for e in found
+        if e.category in TERRITORIAL and e.location and e.location.district_code
+    }
 
 
 def process_feed(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from pipeline import dedupe
-from pipeline.cycle import Analysis, load_seeds, replan
+from pipeline.cycle import Analysis, load_seeds, replan, territorial_districts
 from pipeline.models import DuplicateDecision, Entry
 from pipeline.resources import Resources
 from pipeline.schema import articles, events
@@ -64,6 +64,7 @@ def reprocess(resources: Resources, since_days: int = 7) -> dict[str, Any]:
             )
             article = replan(article, store, rules)
             detached = store.detach_from_incidents(conn, row["id"])
+            old_districts = store.districts_of_article(conn, row["id"])
             conn.execute(delete(events).where(events.c.article_id == row["id"]))
             event_ids = store.insert_events(conn, row["id"], found)
             store.record_incidents(
@@ -76,6 +77,7 @@ def reprocess(resources: Resources, since_days: int = 7) -> dict[str, Any]:
                 independent=True,
             )
             store.prune_incidents(conn, detached)
+            store.refresh_control(conn, territorial_districts(found) | old_districts)
             rows_planned = article.plan.rows
             counts["alerts_queued"] += store.enqueue_planned(
                 conn, row["id"], event_ids, rows_planned

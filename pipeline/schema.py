@@ -119,6 +119,9 @@ events = Table(
     Column("evidence_start", Integer, nullable=False),
     Column("evidence_end", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # territory events: who holds the place at the end of the passage (pipeline/control.py)
+    Column("control", String(24)),
+    Index("ix_events_district_code", "district_code"),
 )
 
 alerts = Table(
@@ -224,4 +227,24 @@ incident_events = Table(
     # False for a copy or rewrite of another article: it adds a report, not an outlet
     Column("independent", Boolean, nullable=False),
     Column("reported_at", DateTime(timezone=True), nullable=False),
+)
+
+# District control (pipeline/control.py): each district's changes of state, with support.
+district_control_changes = Table(
+    "district_control_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("district_code", String(16), nullable=False),
+    Column("district", Text),
+    Column("province", Text),
+    Column("status", String(24), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("event_ids", Text, nullable=False),  # JSON list
+    Column("article_ids", Text, nullable=False),  # JSON list
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="SET NULL")),
+    Column("independent_outlets", Integer, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("basis", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_district_control_changes_district_code_valid_from", "district_code", "valid_from"),
 )

@@ -11,7 +11,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -39,6 +39,7 @@ from pipeline.models import DuplicateDecision, Event, FetchResult
 from pipeline.schema import (
     alerts,
     articles,
+    district_control_changes,
     events,
     feeds,
     incident_events,
@@ -50,6 +51,7 @@ from pipeline.schema import (
 
 if TYPE_CHECKING:
     from pipeline.alerts.plan import AlertHistory, PlannedAlert
+    from pipeline.control import ControlChange, TerritorialEvent
     from pipeline.incidents import Assignment, KnownIncident, Slot
 from pipeline.settings import PROJECT_ROOT
 
@@ -658,6 +660,7 @@ class Store:
                     lat=location.lat if location else None,
                     lon=location.lon if location else None,
                     event_date=item.event_date,
+                    control=item.control,
                     trigger=item.trigger,
                     evidence=item.evidence,
                     evidence_start=item.evidence_start,
@@ -881,6 +884,155 @@ class Store:
             ).scalar_one()
             if not left:
                 conn.execute(delete(incidents).where(incidents.c.id == incident_id))
+
+    # --- district control -------------------------------------------------------------
+    def territorial_events(
+        self, conn: Connection, district_codes: Iterable[str] | None = None
+    ) -> list[TerritorialEvent]:
+        """Territory events with a district (all, or of these districts), with the day
+        they happened and their incident's independent outlets, for the control fold."""
+        from pipeline.control import TERRITORIAL, TerritorialEvent
+
+        query = (
+            select(
+                events.c.id,
+                events.c.article_id,
+                events.c.district_code,
+                events.c.category,
+                events.c.actor,
+                events.c.realis,
+                events.c.claim_status,
+                events.c.control,
+                events.c.event_date,
+                events.c.created_at,
+                articles.c.published_at,
+                incident_events.c.incident_id,
+                incidents.c.n_independent_outlets,
+            )
+            .join(articles, articles.c.id == events.c.article_id)
+            .outerjoin(incident_events, incident_events.c.event_id == events.c.id)
+            .outerjoin(incidents, incidents.c.id == incident_events.c.incident_id)
+            .where(events.c.category.in_(TERRITORIAL) & events.c.district_code.is_not(None))
+        )
+        if district_codes is not None:
+            query = query.where(events.c.district_code.in_(sorted(set(district_codes))))
+        return [
+            TerritorialEvent(
+                event_id=row.id,
+                article_id=row.article_id,
+                district_code=row.district_code,
+                category=row.category,
+                actor=row.actor,
+                realis=row.realis,
+                claim_status=row.claim_status,
+                control=row.control,
+                day=_event_day(row.event_date, row.published_at, row.created_at),
+                incident_id=row.incident_id,
+                outlets=row.n_independent_outlets or 1,
+            )
+            for row in conn.execute(query)
+        ]
+
+    def districts_of_article(self, conn: Connection, article_id: int) -> set[str]:
+        """The districts an article's stored territory events name."""
+        from pipeline.control import TERRITORIAL
+
+        return set(
+            conn.execute(
+                select(events.c.district_code).where(
+                    (events.c.article_id == article_id)
+                    & events.c.category.in_(TERRITORIAL)
+                    & events.c.district_code.is_not(None)
+                )
+            ).scalars()
+        )
+
+    def refresh_control(self, conn: Connection, district_codes: Iterable[str]) -> int:
+        """Fold these districts again from their events (in the caller's transaction, so
+        it sees what it just wrote); the same rows a full rebuild gives them."""
+        from pipeline.control import fold
+
+        codes = sorted(set(district_codes))
+        if not codes:
+            return 0
+        folded = fold(self.territorial_events(conn, codes))
+        conn.execute(
+            delete(district_control_changes).where(
+                district_control_changes.c.district_code.in_(codes)
+            )
+        )
+        return self._write_control(conn, folded)
+
+    def rebuild_control(self, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+        """Fold every district from scratch (`python -m pipeline control rebuild`)."""
+        from pipeline.control import fold
+
+        with self.decision_lock() as conn:
+            found = self.territorial_events(conn)
+            if progress:
+                progress(f"{len(found)} territory events with a district read")
+            folded = fold(found)
+            conn.execute(delete(district_control_changes))
+            written = self._write_control(conn, folded)
+        return {"events": len(found), "districts": len(folded), "changes": written}
+
+    def _write_control(self, conn: Connection, folded: Mapping[str, Sequence[Any]]) -> int:
+        from pipeline.places import default_gazetteer
+
+        gazetteer = default_gazetteer()
+        now = utcnow()
+        rows = []
+        for code, changes in folded.items():
+            district = gazetteer.districts.get(code)
+            for change in changes:
+                rows.append(
+                    {
+                        "district_code": code,
+                        "district": district.name if district else None,
+                        "province": district.province_name if district else None,
+                        "status": change.status,
+                        "valid_from": change.valid_from,
+                        "event_ids": json.dumps(list(change.event_ids)),
+                        "article_ids": json.dumps(list(change.article_ids)),
+                        "incident_id": change.incident_id,
+                        "independent_outlets": change.independent_outlets,
+                        "confidence": change.confidence,
+                        "basis": change.basis,
+                        "created_at": now,
+                    }
+                )
+        for start in range(0, len(rows), 1000):
+            conn.execute(district_control_changes.insert(), rows[start : start + 1000])
+        return len(rows)
+
+    def control_changes(self) -> dict[str, list[ControlChange]]:
+        """Every district's stored changes, in order (for maps and exports)."""
+        from pipeline.control import ControlChange
+
+        def work(conn: Connection) -> dict[str, list[ControlChange]]:
+            found: dict[str, list[ControlChange]] = {}
+            query = select(district_control_changes).order_by(
+                district_control_changes.c.district_code,
+                district_control_changes.c.valid_from,
+                district_control_changes.c.id,
+            )
+            for row in conn.execute(query).mappings():
+                found.setdefault(row["district_code"], []).append(
+                    ControlChange(
+                        district_code=row["district_code"],
+                        status=row["status"],
+                        valid_from=_as_date(row["valid_from"]),
+                        event_ids=tuple(json.loads(row["event_ids"])),
+                        article_ids=tuple(json.loads(row["article_ids"])),
+                        incident_id=row["incident_id"],
+                        independent_outlets=row["independent_outlets"],
+                        confidence=row["confidence"],
+                        basis=row["basis"] or "",
+                    )
+                )
+            return found
+
+        return self._read(work)
 
     def incidents_of_article(self, article_id: int) -> list[dict[str, Any]]:
         """The incidents an article's events belong to (for tests, status and exports)."""
@@ -1268,6 +1420,17 @@ KNOWN_COLUMNS = (
     articles.c.canonical_url,
     articles.c.text,
 )
+
+
+def _event_day(event_date: str | None, published: Any, created: Any) -> date:
+    """An event's own date, else its article's, else when it was stored."""
+    if event_date:
+        try:
+            return date.fromisoformat(event_date[:10])
+        except ValueError:
+            pass
+    moment = published or created
+    return moment.date() if isinstance(moment, datetime) else _as_date(moment)
 
 
 def _as_date(value: Any) -> date:

@@ -13,7 +13,7 @@ DATABASE_URL=${url/postgresql:/postgresql+psycopg:} .venv/bin/python -m pipeline
   echo "-- Postgres DDL of the application tables, generated from the Alembic migrations"
   echo "-- by scripts/dump_schema.sh; a test checks it still matches. Views: sql/views.sql."
   pg_dump "$url" --schema-only --no-owner --no-privileges --no-comments \
-    -T alembic_version -T events_per_day -T events_by_district -T feed_health -T alert_queue -T incidents_by_district_day \
+    -T alembic_version -T events_per_day -T events_by_district -T feed_health -T alert_queue -T incidents_by_district_day -T district_control \
     | grep -v -E '^(SET |SELECT pg_catalog|--|\\restrict|\\unrestrict)' | cat -s
 } > sql/schema.sql
 echo "wrote sql/schema.sql"

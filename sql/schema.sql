@@ -61,6 +61,32 @@ CREATE SEQUENCE public.articles_id_seq
 
 ALTER SEQUENCE public.articles_id_seq OWNED BY public.articles.id;
 
+CREATE TABLE public.district_control_changes (
+    id integer NOT NULL,
+    district_code character varying(16) NOT NULL,
+    district text,
+    province text,
+    status character varying(24) NOT NULL,
+    valid_from date NOT NULL,
+    event_ids text NOT NULL,
+    article_ids text NOT NULL,
+    incident_id integer,
+    independent_outlets integer NOT NULL,
+    confidence double precision NOT NULL,
+    basis text,
+    created_at timestamp with time zone NOT NULL
+);
+
+CREATE SEQUENCE public.district_control_changes_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.district_control_changes_id_seq OWNED BY public.district_control_changes.id;
+
 CREATE TABLE public.events (
     id integer NOT NULL,
     article_id integer NOT NULL,
@@ -83,7 +109,8 @@ CREATE TABLE public.events (
     evidence text NOT NULL,
     evidence_start integer NOT NULL,
     evidence_end integer NOT NULL,
-    created_at timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL,
+    control character varying(24)
 );
 
 CREATE SEQUENCE public.events_id_seq
@@ -195,6 +222,8 @@ ALTER TABLE ONLY public.alerts ALTER COLUMN id SET DEFAULT nextval('public.alert
 
 ALTER TABLE ONLY public.articles ALTER COLUMN id SET DEFAULT nextval('public.articles_id_seq'::regclass);
 
+ALTER TABLE ONLY public.district_control_changes ALTER COLUMN id SET DEFAULT nextval('public.district_control_changes_id_seq'::regclass);
+
 ALTER TABLE ONLY public.events ALTER COLUMN id SET DEFAULT nextval('public.events_id_seq'::regclass);
 
 ALTER TABLE ONLY public.feeds ALTER COLUMN id SET DEFAULT nextval('public.feeds_id_seq'::regclass);
@@ -208,6 +237,9 @@ ALTER TABLE ONLY public.alerts
 
 ALTER TABLE ONLY public.articles
     ADD CONSTRAINT pk_articles PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.district_control_changes
+    ADD CONSTRAINT pk_district_control_changes PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT pk_events PRIMARY KEY (id);
@@ -259,7 +291,11 @@ CREATE INDEX ix_articles_duplicate_of ON public.articles USING btree (duplicate_
 
 CREATE INDEX ix_articles_feed_id_guid ON public.articles USING btree (feed_id, guid);
 
+CREATE INDEX ix_district_control_changes_district_code_valid_from ON public.district_control_changes USING btree (district_code, valid_from);
+
 CREATE INDEX ix_events_article_id ON public.events USING btree (article_id);
+
+CREATE INDEX ix_events_district_code ON public.events USING btree (district_code);
 
 CREATE INDEX ix_incident_events_article_id ON public.incident_events USING btree (article_id);
 
@@ -282,6 +318,9 @@ ALTER TABLE ONLY public.articles
 
 ALTER TABLE ONLY public.articles
     ADD CONSTRAINT fk_articles_feed_id_feeds FOREIGN KEY (feed_id) REFERENCES public.feeds(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.district_control_changes
+    ADD CONSTRAINT fk_district_control_changes_incident_id_incidents FOREIGN KEY (incident_id) REFERENCES public.incidents(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT fk_events_article_id_articles FOREIGN KEY (article_id) REFERENCES public.articles(id) ON DELETE CASCADE;

@@ -39,3 +39,14 @@ SELECT i.place_code AS district_code, i.place_name AS district, i.first_day AS d
 FROM incidents i
 WHERE i.place_level = 'district'
 GROUP BY i.place_code, i.place_name, i.first_day, i.category;
+
+-- The current state of each district: its latest control change.
+CREATE VIEW district_control AS
+SELECT c.district_code, c.district, c.province, c.status, c.valid_from, c.confidence,
+       c.independent_outlets, c.incident_id, c.event_ids, c.article_ids, c.basis
+FROM district_control_changes c
+WHERE NOT EXISTS (
+    SELECT 1 FROM district_control_changes later
+    WHERE later.district_code = c.district_code
+      AND (later.valid_from > c.valid_from
+           OR (later.valid_from = c.valid_from AND later.id > c.id)));

@@ -56,5 +56,5 @@ def test_views_work_on_sqlite(tmp_path, backend: str) -> None:  # type: ignore[n
     store = Store.from_url(f"sqlite:///{tmp_path / 'v.sqlite3'}")
     with store.engine.connect() as conn:
         views = ("events_per_day", "events_by_district", "feed_health", "alert_queue")
-        for view in (*views, "incidents_by_district_day"):
+        for view in (*views, "incidents_by_district_day", "district_control"):
             assert conn.exec_driver_sql(f"SELECT * FROM {view}").fetchall() == []

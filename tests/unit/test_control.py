@@ -100,3 +100,10 @@ def test_each_district_folds_alone_so_a_partial_refold_equals_a_rebuild() -> Non
     everything = fold(events)
     one = fold([e for e in events if e.district_code == "AF1705"])
     assert one["AF1705"] == everything["AF1705"]
+
+
+def test_a_report_outweighs_a_claim_of_the_same_day_whatever_was_read_first() -> None:
+    report = _event("2021-06-22")
+    claim = _event("2021-06-22", control="claimed_by_taliban", claim="claimed")
+    assert fold_district([report, claim])[-1].status == "taliban"
+    assert fold_district([claim, report])[-1].status == "taliban"

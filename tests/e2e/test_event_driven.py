@@ -251,3 +251,40 @@ def test_watcher_loop_survives_errors_and_fires(trigger_class: type, tmp_path: P
         event = asyncio.run(first_event())
     assert event.payload["changed"] == [wire]
     assert feeds.requests["/wire.xml"] >= 3
+
+
+def test_a_trickling_feed_does_not_hold_back_another_feeds_event(
+    trigger_class: type, tmp_path: Path
+) -> None:
+    """The watcher used to yield only after a whole round: a feed trickling until its
+    30 s timeout held every other feed's change for 30 s (bench-latency's worst cases)."""
+    root = tmp_path / "served"
+    root.mkdir()
+    write_rss(root / "wire.xml", [_item(1)])
+    with FeedServer(root) as feeds:
+        feeds.route("/slow.xml", body=b"<rss>" + b" " * 5000 + b"</rss>", trickle=20)
+        wire = feeds.url("/wire.xml")
+        feeds_file = _feeds_yaml(tmp_path / "feeds.yaml", [feeds.url("/slow.xml"), wire])
+        trigger = trigger_class(feeds_file=str(feeds_file), interval=1)
+
+        async def first_event() -> tuple[Any, float]:
+            events = trigger.run()
+            task = asyncio.ensure_future(anext(events))
+            try:
+                while feeds.requests.get("/wire.xml", 0) < 1:  # its baseline
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(0.3)  # recorded, while /slow.xml is still trickling
+                write_rss(root / "wire.xml", [_item(2), _item(1)])
+                changed_at = time.monotonic()
+                event = await asyncio.wait_for(asyncio.shield(task), 10)
+                return event, time.monotonic() - changed_at
+            finally:
+                if not task.done():
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+                await events.aclose()
+
+        event, waited = asyncio.run(first_event())
+        assert feeds.requests["/slow.xml"] == 1  # still being read: not asked again
+    assert event.payload["changed"] == [wire]
+    assert waited < 3.0  # the next check, not the slow feed's timeout

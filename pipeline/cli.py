@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from pipeline.alerts.delivery import redact_secrets
 from pipeline.resources import Resources
 from pipeline.settings import (
+    PROJECT_ROOT,
     ConfigError,
     FeedConfig,
     Settings,
@@ -23,6 +24,8 @@ from pipeline.settings import (
     load_settings,
     redact_url,
 )
+
+PROJECT_VAR = PROJECT_ROOT / "var"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -205,6 +208,34 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--at", metavar="DATE", help="the state on this day (YYYY-MM-DD)")
     show.add_argument("--json", action="store_true", help="print as JSON")
     show.set_defaults(handler=cmd_control_show)
+    drawn = control_sub.add_parser(
+        "map",
+        help="draw the district-control map (PNG)",
+        description="A choropleth of the 399 districts coloured by state on a day, with the "
+        "districts that changed in the 24 hours before outlined.",
+    )
+    drawn.add_argument("--at", metavar="DATE", help="the day (YYYY-MM-DD; default today)")
+    drawn.add_argument("--out", type=Path, metavar="FILE", help="default var/control-map-DATE.png")
+    drawn.set_defaults(handler=cmd_control_map)
+    export_control = control_sub.add_parser(
+        "export", help="the state of every district as GeoJSON, with evidence links"
+    )
+    export_control.add_argument("--geojson", action="store_true", required=True)
+    export_control.add_argument("--at", metavar="DATE", help="the day (default today)")
+    export_control.add_argument("--out", type=Path, metavar="FILE", help="default: stdout")
+    export_control.set_defaults(handler=cmd_control_export)
+
+    export = sub.add_parser("export", help="export stored data (events as CSV)")
+    export_sub = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    export_events = export_sub.add_parser(
+        "events",
+        help="events as an ACLED-shaped CSV",
+        description="One row per event of an original article, with ACLED's column names "
+        "where a column has an equivalent (notes = the evidence sentence, source = the URL).",
+    )
+    export_events.add_argument("--csv", action="store_true", required=True)
+    export_events.add_argument("--out", type=Path, metavar="FILE", help="default: stdout")
+    export_events.set_defaults(handler=cmd_export_events)
 
     from pipeline.evaluate import register as register_evaluate
 
@@ -245,7 +276,22 @@ def cmd_run(args: argparse.Namespace, resources: Resources) -> int:
         print(json.dumps(summary.to_dict(), default=str))
     else:
         print_summary(summary, time.monotonic() - started)
+        _latest_control_map(resources)
     return 0 if summary.delivery.blocked is None else 1
+
+
+def _latest_control_map(resources: Resources) -> None:
+    """After a run: the control map as of the latest change, under var/."""
+    from pipeline.outputs.maps import control_map_png
+
+    changes = resources.store.control_changes()
+    days = [c.valid_from for found in changes.values() for c in found]
+    if not days:
+        return
+    out = PROJECT_VAR / "control-map.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(control_map_png(changes, max(days)))
+    print(f"district control map on {max(days)} (latest change): {out}")
 
 
 def print_summary(summary: Any, seconds: float, out: TextIO = sys.stdout) -> None:
@@ -454,6 +500,46 @@ def cmd_control_show(args: argparse.Namespace, resources: Resources) -> int:
             f"{change.confidence}"
         )
     return 0
+
+
+def cmd_control_map(args: argparse.Namespace, resources: Resources) -> int:
+    from pipeline.outputs.maps import control_map_png
+
+    at = _day_arg(args.at)
+    out = args.out or PROJECT_VAR / f"control-map-{at}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(control_map_png(resources.store.control_changes(), at))
+    print(f"control map on {at}: {out}")
+    return 0
+
+
+def cmd_control_export(args: argparse.Namespace, resources: Resources) -> int:
+    from pipeline.control import state_at
+    from pipeline.outputs.exports import control_geojson, evidence_ids
+    from pipeline.outputs.maps import district_codes
+
+    at = _day_arg(args.at)
+    changes = resources.store.control_changes()
+    state = state_at(changes, district_codes(), at)
+    evidence = resources.store.evidence(evidence_ids(changes.values()))
+    _write_out(args.out, json.dumps(control_geojson(state, evidence), ensure_ascii=False))
+    return 0
+
+
+def cmd_export_events(args: argparse.Namespace, resources: Resources) -> int:
+    from pipeline.outputs.exports import acled_csv
+
+    _write_out(args.out, acled_csv(resources.store.events_for_export()))
+    return 0
+
+
+def _write_out(path: Path | None, text: str) -> None:
+    if path is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
 
 
 def _day_arg(value: str | None) -> Any:

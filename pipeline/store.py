@@ -1034,6 +1034,41 @@ class Store:
 
         return self._read(work)
 
+    def evidence(self, event_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Each event's sentence, day and article (title, URL), by event id."""
+        wanted = sorted(set(event_ids))
+        if not wanted:
+            return {}
+
+        def work(conn: Connection) -> dict[int, dict[str, Any]]:
+            query = (
+                select(
+                    events.c.id,
+                    events.c.evidence,
+                    events.c.event_date,
+                    articles.c.title,
+                    articles.c.url,
+                    articles.c.published_at,
+                )
+                .join(articles, articles.c.id == events.c.article_id)
+                .where(events.c.id.in_(wanted))
+            )
+            return {row.id: dict(row._mapping) for row in conn.execute(query)}
+
+        return self._read(work)
+
+    def events_for_export(self) -> Iterator[dict[str, Any]]:
+        """Every event of an original feed article with its article, oldest first."""
+        query = (
+            select(events, articles.c.title, articles.c.url, articles.c.published_at)
+            .join(articles, articles.c.id == events.c.article_id)
+            .where((articles.c.source == "feed") & (articles.c.dup_status == "new"))
+            .order_by(events.c.id)
+        )
+        with self.engine.connect() as conn:
+            for row in conn.execute(query).mappings():
+                yield dict(row)
+
     def incidents_of_article(self, article_id: int) -> list[dict[str, Any]]:
         """The incidents an article's events belong to (for tests, status and exports)."""
 

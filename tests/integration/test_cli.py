@@ -26,6 +26,12 @@ COMMANDS = [
     "alerts mark-sent",
     "quarantine",
     "quarantine retry",
+    "control",
+    "control rebuild",
+    "control show",
+    "control map",
+    "control export",
+    "export events",
 ]
 
 
@@ -173,3 +179,32 @@ def test_offline_refuses_a_postgres_database_in_one_line() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("configuration error: offline resources use SQLite")
     assert "hunter2" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_control_map_geojson_and_acled_csv_after_the_demo(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    import csv
+    import io
+
+    run = _cli("run", env=sqlite_env)
+    assert "district control map on 2021-07-14 (latest change):" in run.stdout
+    shown = _cli("control", "show", "--at", "2021-07-20", "--json", env=sqlite_env)
+    counts = json.loads(shown.stdout)["counts"]
+    assert counts["taliban"] >= 3 and counts["government"] == 1
+    out = tmp_path / "map.png"
+    drawn = _cli("control", "map", "--at", "2021-07-20", "--out", str(out), env=sqlite_env)
+    assert drawn.returncode == 0 and out.read_bytes().startswith(b"\x89PNG")
+    exported = _cli("control", "export", "--geojson", "--at", "2021-07-20", env=sqlite_env)
+    geojson = json.loads(exported.stdout)["features"]
+    features = {f["properties"]["district"]: f["properties"] for f in geojson}
+    assert len(geojson) == 399 and features["Imam Sahib"]["status"] == "taliban"
+    [first] = features["Dahana-e-Ghori"]["evidence"]
+    assert first["url"].startswith("https://frontiermonitor.example.net/") and first["sentence"]
+    table = list(
+        csv.DictReader(io.StringIO(_cli("export", "events", "--csv", env=sqlite_env).stdout))
+    )
+    assert table and {"event_date", "actor1", "admin1", "admin2", "notes"} <= set(table[0])
+    assert any(r["sub_event_type"] == "Non-state actor overtakes territory" for r in table)
+    bad = _cli("control", "show", "--at", "last week", env=sqlite_env)
+    assert bad.returncode == 2 and "expected a date as YYYY-MM-DD" in bad.stderr

@@ -1,0 +1,1 @@
+"""Outputs built from the stored data: the district-control map and exports."""

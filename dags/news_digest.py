@@ -28,8 +28,14 @@ def news_digest() -> None:
 
         with task_resources() as resources:
             result = post(resources)
-        print(f"digest: {result['events']} events, chart {result.get('chart')}")
-        return {k: result[k] for k in ("events", "by_category", "sink")}
+        if not result["posted"]:
+            print("digest: nothing happened in the last 24 hours; nothing posted")
+        else:
+            print(
+                f"digest: {result['events']} events; chart {result.get('chart')}, "
+                f"map {result.get('map')}"
+            )
+        return {k: result[k] for k in ("events", "by_category", "sink", "posted")}
 
     post_digest()
 

@@ -11,10 +11,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pipeline.alerts.messages import _cut, escape
 from pipeline.resources import Resources
@@ -44,6 +43,7 @@ class Digest:
     by_category: Counter[str] = field(default_factory=Counter)
     by_actor: Counter[str] = field(default_factory=Counter)
     by_province: Counter[str] = field(default_factory=Counter)
+    without_place: int = 0  # events naming no province: listed apart, never an "unknown" bar
     top: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -58,16 +58,22 @@ class Digest:
             "by_category": dict(self.by_category),
             "by_actor": dict(self.by_actor),
             "by_province": dict(self.by_province),
+            "without_place": self.without_place,
             "top": self.top,
         }
 
 
 def build_digest(store: Store, now: datetime | None = None, hours: int = 24) -> Digest:
-    """Incidents reported in the window, each counted and listed once however many
-    outlets reported it (events that join no incident count one by one); copies are
-    left out."""
+    """Incidents that happened in the window (by event date: the event's own date, else
+    its article's), each counted and listed once however many outlets reported it
+    (events that join no incident count one by one); copies are left out."""
     until = now or utcnow()
     digest = Digest(since=until - timedelta(hours=hours), until=until)
+    first_day, last_day = digest.since.date().isoformat(), until.date().isoformat()
+    dated = events.c.event_date.is_not(None) & events.c.event_date.between(first_day, last_day)
+    undated = events.c.event_date.is_(None) & (
+        func.coalesce(articles.c.published_at, events.c.created_at).between(digest.since, until)
+    )
     query = (
         select(
             events.c.id.label("event_id"),
@@ -87,7 +93,7 @@ def build_digest(store: Store, now: datetime | None = None, hours: int = 24) -> 
         .join(articles, articles.c.id == events.c.article_id)
         .outerjoin(incident_events, incident_events.c.event_id == events.c.id)
         .outerjoin(incidents, incidents.c.id == incident_events.c.incident_id)
-        .where((events.c.created_at >= digest.since) & (events.c.created_at <= until))
+        .where(dated | undated)
         .where((articles.c.source == "feed") & (articles.c.dup_status == "new"))
         .order_by(events.c.id)
     )
@@ -96,7 +102,10 @@ def build_digest(store: Store, now: datetime | None = None, hours: int = 24) -> 
     for row in rows:
         digest.by_category[row["category"]] += 1
         digest.by_actor[row["actor"]] += 1
-        digest.by_province[row["province"] or "unknown"] += 1
+        if row["province"]:
+            digest.by_province[row["province"]] += 1
+        else:
+            digest.without_place += 1
     actual = [r for r in rows if r["realis"] == "actual"]
     actual.sort(
         key=lambda r: (
@@ -168,6 +177,7 @@ def digest_message(digest: Digest, channel: str) -> dict[str, Any]:
     counts = (
         f"*{digest.total} events*\n*By category:* {line(digest.by_category)}\n"
         f"*By actor:* {line(digest.by_actor)}\n*By province:* {line(digest.by_province)}"
+        + (f"\n*Without a place:* {digest.without_place}" if digest.without_place else "")
     )
     tops = [
         f"• *{escape(r['category'])}* ({escape(r['actor'])}"
@@ -195,30 +205,41 @@ def digest_message(digest: Digest, channel: str) -> dict[str, Any]:
 
 
 def post_digest(resources: Resources, now: datetime | None = None) -> dict[str, Any]:
-    """Post the digest (Slack: message + chart in its thread; console: text + PNG file)."""
+    """Post the digest (Slack: message, then the chart and the district-control map in
+    its thread; console: text and PNG files). Nothing is posted when nothing happened."""
     from pipeline.alerts import ConsoleSink, Outgoing, SlackSink
+    from pipeline.outputs.maps import control_map_png
 
     settings, sink = resources.settings, resources.sink
     digest = build_digest(resources.store, now)
+    result: dict[str, Any] = {**digest.to_dict(), "sink": sink.name, "posted": False}
+    if not digest.total:
+        return result
     payload = digest_message(digest, settings.slack_channel)
-    chart = render_chart(digest)
+    pictures = {
+        "chart": (render_chart(digest), "Events in the last 24 hours"),
+        "map": (
+            control_map_png(resources.store.control_changes(), digest.until.date()),
+            f"District control on {digest.until:%d %B %Y}",
+        ),
+    }
     key = f"digest:{digest.until:%Y-%m-%d}"
     posted = sink.send(Outgoing(key, settings.slack_channel, payload))
-    channel_id, ts = posted.channel_id, posted.ts
-    result = {**digest.to_dict(), "sink": sink.name, "chart_bytes": len(chart)}
-    if isinstance(sink, SlackSink) and channel_id:
-        sink.client.files_upload_v2(
-            channel=channel_id,
-            thread_ts=ts,
-            file=chart,
-            filename="digest.png",
-            title="Events in the last 24 hours",
-        )
-        result["chart"] = "uploaded"
-    elif isinstance(sink, ConsoleSink):
-        path = Path(PROJECT_ROOT / "var" / f"digest-{digest.until:%Y-%m-%d}.png")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(chart)
-        result["chart"] = str(path)
-        sink.write(f"chart: {path}")
+    result["posted"] = True
+    for name, (png, title) in pictures.items():
+        if isinstance(sink, SlackSink) and posted.channel_id:
+            sink.client.files_upload_v2(
+                channel=posted.channel_id,
+                thread_ts=posted.ts,
+                file=png,
+                filename=f"digest-{name}.png",
+                title=title,
+            )
+            result[name] = "uploaded"
+        elif isinstance(sink, ConsoleSink):
+            path = PROJECT_ROOT / "var" / f"digest-{name}-{digest.until:%Y-%m-%d}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(png)
+            result[name] = str(path)
+            sink.write(f"{name}: {path}")
     return result

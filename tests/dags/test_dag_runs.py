@@ -161,8 +161,23 @@ def test_maintenance_reloads_seeds_and_reenables_a_feed(
     assert count == 5
 
 
-def test_digest_posts_counts_and_uploads_a_chart(dags, app_env, feed_server, slack_server) -> None:
-    write_rss(feed_server.root / "wire.xml", [FALL])
+def test_digest_posts_counts_and_uploads_a_chart_and_the_map(
+    dags, app_env, feed_server, slack_server
+) -> None:
+    from email.utils import format_datetime
+
+    from pipeline.store import utcnow
+
+    # the digest is by event date: yesterday's 2021 fall is history, today's is news
+    today = {
+        **FALL,
+        "guid": "dag-fall-today",
+        "link": "https://wire.example.org/today/fall",
+        "pubDate": format_datetime(utcnow()),
+        "description": "The Taliban captured the Yawan district centre in Badakhshan "
+        "province, a local official said.",
+    }
+    write_rss(feed_server.root / "wire.xml", [today])
     app_env("/wire.xml")
     assert dags["news_monitor"].test().state == "success"
 
@@ -171,6 +186,17 @@ def test_digest_posts_counts_and_uploads_a_chart(dags, app_env, feed_server, sla
     [digest] = [m for m in slack_server.messages if m["text"].startswith("Daily digest")]
     assert "territory_captured 1" in digest["blocks"][1]["text"]["text"]
     assert "Badakhshan" in digest["blocks"][1]["text"]["text"]
-    [chart] = slack_server.files
+    chart, drawn = slack_server.files
     assert chart["thread_ts"] == digest["ts"] and chart["channel"] == "C0ALERTS"
-    assert b"\x89PNG" in chart["content"]
+    assert drawn["thread_ts"] == digest["ts"] and drawn["title"].startswith("District control")
+    assert b"\x89PNG" in chart["content"] and b"\x89PNG" in drawn["content"]
+
+
+def test_an_empty_digest_posts_nothing(dags, app_env, feed_server, slack_server) -> None:
+    write_rss(feed_server.root / "wire.xml", [FALL])  # a 2021 event: not in today's digest
+    app_env("/wire.xml")
+    assert dags["news_monitor"].test().state == "success"
+    slack_server.messages.clear()
+    assert dags["news_digest"].test().state == "success"
+    assert not [m for m in slack_server.messages if m["text"].startswith("Daily digest")]
+    assert slack_server.files == []

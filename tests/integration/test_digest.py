@@ -37,3 +37,42 @@ def test_an_incident_reported_twice_is_counted_and_listed_once(
     text = digest_message(digest, "#digest")["blocks"][2]["text"]["text"]
     assert text.count("territory_captured") == 1
     assert "2 reports from 2 outlets" in text
+
+
+def test_the_digest_is_by_event_date_and_lists_placeless_events_apart(
+    database_url, make_settings, feed_server
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime, timedelta
+
+    from pipeline.store import utcnow
+
+    old = {
+        "title": "Old fall",
+        "link": "https://a.example.org/old",
+        "guid": "old",
+        "pubDate": "Sun, 04 Jul 2021 06:00:00 GMT",
+        "description": "The Taliban captured the Yawan district centre in Badakhshan "
+        "province, a local official said.",
+    }
+    talks = {
+        "title": "Talks",
+        "link": "https://a.example.org/talks",
+        "guid": "talks",
+        "description": "US officials met Taliban negotiators to discuss a ceasefire, "
+        "the State Department said.",
+    }
+    write_rss(feed_server.root / "a.xml", [old, talks])
+    with Resources.live(make_settings(database_url)) as resources:
+        run_cycle(resources, feeds=[FeedConfig(url=feed_server.url("/a.xml"))])
+        today = build_digest(resources.store)
+        back_then = build_digest(
+            resources.store, now=datetime(2021, 7, 4, 12, tzinfo=utcnow().tzinfo)
+        )
+        later = build_digest(resources.store, now=utcnow() + timedelta(days=3))
+    assert "territory_captured" not in today.by_category  # stored today, happened in 2021
+    assert today.by_category["talks_meeting"] == 1 and today.without_place >= 1
+    assert "unknown" not in today.by_province
+    text = digest_message(today, "#digest")["blocks"][1]["text"]["text"]
+    assert "*Without a place:*" in text and "unknown" not in text
+    assert back_then.by_category["territory_captured"] == 1
+    assert later.total == 0

@@ -172,6 +172,7 @@ class AlertMatch:
     evidence: str
     title: str
     suppressed: str | None = None
+    mention_here: bool = False  # the rule asks for an @here in the channel
 
     def contract(self) -> dict[str, Any]:
         return {"rule": self.rule_id, "evidence": self.evidence, "suppressed": self.suppressed}

@@ -48,6 +48,33 @@ def _place(event: Event) -> str:
     return loc.province or loc.district or loc.name
 
 
+SEVERITY_MARK = {
+    "critical": ":red_circle: CRITICAL",
+    "high": ":large_orange_circle: High",
+    "medium": ":large_yellow_circle: Medium",
+    "low": ":white_circle: Low",
+}
+REALIS_TEXT = {
+    "actual": "happened",
+    "announced": "announced, not done yet",
+    "hypothetical": "possible, has not happened",
+    "negated": "did not happen",
+}
+
+
+def plain_label(value: str) -> str:
+    """An internal label in words: "district_captured" -> "district captured",
+    "agreement:accord" -> "agreement (accord)"."""
+    head, _, detail = value.partition(":")
+    words = head.replace("_", " ").strip()
+    return f"{words} ({detail.replace('_', ' ')})" if detail else words
+
+
+def quote(text: str) -> str:
+    """A Slack quote of every line (a headline and its paragraph stay one quote)."""
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines() or [""])
+
+
 def _claim_text(event: Event) -> str:
     return {
         "claimed": f"claimed by {event.actor}, not independently confirmed",
@@ -86,15 +113,18 @@ def build_message(
     )
 
     place = _place(event)
-    header = _cut(f"{match.title}: {place}", HEADER_LIMIT)
+    mark = SEVERITY_MARK.get(match.severity, match.severity)
+    header = _cut(f"{mark} · {match.title}: {place}", HEADER_LIMIT)
     what = (
-        f"*Actor:* {escape(event.actor)}   *Event:* {escape(event.type)}\n"
-        f"*Where:* {escape(place)}   *When:* {escape(event.event_date or 'unknown')}\n"
-        f"*Status:* {escape(event.realis)}, {escape(_claim_text(event))}"
+        f"*Who:* {escape(event.actor)}   *What:* {escape(plain_label(event.type))}\n"
+        f"*Where:* {escape(place)}   *When:* {escape(event.event_date or 'date not stated')}\n"
+        f"*Status:* {escape(REALIS_TEXT.get(event.realis, event.realis))}; "
+        f"{escape(_claim_text(event))}"
     )
-    evidence = _cut("> " + _bold_trigger(event.evidence, event.trigger), SECTION_LIMIT)
+    evidence = _cut(quote(_bold_trigger(event.evidence, event.trigger)), SECTION_LIMIT)
     source = _source(title, url)
     blocks = [
+        *([SectionBlock(text=MarkdownTextObject(text="<!here>"))] if match.mention_here else []),
         HeaderBlock(text=header),
         SectionBlock(text=MarkdownTextObject(text=_cut(what, SECTION_LIMIT))),
         SectionBlock(text=MarkdownTextObject(text=evidence)),
@@ -107,6 +137,8 @@ def build_message(
         ),
     ]
     fallback = _escape_cut(f"{match.title}: {place}. {event.evidence}", FALLBACK_LIMIT)
+    if match.mention_here:
+        fallback = "<!here> " + fallback
     return {"text": fallback, "blocks": [b.to_dict() for b in blocks]}
 
 

@@ -101,6 +101,7 @@ class AlertRule:
     phrases: PhraseSet | None = None
     min_outlets: int = 1
     reply_to: str | None = None  # also reply in the thread of this rule's alert on the place
+    mention_here: bool = False  # start the message with @here (critical rules, sparingly)
 
     def matches(self, event: Event, outlets: int = 1) -> bool:
         if outlets < self.min_outlets:
@@ -176,6 +177,7 @@ class RuleEntry(StrictModel):
     )
     min_outlets: int = Field(1, strict=True, ge=1, description="a whole number >= 1")
     reply_to: str | None = Field(None, description="another rule's id")
+    mention_here: StrictBool = Field(False, description=YAML_BOOLEAN)
 
     @model_validator(mode="after")
     def _matches_something(self) -> RuleEntry:
@@ -241,6 +243,7 @@ def _rule(path: Path, index: int, item: Any) -> AlertRule:
         phrases=_phrases(entry.phrases) if entry.phrases else None,
         min_outlets=entry.min_outlets,
         reply_to=entry.reply_to or None,
+        mention_here=entry.mention_here,
     )
 
 
@@ -266,6 +269,7 @@ def match_rules(
                         index,
                         event.evidence,
                         rule.title,
+                        mention_here=rule.mention_here,
                     )
                 )
                 break

@@ -81,7 +81,9 @@ def test_message_is_valid_block_kit_with_escaped_feed_text() -> None:
     assert "channel" not in message  # chosen at delivery time
     header, what, evidence, context = message["blocks"]
     assert header["type"] == "header"
-    assert header["text"]["text"] == "District fallen: Yawan district, Badakhshan province"
+    assert header["text"]["text"] == (
+        ":red_circle: CRITICAL · District fallen: Yawan district, Badakhshan province"
+    )
     assert "*took*" in evidence["text"]["text"]
     assert "&lt;!channel&gt;" in evidence["text"]["text"]
     assert "<!channel>" not in str(message)
@@ -90,11 +92,36 @@ def test_message_is_valid_block_kit_with_escaped_feed_text() -> None:
     assert message["text"].startswith("District fallen: Yawan district")
 
 
+def test_labels_are_plain_words_and_a_multi_line_quote_stays_one_quote() -> None:
+    from pipeline.alerts.messages import plain_label, quote
+
+    assert plain_label("district_captured") == "district captured"
+    assert plain_label("agreement:peace_accord") == "agreement (peace accord)"
+    assert quote("Headline\n\nFirst paragraph.") == "> Headline\n>\n> First paragraph."
+    match = AlertMatch("district-fallen", "critical", "#c", 0, "", "District fallen")
+    event = _event(evidence="Yawan falls\nThe Taliban took the district on Sunday.")
+    _, what, evidence, _ = build_message(match, event, title="t", url=None)["blocks"]
+    assert evidence["text"]["text"].splitlines()[1].startswith("> The Taliban *took*")
+    assert "*Status:* happened; reported" in what["text"]["text"]
+    assert "actual" not in what["text"]["text"] and "_" not in what["text"]["text"]
+
+
+def test_severity_is_shown_and_here_is_mentioned_only_when_the_rule_asks() -> None:
+    medium = AlertMatch("talks", "medium", "#c", 0, "", "Talks")
+    quiet = build_message(medium, _event(), title="t", url=None)
+    assert quiet["blocks"][0]["text"]["text"].startswith(":large_yellow_circle: Medium · ")
+    assert "<!here>" not in str(quiet)
+    loud = AlertMatch("district-fallen", "critical", "#c", 0, "", "Fallen", mention_here=True)
+    message = build_message(loud, _event(), title="t", url=None)
+    assert message["text"].startswith("<!here> ")
+    assert message["blocks"][0]["text"]["text"] == "<!here>"
+
+
 def test_long_fields_are_cut_to_slack_limits() -> None:
     match = AlertMatch("r", "low", "#c", 0, "", "x" * 400)
     message = build_message(match, _event(evidence="y" * 5000), title="t", url=None)
     assert len(message["blocks"][0]["text"]["text"]) <= 150
-    assert len(message["blocks"][2]["text"]["text"]) <= 3000
+    assert len(message["blocks"][2]["text"]["text"]) <= 3000  # the quote
     assert len(message["text"]) <= 3000
 
 
@@ -331,3 +358,12 @@ def test_misspelt_rules_key_and_reply_to_suggest(tmp_path: Path) -> None:
         "  - {id: b, reply_to: falen, match: {actor: US}}\n",
     )
     assert message.endswith("rule 'b': reply_to names no rule: 'falen' — did you mean 'fallen'?")
+
+
+def test_mention_here_must_be_a_yaml_boolean(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.yaml"
+    path.write_text("rules:\n  - id: r\n    mention_here: 'yes'\n    match: {category: attack}\n")
+    with pytest.raises(ConfigError, match="mention_here"):
+        load_rules(path)
+    path.write_text("rules:\n  - id: r\n    mention_here: true\n    match: {category: attack}\n")
+    assert load_rules(path)[0].mention_here

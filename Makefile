@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint seed status bench bench-dedupe bench-scale bench-latency evaluate evaluate-stories faults clean
+.PHONY: run test lint seed status bench bench-dedupe bench-scale bench-feeds bench-latency evaluate evaluate-stories faults clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -40,13 +40,21 @@ bench-dedupe: $(VENV)/.runtime
 	$(PY) bench/bench_dedupe.py
 
 ## bench-scale: ms per article (analyze + store) with 0, 10k and 100k articles stored in
-## Postgres; BENCH_SCALE_ARGS=--million adds 1M (its loading takes about 30 minutes)
-bench-scale: $(VENV)/.runtime
+## Postgres; BENCH_SCALE_ARGS=--million adds 1M (its loading takes about 30 minutes);
+## then bench-feeds
+bench-scale: $(VENV)/.dev
 	$(PY) bench/bench_scale.py $(BENCH_SCALE_ARGS)
+	$(PY) bench/bench_feeds.py $(BENCH_FEEDS_ARGS)
 
-## bench-latency: feed entry to Slack alert under a real Airflow stack (shipped settings)
+## bench-feeds: 1,000 unchanged feeds (loopback, 50 hosts) per cycle under a real Airflow
+## stack and through the CLI, with peak worker memory (about 30 minutes; BENCH_FEEDS_ARGS)
+bench-feeds: $(VENV)/.dev
+	$(PY) bench/bench_feeds.py $(BENCH_FEEDS_ARGS)
+
+## bench-latency: feed entry to Slack alert under a real Airflow stack (shipped settings),
+## quiet and with broken feeds (faults); 7 entries each, about 14 minutes
 bench-latency: $(VENV)/.dev
-	$(PY) bench/bench_latency.py --entries 10
+	$(PY) bench/bench_latency.py --scenario both --entries 7
 
 ## faults: the fault-injection matrix (feeds and Slack on loopback, processes killed;
 ## needs the local Postgres); FAULT_KILLS sets the random kill -9 rounds (default 20)

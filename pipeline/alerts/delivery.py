@@ -142,9 +142,13 @@ def _block_text(block: Mapping[str, Any]) -> str:
     return _plain(text)
 
 
+EMOJI_CODE = re.compile(r":[a-z][a-z0-9_+-]*:\s?")
+
+
 def _plain(mrkdwn: str) -> str:
     """Slack markup as a terminal shows it: links as "label (url)", entities decoded."""
     text = SLACK_LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", mrkdwn)
+    text = EMOJI_CODE.sub("", text)  # ":red_circle: CRITICAL" reads "CRITICAL" here
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 

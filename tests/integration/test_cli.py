@@ -67,7 +67,7 @@ def test_demo_run_shows_duplicates_and_a_district_alert(sqlite_env: dict[str, st
     assert "feeds: 3 fetched, 0 failed" in out
     assert "copy of seed 002_edead836a7bcae60.txt" in out
     assert "copy of seed 003_d1853a0dcd3f26d0.txt" in out
-    assert "ALERT [#afghanistan-alerts] District fallen to the Taliban" in out
+    assert "ALERT [#afghanistan-alerts] CRITICAL · District fallen to the Taliban" in out
     # two outlets report Imam Sahib's fall in their own words: one alert, one thread reply
     assert out.count("District fallen to the Taliban: Imam Sahib district") == 1
     assert out.count("Confirmed by 2 independent outlets. New report:") == 1
@@ -153,7 +153,9 @@ def test_alerts_preview_prints_payloads_and_stores_nothing(sqlite_env: dict[str,
     assert result.returncode == 0, result.stderr
     [payload] = [json.loads(line) for line in result.stdout.splitlines()]
     assert payload["channel"] == "#afghanistan-alerts"
-    assert payload["blocks"][0]["text"]["text"].startswith("District fallen to the Taliban: Yawan")
+    assert payload["blocks"][0]["text"]["text"].startswith(
+        ":red_circle: CRITICAL · District fallen to the Taliban: Yawan"
+    )
     assert "<@U1>" not in result.stdout and "&lt;@U1&gt;" in result.stdout
     status = json.loads(_cli("status", "--json", env=sqlite_env).stdout)
     assert status["counts"]["articles"] == 5 and status["counts"]["alerts"] == {}

@@ -368,7 +368,7 @@ def test_incoming_webhook_sink(database_url, make_settings, feed_server, slack_s
     summary = _cycle(settings, feeds=[FeedConfig(url=feed_server.url("/wire.xml"))])
     assert summary.delivery.sent == 1
     [posted] = slack_server.webhook_messages
-    assert posted["blocks"][0]["text"]["text"].startswith("District fallen to the Taliban")
+    assert "· District fallen to the Taliban" in posted["blocks"][0]["text"]["text"]
     [row] = _rows(settings, alerts)
     assert "not-a-real-secret" not in json.dumps(row, default=str)
 
@@ -411,7 +411,7 @@ def test_min_outlets_rule_fires_when_a_second_outlet_reports(
     third = _cycle(settings, feeds=[FeedConfig(url=feed_server.url("/c.xml"))])
     assert third.totals()["alerts"] == 1 and third.totals()["duplicates"] == 0
     [message] = slack_server.messages
-    assert message["blocks"][0]["text"]["text"].startswith("corroborated-fall")
+    assert "· corroborated-fall" in message["blocks"][0]["text"]["text"]
     store = Store.from_url(settings.database_url, migrate_schema=False)
     [stored] = [r for r in _rows(settings, articles) if r["title"] == independent["title"]]
     [incident] = store.incidents_of_article(stored["id"])
@@ -437,8 +437,8 @@ def test_recapture_replies_in_the_thread_of_the_fall(
     _cycle(settings, feeds=[FeedConfig(url=feed_server.url("/later.xml"))])
 
     fall, retake, update = slack_server.messages
-    assert fall["blocks"][0]["text"]["text"].startswith("District fallen")
-    assert retake["blocks"][0]["text"]["text"].startswith("Territory retaken")
+    assert "· District fallen" in fall["blocks"][0]["text"]["text"]
+    assert "· Territory retaken" in retake["blocks"][0]["text"]["text"]
     assert update["thread_ts"] == fall["ts"] and "Update: Territory retaken" in update["text"]
 
 

@@ -367,3 +367,20 @@ def test_mention_here_must_be_a_yaml_boolean(tmp_path: Path) -> None:
         load_rules(path)
     path.write_text("rules:\n  - id: r\n    mention_here: true\n    match: {category: attack}\n")
     assert load_rules(path)[0].mention_here
+
+
+def test_the_console_shows_the_severity_without_slack_emoji_codes() -> None:
+    from pipeline.alerts import ConsoleSink, Outgoing
+
+    match = AlertMatch("district-fallen", "critical", "#c", 0, "", "District fallen")
+    printed: list[str] = []
+    payload = build_message(match, _event(), title="t", url=None)
+    ConsoleSink(printed.append).send(Outgoing("k", "#desk", payload))
+    assert printed[0].startswith("ALERT [#desk] CRITICAL · District fallen: Yawan district")
+    assert ":red_circle:" not in printed[0] and "10:30" in _plain_time()
+
+
+def _plain_time() -> str:
+    from pipeline.alerts.delivery import _plain
+
+    return _plain("at 10:30 local time")

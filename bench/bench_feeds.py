@@ -58,6 +58,7 @@ import random
 import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -1246,6 +1247,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # SIGTERM (a shell's kill, a CI cleanup) unwinds like Ctrl-C: the stack is stopped
+    # and the databases are dropped by the `finally` blocks.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if any("=" not in item for item in args.airflow_env):
         raise SystemExit("--airflow-env: NAME=VALUE")
     started = time.time()

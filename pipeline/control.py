@@ -193,3 +193,36 @@ def state_at(
             change=last,
         )
     return result
+
+
+@dataclass(frozen=True)
+class ControlRefresh:
+    """What refolding some districts did: each district's changes before and after."""
+
+    before: dict[str, tuple[ControlChange, ...]] = field(default_factory=dict)
+    after: dict[str, tuple[ControlChange, ...]] = field(default_factory=dict)
+
+    @property
+    def written(self) -> int:
+        return sum(len(found) for found in self.after.values())
+
+    def new_states(self) -> list[tuple[ControlChange, str]]:
+        """Districts whose latest state is new (a change not stored before), with the
+        state it replaces: what a control alert reports."""
+        found = []
+        for code, changes in sorted(self.after.items()):
+            if not changes:
+                continue
+            latest = changes[-1]
+            earlier = self.before.get(code, ())
+            if earlier and earlier[-1].status == latest.status:
+                continue  # the same state, perhaps from an earlier day: not news
+            if any(_same_state(old, latest) for old in earlier):
+                continue  # a state it had before (history refolded): not news
+            previous = changes[-2].status if len(changes) > 1 else "unknown"
+            found.append((latest, previous))
+        return found
+
+
+def _same_state(a: ControlChange, b: ControlChange) -> bool:
+    return (a.status, a.valid_from) == (b.status, b.valid_from)

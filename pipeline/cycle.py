@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from pipeline import dedupe
 from pipeline.alerts import AlertPlan, AlertRule, DeliveryReport, deliver, plan_alerts
-from pipeline.alerts.plan import place_lookups
+from pipeline.alerts.plan import add_notes, alerts_by_district, place_lookups
 from pipeline.incidents import Assignment, outlet_of
 from pipeline.models import AlertMatch, DuplicateDecision, Entry, Event, FeedReport
 from pipeline.resources import Resources
@@ -190,10 +190,12 @@ def store_analysis(
     feed_id: int | None,
     source: str = "feed",
     rules: Sequence[AlertRule] = (),
+    page_url: str | None = None,
 ) -> tuple[int | None, int, Analysis]:
     """Decide again and write article, shingles, events and outbox rows, all under the
     dedupe lock in one transaction. Returns (article id or None when the URL is stored
-    already, alerts queued, the analysis as written)."""
+    already, alerts queued, the analysis as written). `page_url` is the analyst page
+    that district-control alerts link to."""
     entry = analysis.entry
     with store.decision_lock() as conn:
         if source != "seed":
@@ -229,8 +231,14 @@ def store_analysis(
             outlet=analysis.outlet,
             independent=analysis.independent,
         )
-        store.refresh_control(conn, territorial_districts(analysis.events))
-        queued = store.enqueue_planned(conn, article_id, event_ids, analysis.plan.rows)
+        refresh = store.refresh_control(conn, territorial_districts(analysis.events))
+        rows = analysis.plan.rows
+        control = store.plan_control(
+            refresh, rules, page_url, alerts_by_district(rows, analysis.events)
+        )
+        rows = add_notes(rows, control.notes)
+        queued = store.enqueue_planned(conn, article_id, event_ids, rows)
+        queued += store.enqueue_control_alerts(conn, control)
     return article_id, queued, analysis
 
 
@@ -478,7 +486,11 @@ class FeedRun:
             report.known += 1  # the same URL was stored before: nothing new to keep
             return
         article_id, queued, analysis = store_analysis(
-            store, analysis, feed_id=self.feed_id, rules=resources.rules
+            store,
+            analysis,
+            feed_id=self.feed_id,
+            rules=resources.rules,
+            page_url=resources.settings.page_url,
         )
         if article_id is None:
             report.known += 1

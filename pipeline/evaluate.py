@@ -955,6 +955,10 @@ def add_commands(subparsers: Any) -> None:
 
     add_stories(subparsers)
 
+    from pipeline.evaluate_feedback import add_command as add_feedback
+
+    add_feedback(subparsers)
+
     events_cmd = subparsers.add_parser(
         "events",
         help="score event extraction and the district-fallen alert on an events gold file",

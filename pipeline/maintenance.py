@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from pipeline import dedupe
+from pipeline.alerts.plan import add_notes, alerts_by_district
 from pipeline.cycle import Analysis, load_seeds, replan, territorial_districts
 from pipeline.models import DuplicateDecision, Entry
 from pipeline.resources import Resources
@@ -77,11 +78,14 @@ def reprocess(resources: Resources, since_days: int = 7) -> dict[str, Any]:
                 independent=True,
             )
             store.prune_incidents(conn, detached)
-            store.refresh_control(conn, territorial_districts(found) | old_districts)
-            rows_planned = article.plan.rows
+            refresh = store.refresh_control(conn, territorial_districts(found) | old_districts)
+            covered = alerts_by_district(article.plan.rows, found)
+            control = store.plan_control(refresh, rules, resources.settings.page_url, covered)
+            rows_planned = add_notes(article.plan.rows, control.notes)
             counts["alerts_queued"] += store.enqueue_planned(
                 conn, row["id"], event_ids, rows_planned
             )
+            counts["alerts_queued"] += store.enqueue_control_alerts(conn, control)
         counts["articles"] += 1
         counts["events"] += len(found)
     return counts

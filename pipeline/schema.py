@@ -248,3 +248,25 @@ district_control_changes = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_district_control_changes_district_code_valid_from", "district_code", "valid_from"),
 )
+
+# Analysts' answers to alerts (Slack buttons): confirm, false_alarm, or mute (the rule on
+# the district until `muted_until`). Rule and district are copied from the alert.
+alert_feedback = Table(
+    "alert_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="SET NULL")),
+    Column("alert_key", Text, nullable=False),
+    Column("rule_id", String(64), nullable=False),
+    Column("district_code", String(16)),
+    Column("event_id", Integer),
+    Column("action", String(16), nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("user_name", Text),
+    Column("muted_until", DateTime(timezone=True)),
+    # Slack signs every request once: a replayed request cannot be stored twice
+    Column("request_signature", Text, nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_alert_feedback_alert_key", "alert_key"),
+    Index("ix_alert_feedback_muted_until", "muted_until"),  # running mutes, once per run
+)

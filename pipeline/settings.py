@@ -87,6 +87,11 @@ class Settings:
     fetch_allow_networks: tuple[str, ...] = ()
     # Slack channel for operational notices (task failures...); None: console/log only
     slack_ops_channel: str | None = None
+    # the Slack app's signing secret: the plugin's interactivity endpoint (buttons) checks
+    # every request with it and refuses all of them without it
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    # where analysts open the district-control page (links in control alerts)
+    page_url: str | None = None
 
     @property
     def is_embedded(self) -> bool:
@@ -313,7 +318,9 @@ WHOLE_AT_LEAST_1 = "a whole number >= 1"
 
 _SECONDS = "a number of seconds greater than 0"
 # never shown in a message, not even masked
-_SECRET_VARIABLES = frozenset({"DATABASE_URL", "SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL"})
+_SECRET_VARIABLES = frozenset(
+    {"DATABASE_URL", "SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL", "SLACK_SIGNING_SECRET"}
+)
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False, description=_SECONDS)]
 Count = Annotated[int, Field(ge=1, description=WHOLE_AT_LEAST_1)]
 
@@ -345,6 +352,10 @@ class EnvironmentModel(BaseModel):
     slack_channel: str = Field("#afghanistan-alerts", alias="SLACK_CHANNEL")
     slack_ops_channel: str | None = Field(None, alias="SLACK_OPS_CHANNEL")
     slack_base_url: str | None = Field(None, alias="SLACK_BASE_URL")
+    slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    page_url: str | None = Field(
+        None, alias="PAGE_URL", pattern=r"^https?://", description="an http(s) URL"
+    )
     http_connect_timeout: Seconds = Field(5.0, alias="HTTP_CONNECT_TIMEOUT")
     http_read_timeout: Seconds = Field(20.0, alias="HTTP_READ_TIMEOUT")
     http_total_timeout: Seconds = Field(30.0, alias="HTTP_TOTAL_TIMEOUT")

@@ -37,6 +37,7 @@ from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from pipeline.models import DuplicateDecision, Event, FetchResult
 from pipeline.schema import (
+    alert_feedback,
     alerts,
     articles,
     district_control_changes,
@@ -50,8 +51,10 @@ from pipeline.schema import (
 )
 
 if TYPE_CHECKING:
+    from pipeline.alerts.control import ControlPlan
+    from pipeline.alerts.feedback import Click
     from pipeline.alerts.plan import AlertHistory, PlannedAlert
-    from pipeline.control import ControlChange, TerritorialEvent
+    from pipeline.control import ControlChange, ControlRefresh, TerritorialEvent
     from pipeline.incidents import Assignment, KnownIncident, Slot
 from pipeline.settings import PROJECT_ROOT
 
@@ -947,21 +950,25 @@ class Store:
             ).scalars()
         )
 
-    def refresh_control(self, conn: Connection, district_codes: Iterable[str]) -> int:
+    def refresh_control(self, conn: Connection, district_codes: Iterable[str]) -> ControlRefresh:
         """Fold these districts again from their events (in the caller's transaction, so
-        it sees what it just wrote); the same rows a full rebuild gives them."""
-        from pipeline.control import fold
+        it sees what it just wrote); the same rows a full rebuild gives them. Returns
+        each district's changes before and after (control alerts are planned from it)."""
+        from pipeline.control import ControlRefresh, fold
 
         codes = sorted(set(district_codes))
         if not codes:
-            return 0
+            return ControlRefresh()
+        before = self._control_changes(conn, codes)
         folded = fold(self.territorial_events(conn, codes))
         conn.execute(
             delete(district_control_changes).where(
                 district_control_changes.c.district_code.in_(codes)
             )
         )
-        return self._write_control(conn, folded)
+        self._write_control(conn, folded)
+        after = {code: tuple(folded.get(code, ())) for code in codes}
+        return ControlRefresh({c: tuple(found) for c, found in before.items()}, after)
 
     def rebuild_control(self, progress: Callable[[str], None] | None = None) -> dict[str, int]:
         """Fold every district from scratch (`python -m pipeline control rebuild`)."""
@@ -1007,32 +1014,37 @@ class Store:
 
     def control_changes(self) -> dict[str, list[ControlChange]]:
         """Every district's stored changes, in order (for maps and exports)."""
+        return self._read(lambda conn: self._control_changes(conn))
+
+    def _control_changes(
+        self, conn: Connection, codes: Sequence[str] | None = None
+    ) -> dict[str, list[ControlChange]]:
+        """Stored changes of every district (or of these), in order."""
         from pipeline.control import ControlChange
 
-        def work(conn: Connection) -> dict[str, list[ControlChange]]:
-            found: dict[str, list[ControlChange]] = {}
-            query = select(district_control_changes).order_by(
-                district_control_changes.c.district_code,
-                district_control_changes.c.valid_from,
-                district_control_changes.c.id,
-            )
-            for row in conn.execute(query).mappings():
-                found.setdefault(row["district_code"], []).append(
-                    ControlChange(
-                        district_code=row["district_code"],
-                        status=row["status"],
-                        valid_from=_as_date(row["valid_from"]),
-                        event_ids=tuple(json.loads(row["event_ids"])),
-                        article_ids=tuple(json.loads(row["article_ids"])),
-                        incident_id=row["incident_id"],
-                        independent_outlets=row["independent_outlets"],
-                        confidence=row["confidence"],
-                        basis=row["basis"] or "",
-                    )
+        query = select(district_control_changes).order_by(
+            district_control_changes.c.district_code,
+            district_control_changes.c.valid_from,
+            district_control_changes.c.id,
+        )
+        if codes is not None:
+            query = query.where(district_control_changes.c.district_code.in_(codes))
+        found: dict[str, list[ControlChange]] = {}
+        for row in conn.execute(query).mappings():
+            found.setdefault(row["district_code"], []).append(
+                ControlChange(
+                    district_code=row["district_code"],
+                    status=row["status"],
+                    valid_from=_as_date(row["valid_from"]),
+                    event_ids=tuple(json.loads(row["event_ids"])),
+                    article_ids=tuple(json.loads(row["article_ids"])),
+                    incident_id=row["incident_id"],
+                    independent_outlets=row["independent_outlets"],
+                    confidence=row["confidence"],
+                    basis=row["basis"] or "",
                 )
-            return found
-
-        return self._read(work)
+            )
+        return found
 
     def evidence(self, event_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         """Each event's sentence, day and article (title, URL), by event id."""
@@ -1210,6 +1222,46 @@ class Store:
                 thread_of=row.thread_of,
             )
             for row in rows
+        )
+
+    def plan_control(
+        self,
+        refresh: ControlRefresh,
+        rules: Sequence[Any],
+        page_url: str | None = None,
+        covered: Mapping[str, str] | None = None,
+    ) -> ControlPlan:
+        """What the new district states of a refold announce (pipeline.alerts.control),
+        with the district names and evidence sentences read here."""
+        from pipeline.alerts.control import ControlPlan, plan_control_alerts
+
+        if not refresh.after or not any(r.control_change for r in rules):
+            return ControlPlan()
+        from pipeline.places import default_gazetteer
+
+        districts = default_gazetteer().districts
+        places = {
+            code: (d.name, d.province_name)
+            for code in refresh.after
+            if (d := districts.get(code)) is not None
+        }
+        last_events = [c.event_ids[-1] for c, _ in refresh.new_states() if c.event_ids]
+        sentences = {i: row["evidence"] for i, row in self.evidence(last_events).items()}
+        return plan_control_alerts(refresh, rules, places, sentences, page_url, covered)
+
+    def enqueue_control_alerts(self, conn: Connection, plan: ControlPlan) -> int:
+        """Write a control plan's own messages; returns how many were new."""
+        return sum(
+            self.enqueue_alert(
+                conn,
+                key=row.key,
+                rule_id=row.rule_id,
+                article_id=row.article_id,
+                event_id=row.event_id,
+                channel=row.channel,
+                payload=row.payload,
+            )
+            for row in plan.rows
         )
 
     def claim_alert(self, alert_id: int, channel_id: str | None = None) -> bool:
@@ -1434,6 +1486,83 @@ class Store:
             )
             .join(articles, articles.c.id == alerts.c.article_id)
             .where(alerts.c.status != "sent")
+            .order_by(alerts.c.id)
+        )
+        return self._read(lambda conn: [dict(row) for row in conn.execute(query).mappings()])
+
+    def mute_alert(self, alert_id: int, note: str) -> bool:
+        """A pending row whose rule an analyst muted on its district: never posted, kept
+        with the reason (`alerts release ID` sends it after all)."""
+        return self._set_status(alert_id, "muted", note, only_from=("pending",))
+
+    # analysts' feedback (Slack buttons) ----------------------------------
+    def record_feedback(self, click: Click, signature: str, now: datetime) -> bool | None:
+        """Store one click on the alert its button names. None: no such alert; False:
+        this signed request was stored before (a replay)."""
+        with self.transaction() as conn:
+            alert = conn.execute(
+                select(
+                    alerts.c.id, alerts.c.rule_id, alerts.c.district_code, alerts.c.event_id
+                ).where(alerts.c.idempotency_key == click.alert_key)
+            ).first()
+            if alert is None:
+                return None
+            result = conn.execute(
+                _insert(conn, alert_feedback)
+                .values(
+                    alert_id=alert.id,
+                    alert_key=click.alert_key,
+                    rule_id=alert.rule_id,
+                    district_code=alert.district_code,
+                    event_id=alert.event_id,
+                    action=click.action,
+                    user_id=click.user_id,
+                    user_name=click.user_name,
+                    muted_until=click.muted_until,
+                    request_signature=signature,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["request_signature"])
+                .returning(alert_feedback.c.id)
+            )
+            return result.scalar() is not None
+
+    def running_mutes(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Mute clicks whose 24 hours have not passed (ix_alert_feedback_muted_until)."""
+        query = select(alert_feedback).where(
+            (alert_feedback.c.muted_until > (now or utcnow())) & (alert_feedback.c.action == "mute")
+        )
+        return self._read(lambda conn: [dict(row) for row in conn.execute(query).mappings()])
+
+    def feedback(self, alert_keys: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Feedback rows (all, or on these alerts), oldest first."""
+        query = select(alert_feedback).order_by(alert_feedback.c.id)
+        if alert_keys is not None:
+            query = query.where(alert_feedback.c.alert_key.in_(sorted(set(alert_keys))))
+        return self._read(lambda conn: [dict(row) for row in conn.execute(query).mappings()])
+
+    def alerts_with_events(self, keys: Iterable[str]) -> list[dict[str, Any]]:
+        """These alerts with their event's sentence and fields and their article."""
+        query = (
+            select(
+                alerts.c.id,
+                alerts.c.idempotency_key,
+                alerts.c.rule_id,
+                alerts.c.district_code,
+                events.c.evidence,
+                events.c.category,
+                events.c.actor,
+                events.c.target,
+                events.c.district,
+                events.c.province,
+                articles.c.title,
+                articles.c.url,
+                articles.c.text,
+                articles.c.published_at,
+            )
+            .join(articles, articles.c.id == alerts.c.article_id)
+            .outerjoin(events, events.c.id == alerts.c.event_id)
+            .where(alerts.c.idempotency_key.in_(sorted(set(keys))))
             .order_by(alerts.c.id)
         )
         return self._read(lambda conn: [dict(row) for row in conn.execute(query).mappings()])

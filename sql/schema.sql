@@ -1,6 +1,31 @@
 -- Postgres DDL of the application tables, generated from the Alembic migrations
 -- by scripts/dump_schema.sh; a test checks it still matches. Views: sql/views.sql.
 
+CREATE TABLE public.alert_feedback (
+    id integer NOT NULL,
+    alert_id integer,
+    alert_key text NOT NULL,
+    rule_id character varying(64) NOT NULL,
+    district_code character varying(16),
+    event_id integer,
+    action character varying(16) NOT NULL,
+    user_id text NOT NULL,
+    user_name text,
+    muted_until timestamp with time zone,
+    request_signature text NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+CREATE SEQUENCE public.alert_feedback_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.alert_feedback_id_seq OWNED BY public.alert_feedback.id;
+
 CREATE TABLE public.alerts (
     id integer NOT NULL,
     idempotency_key text NOT NULL,
@@ -218,6 +243,8 @@ CREATE TABLE public.slack_channels (
     resolved_at timestamp with time zone NOT NULL
 );
 
+ALTER TABLE ONLY public.alert_feedback ALTER COLUMN id SET DEFAULT nextval('public.alert_feedback_id_seq'::regclass);
+
 ALTER TABLE ONLY public.alerts ALTER COLUMN id SET DEFAULT nextval('public.alerts_id_seq'::regclass);
 
 ALTER TABLE ONLY public.articles ALTER COLUMN id SET DEFAULT nextval('public.articles_id_seq'::regclass);
@@ -231,6 +258,9 @@ ALTER TABLE ONLY public.feeds ALTER COLUMN id SET DEFAULT nextval('public.feeds_
 ALTER TABLE ONLY public.incidents ALTER COLUMN id SET DEFAULT nextval('public.incidents_id_seq'::regclass);
 
 ALTER TABLE ONLY public.quarantine ALTER COLUMN id SET DEFAULT nextval('public.quarantine_id_seq'::regclass);
+
+ALTER TABLE ONLY public.alert_feedback
+    ADD CONSTRAINT pk_alert_feedback PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.alerts
     ADD CONSTRAINT pk_alerts PRIMARY KEY (id);
@@ -262,6 +292,9 @@ ALTER TABLE ONLY public.shingles
 ALTER TABLE ONLY public.slack_channels
     ADD CONSTRAINT pk_slack_channels PRIMARY KEY (name);
 
+ALTER TABLE ONLY public.alert_feedback
+    ADD CONSTRAINT uq_alert_feedback_request_signature UNIQUE (request_signature);
+
 ALTER TABLE ONLY public.alerts
     ADD CONSTRAINT uq_alerts_idempotency_key UNIQUE (idempotency_key);
 
@@ -276,6 +309,10 @@ ALTER TABLE ONLY public.incidents
 
 ALTER TABLE ONLY public.quarantine
     ADD CONSTRAINT uq_quarantine_feed_id_entry_key UNIQUE (feed_id, entry_key);
+
+CREATE INDEX ix_alert_feedback_alert_key ON public.alert_feedback USING btree (alert_key);
+
+CREATE INDEX ix_alert_feedback_muted_until ON public.alert_feedback USING btree (muted_until);
 
 CREATE INDEX ix_alerts_article_id ON public.alerts USING btree (article_id);
 
@@ -306,6 +343,9 @@ CREATE INDEX ix_incidents_place_code_category_last_day ON public.incidents USING
 CREATE INDEX ix_quarantine_status ON public.quarantine USING btree (status);
 
 CREATE INDEX ix_shingles_article_id ON public.shingles USING btree (article_id);
+
+ALTER TABLE ONLY public.alert_feedback
+    ADD CONSTRAINT fk_alert_feedback_alert_id_alerts FOREIGN KEY (alert_id) REFERENCES public.alerts(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY public.alerts
     ADD CONSTRAINT fk_alerts_article_id_articles FOREIGN KEY (article_id) REFERENCES public.articles(id) ON DELETE CASCADE;

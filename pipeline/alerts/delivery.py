@@ -28,6 +28,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from pipeline.alerts.feedback import mute_note, muted_pairs
 from pipeline.alerts.messages import SLACK_LINK
 from pipeline.settings import Settings, redact_url
 from pipeline.store import as_utc, utcnow
@@ -122,8 +123,9 @@ class ConsoleSink:
     def send(self, message: Outgoing) -> Posted:
         payload = message.payload
         kind = "UPDATE" if message.thread_ts else "ALERT"
-        lines = [f"{kind} [{message.channel}] {_block_text(payload['blocks'][0])}"]
-        lines += [f"    {_block_text(b)}" for b in payload["blocks"][1:]]
+        blocks = [b for b in payload["blocks"] if b.get("type") != "actions"]  # no buttons here
+        lines = [f"{kind} [{message.channel}] {_block_text(blocks[0])}"]
+        lines += [f"    {_block_text(b)}" for b in blocks[1:]]
         self.write("\n".join(lines))
         return Posted(None, None)
 
@@ -358,6 +360,7 @@ class DeliveryReport:
     unknown: int = 0  # outcome unknown: looked up before any resend
     held: int = 0  # outcome unknown on a sink that cannot look: an operator decides
     set_aside: int = 0  # rows `blocked` because their channel does not exist
+    muted: int = 0  # rows whose rule an analyst muted on their district (not posted)
     blocked: str | None = None  # the token is wrong: nothing was delivered
 
     def to_dict(self) -> dict[str, Any]:
@@ -442,12 +445,18 @@ def deliver(
     store: Any, sink: Sink, router: Router, max_attempts: int = 5, *, limit: int = 100
 ) -> DeliveryReport:
     """Post every due outbox row once. Rows of a missing channel are set aside; a token
-    problem stops the run; a reply waits for its parent without holding other rows."""
+    problem stops the run; a reply waits for its parent without holding other rows; a
+    row whose rule an analyst muted on its district is marked `muted`, not posted."""
     report = resolve_unknown(store, sink, router, max_attempts)
     looked_up = report.unknown
     channels = Channels(store, sink)
     missing: dict[str, str] = {}
+    mutes = muted_pairs(store.running_mutes(), utcnow())
     for row in store.due_alerts(limit=limit):
+        mute = mutes.get((row["rule_id"], row.get("district_code") or ""))
+        if mute is not None:
+            report.muted += store.mute_alert(row["id"], mute_note(mute))
+            continue
         name = router.channel_for(row)
         if not row.get("thread_of") and name in missing:
             store.block_alert(row["id"], missing[name])

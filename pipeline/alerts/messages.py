@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pipeline.alerts.feedback import feedback_buttons
 from pipeline.models import AlertMatch, Event
 
 SLACK_LINK = re.compile(r"<([^|<>]+)\|([^<>]*)>")
@@ -101,10 +102,16 @@ def _source(title: str, url: str | None) -> str:
 
 
 def build_message(
-    match: AlertMatch, event: Event, *, title: str, url: str | None
+    match: AlertMatch,
+    event: Event,
+    *,
+    title: str,
+    url: str | None,
+    feedback_key: str | None = None,
 ) -> dict[str, Any]:
     """chat.postMessage arguments without the channel (chosen at delivery time from the
-    current configuration): Block Kit blocks (built with slack_sdk) + text fallback."""
+    current configuration): Block Kit blocks (built with slack_sdk) + text fallback.
+    With `feedback_key` (the alert's idempotency key) the analysts' buttons follow."""
     from slack_sdk.models.blocks import (
         ContextBlock,
         HeaderBlock,
@@ -139,7 +146,10 @@ def build_message(
     fallback = _escape_cut(f"{match.title}: {place}. {event.evidence}", FALLBACK_LIMIT)
     if match.mention_here:
         fallback = "<!here> " + fallback
-    return {"text": fallback, "blocks": [b.to_dict() for b in blocks]}
+    rendered = [b.to_dict() for b in blocks]
+    if feedback_key:
+        rendered.append(feedback_buttons(feedback_key))
+    return {"text": fallback, "blocks": rendered}
 
 
 def build_place_update(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from pipeline import dedupe
+from pipeline.alerts.control import with_notes
 from pipeline.alerts.messages import build_corroboration, build_message, build_place_update
 from pipeline.alerts.rules import AlertRule, match_rules
 from pipeline.incidents import Assignment
@@ -105,9 +106,9 @@ def plan_alerts(analysis: Analyzed, rules: Sequence[AlertRule], history: AlertHi
                 rows.append(_confirmation(match, entry, url_key, parent, outlet_count))
             continue
         kept.append(match)
-        payload = build_message(match, event, title=entry.title, url=entry.url)
         subject = incident.key if incident else history.story_key
         key = f"{match.rule_id}:{subject}"
+        payload = build_message(match, event, title=entry.title, url=entry.url, feedback_key=key)
         rows.append(PlannedAlert(key, match.rule_id, match.event_index, match.channel, payload))
     rows += _place_updates(kept, found, entry, url_key, rules, history)
     return AlertPlan(tuple(kept), tuple(rows))
@@ -182,3 +183,25 @@ def place_lookups(found: Sequence[Event], rules: Sequence[AlertRule]) -> set[tup
     targets = {rule.reply_to for rule in rules if rule.reply_to}
     codes = {e.location.district_code for e in found if e.location and e.location.district_code}
     return {(rule_id, code) for rule_id in targets if rule_id for code in codes if code}
+
+
+def alerts_by_district(rows: Sequence[PlannedAlert], found: Sequence[Event]) -> dict[str, str]:
+    """District P-code -> the key of the first alert a plan writes there (a control
+    change of that district becomes a note in it instead of a second message)."""
+    keys: dict[str, str] = {}
+    for row in rows:
+        event = found[row.event_index] if row.event_index < len(found) else None
+        code = event.location.district_code if event and event.location else None
+        if code and code not in keys:
+            keys[code] = row.key
+    return keys
+
+
+def add_notes(
+    rows: Sequence[PlannedAlert], notes: Mapping[str, Mapping[str, Any]]
+) -> list[PlannedAlert]:
+    """The rows with each note added to the alert it belongs to."""
+    return [
+        replace(row, payload=with_notes(row.payload, notes[row.key])) if row.key in notes else row
+        for row in rows
+    ]

@@ -42,6 +42,7 @@ RULE_FIELDS = {
     "phrases",
     "min_outlets",
     "reply_to",
+    "control_change",
 }
 SEVERITIES = ("low", "medium", "high", "critical")
 # Slack errors that retrying cannot fix: the token or channel is wrong.
@@ -91,6 +92,21 @@ class PhraseSet:
 
 
 @dataclass(frozen=True)
+class ControlChangeSpec:
+    """Which district-control changes a rule posts: the new state is one of `to`, the
+    change is at least `min_confidence` sure and backed by `min_outlets` outlets."""
+
+    to: tuple[str, ...] = ("taliban", "claimed_by_taliban", "contested", "government")
+    min_confidence: float = 0.0
+    min_outlets: int = 1
+
+    def wants(self, status: str, confidence: float, outlets: int) -> bool:
+        return (
+            status in self.to and confidence >= self.min_confidence and outlets >= self.min_outlets
+        )
+
+
+@dataclass(frozen=True)
 class AlertRule:
     id: str
     description: str
@@ -102,9 +118,11 @@ class AlertRule:
     min_outlets: int = 1
     reply_to: str | None = None  # also reply in the thread of this rule's alert on the place
     mention_here: bool = False  # start the message with @here (critical rules, sparingly)
+    # a rule on district-control changes (not on events): see ControlChangeSpec
+    control_change: ControlChangeSpec | None = None
 
     def matches(self, event: Event, outlets: int = 1) -> bool:
-        if outlets < self.min_outlets:
+        if self.control_change is not None or outlets < self.min_outlets:
             return False
         for key, allowed in self.match.items():
             value = _event_value(event, key)
@@ -158,6 +176,27 @@ class PhrasesBlock(StrictModel):
     ordered: StrictBool = Field(False, description=YAML_BOOLEAN)
 
 
+CONTROL_STATES = ("taliban", "claimed_by_taliban", "contested", "government", "unknown")
+
+
+class ControlChangeBlock(StrictModel):
+    """A rule's `control_change:` (see ControlChangeSpec)."""
+
+    to: tuple[
+        Literal["taliban", "claimed_by_taliban", "contested", "government", "unknown"], ...
+    ] = Field(
+        ("taliban", "claimed_by_taliban", "contested", "government"),
+        description=f"a state or a list of states ({', '.join(CONTROL_STATES)})",
+    )
+    min_confidence: float = Field(0.0, ge=0, le=1, description="a number from 0 to 1")
+    min_outlets: int = Field(1, strict=True, ge=1, description="a whole number >= 1")
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return value if isinstance(value, list) else [value]
+
+
 class RuleEntry(StrictModel):
     """One entry of alerts.yaml's `rules:` list."""
 
@@ -178,11 +217,17 @@ class RuleEntry(StrictModel):
     min_outlets: int = Field(1, strict=True, ge=1, description="a whole number >= 1")
     reply_to: str | None = Field(None, description="another rule's id")
     mention_here: StrictBool = Field(False, description=YAML_BOOLEAN)
+    control_change: ControlChangeBlock | None = Field(
+        None, description="a mapping with 'to' (and 'min_confidence', 'min_outlets')"
+    )
 
     @model_validator(mode="after")
     def _matches_something(self) -> RuleEntry:
-        if not (self.match and self.match.model_fields_set) and self.phrases is None:
-            raise config_error("missing 'match' mapping (or 'phrases')")
+        on_events = bool(self.match and self.match.model_fields_set) or self.phrases is not None
+        if self.control_change is not None and on_events:
+            raise config_error("'control_change' rules match no events: drop 'match'/'phrases'")
+        if not on_events and self.control_change is None:
+            raise config_error("missing 'match' mapping (or 'phrases', or 'control_change')")
         return self
 
 
@@ -244,7 +289,14 @@ def _rule(path: Path, index: int, item: Any) -> AlertRule:
         min_outlets=entry.min_outlets,
         reply_to=entry.reply_to or None,
         mention_here=entry.mention_here,
+        control_change=_control_change(entry.control_change),
     )
+
+
+def _control_change(block: ControlChangeBlock | None) -> ControlChangeSpec | None:
+    if block is None:
+        return None
+    return ControlChangeSpec(tuple(block.to), block.min_confidence, block.min_outlets)
 
 
 def match_rules(

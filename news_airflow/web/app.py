@@ -20,7 +20,6 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")

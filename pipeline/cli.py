@@ -155,12 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     preview.set_defaults(handler=cmd_alerts_preview)
     release = alerts_sub.add_parser(
         "release",
-        help="queue set-aside alerts again (blocked, held, failed)",
+        help="queue set-aside alerts again (blocked, held, failed, muted)",
         description="Put alerts back in the queue: rows `blocked` by a missing channel once "
-        "it is fixed, `held` webhook posts you checked were not posted, or `failed` ones.",
+        "it is fixed, `held` webhook posts you checked were not posted, `failed` ones, or "
+        "`muted` ones (held back by an analyst's mute; while it runs they are muted again).",
     )
     release.add_argument("ids", nargs="*", metavar="ID", help="alert ids (default: all)")
-    for state in ("blocked", "held", "failed", "unknown"):
+    for state in ("blocked", "held", "failed", "unknown", "muted"):
         release.add_argument(f"--{state}", action="store_true", help=f"every {state} alert")
     release.set_defaults(handler=cmd_alerts_release)
     mark_sent = alerts_sub.add_parser(
@@ -357,12 +358,13 @@ def cmd_deliver(args: argparse.Namespace, resources: Resources) -> int:
 
 
 def cmd_alerts_release(args: argparse.Namespace, resources: Resources) -> int:
-    statuses = [s for s in ("blocked", "held", "failed", "unknown") if getattr(args, s)]
+    states = ("blocked", "held", "failed", "unknown", "muted")
+    statuses = [s for s in states if getattr(args, s)]
     if not statuses and not args.ids:
-        print("name alert ids, or --blocked / --held / --failed", file=sys.stderr)
+        print("name alert ids, or --blocked / --held / --failed / --muted", file=sys.stderr)
         return 2
     released = resources.store.release_alerts(
-        statuses or ["blocked", "held", "failed"], [int(i) for i in args.ids]
+        statuses or ["blocked", "held", "failed", "muted"], [int(i) for i in args.ids]
     )
     print(f"{released} alerts queued again")
     return 0

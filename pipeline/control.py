@@ -119,7 +119,7 @@ def fold_district(events: Iterable[TerritorialEvent]) -> list[ControlChange]:
                 incident_id=event.incident_id,
                 independent_outlets=max(1, event.outlets),
                 confidence=confidence_of(status, event),
-                basis=f"{event.category} by {event.actor} ({event.claim_status})",
+                basis=f"{event.category.replace('_', ' ')} by {event.actor} ({event.claim_status})",
             )
         )
     return changes

@@ -27,6 +27,7 @@ from tests.support.slack_server import SlackServer
 
 SLACK_TOKEN = "xoxb-test-token"
 SLACK_CHANNEL = "C0ALERTS"
+SIGNING_SECRET = "e2e-slack-signing-secret-4d1f"
 DAG_ID = "news_monitor"
 # news_monitor emits the news_new_alerts asset when it queued alerts; news_alerts,
 # scheduled on that asset, posts them to Slack.
@@ -75,6 +76,7 @@ class NewsScenario:
             "SLACK_BOT_TOKEN": SLACK_TOKEN,
             "SLACK_BASE_URL": self.slack.base_url,
             "SLACK_CHANNEL": SLACK_CHANNEL,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "NEWS_TASK_RETRIES": "0",
             "SCHEDULE_MINUTES": NEXT_SCHEDULED_RUN_MINUTES,
         }

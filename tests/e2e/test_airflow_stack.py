@@ -8,19 +8,24 @@ Postgres database and posts to the local Slack server.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, select
 
 from pipeline.schema import alerts, articles, events
 from pipeline.settings import PROJECT_ROOT
-from tests.e2e.airflow_stack import ADMIN_USER, AirflowStack
+from tests.e2e.airflow_stack import ADMIN_USER, AirflowStack, clean_environment
 from tests.e2e.conftest import (
     BACKGROUND_ITEM,
     CORE_TASKS,
     DAG_ID,
+    SIGNING_SECRET,
     YAWAN_TITLE,
     NewsCycle,
     NewsScenario,
@@ -29,6 +34,7 @@ from tests.e2e.conftest import (
     shutdown,
     unavailable,
 )
+from tests.support.slack_server import button_click, signed_headers
 
 pytestmark = pytest.mark.slow
 
@@ -173,3 +179,108 @@ def test_ci_flag_is_respected_for_missing_browser(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(pytest.skip.Exception):
         unavailable("no browser")
     assert os.environ["CI"] == "false"
+
+
+# --- the analyst page (plugins/news_analyst_page.py) under the real api-server --------------
+PAGE_SCREENSHOT = PROJECT_ROOT / "artifacts" / "analyst-page.png"
+DEMO_FALLEN = {"AF1905": "Imam Sahib", "AF1809": "Khwaja Ghar", "AF2906": "Shirin Tagab"}
+
+
+@pytest.fixture(scope="module")
+def demo_loaded(news_cycle: NewsCycle, scenario: NewsScenario) -> NewsCycle:
+    """The demo feeds (2021 falls) stored into the stack's application database by the
+    CLI (console alerts), so that the page has districts to show."""
+    env = clean_environment(os.environ) | {
+        "DATABASE_URL": scenario.app_url,
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", "--json"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return news_cycle
+
+
+def test_plugin_refuses_anonymous_requests(local_stack: AirflowStack) -> None:
+    base = local_stack.base_url
+    for path in ("/news/api/map", "/news/api/alerts", "/news/api/districts/AF1905"):
+        response = httpx.get(f"{base}{path}", timeout=15)
+        assert response.status_code == 401, (path, response.text)
+    page = httpx.get(f"{base}/news/", timeout=15)
+    assert page.status_code == 307 and page.headers["location"].startswith("/auth/login")
+    forged = httpx.post(f"{base}/news/slack/interactivity", content=b"payload=%7B%7D", timeout=15)
+    assert forged.status_code == 401
+    bad_token = httpx.get(
+        f"{base}/news/api/map", headers={"Authorization": "Bearer not-a-jwt"}, timeout=15
+    )
+    assert bad_token.status_code in (401, 403)
+
+
+def test_plugin_serves_the_demo_map_to_a_signed_in_user(demo_loaded: NewsCycle) -> None:
+    stack = demo_loaded.stack
+    headers = {"Authorization": f"Bearer {stack.token()}"}
+    data = httpx.get(f"{stack.base_url}/news/api/map", headers=headers, timeout=30).json()
+    status = {f["properties"]["code"]: f["properties"]["status"] for f in data["features"]}
+    assert {code: status[code] for code in DEMO_FALLEN} == dict.fromkeys(DEMO_FALLEN, "taliban")
+
+
+def test_slack_button_click_is_verified_stored_and_shown(
+    demo_loaded: NewsCycle, scenario: NewsScenario
+) -> None:
+    stack = demo_loaded.stack
+    url = f"{stack.base_url}/news/slack/interactivity"
+    body = button_click(demo_loaded.message, "feedback_false_alarm", "U7", "desk-analyst")
+    headers = signed_headers(body, SIGNING_SECRET)
+    assert httpx.post(url, content=body, headers=headers, timeout=15).status_code == 200
+    assert httpx.post(url, content=body, headers=headers, timeout=15).status_code == 409  # replay
+    forged = signed_headers(body, "a-guessed-secret")
+    assert httpx.post(url, content=body, headers=forged, timeout=15).status_code == 401
+    stale = signed_headers(body, SIGNING_SECRET, timestamp=int(time.time()) - 600)
+    assert httpx.post(url, content=body, headers=stale, timeout=15).status_code == 401
+    auth = {"Authorization": f"Bearer {stack.token()}"}
+    queue = httpx.get(f"{stack.base_url}/news/api/alerts", headers=auth, timeout=15).json()
+    feedback = [(f["action"], f["user"]) for a in queue["alerts"] for f in a["feedback"]]
+    assert feedback == [("false_alarm", "desk-analyst")]
+
+
+def test_analyst_page_in_the_airflow_ui_shows_the_fallen_districts(
+    browser_ready: None, demo_loaded: NewsCycle
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    stack = demo_loaded.stack
+    PAGE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = _launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.set_default_timeout(30_000)
+            try:
+                page.goto(f"{stack.base_url}/plugin/district-control")
+                page.wait_for_url("**/auth/login**")
+                page.get_by_label("Username").fill(ADMIN_USER)
+                page.get_by_label("Password").fill(stack.admin_password)
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url(lambda url: "/auth/login" not in url)
+                page.goto(f"{stack.base_url}/plugin/district-control")
+                frame = page.frame_locator("iframe")
+                fallen = frame.locator('path.district[data-code="AF1905"]')
+                expect(fallen).to_have_attribute("data-status", "taliban")
+                expect(frame.locator('#legend li[data-status="taliban"]')).to_contain_text("(")
+                fallen.click()
+                expect(frame.locator("#district-panel h2")).to_contain_text("Imam Sahib")
+                expect(frame.locator("#timeline li.change").first).to_be_visible()
+                expect(frame.locator("#alert-queue tbody tr").first).to_be_visible()
+                page.screenshot(path=str(PAGE_SCREENSHOT), full_page=True)
+            except Exception:
+                page.screenshot(path=str(PAGE_SCREENSHOT.with_name("analyst-page-failure.png")))
+                raise
+        finally:
+            browser.close()
+    assert PAGE_SCREENSHOT.stat().st_size > 10_000
+    print(f"\n[e2e] analyst page screenshot: {PAGE_SCREENSHOT}")

@@ -8,10 +8,7 @@ with the real slack_sdk verifier's scheme) are checked, stored and honoured.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import time
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
@@ -25,10 +22,11 @@ from pipeline.alerts import ConsoleSink, Router, deliver
 from pipeline.cycle import run_cycle
 from pipeline.resources import Resources
 from pipeline.schema import alert_feedback, alerts, events
+from tests.support.slack_server import signed_headers
 
 SECRET = "e2e-signing-secret-0123456789abcdef"
 ANALYST = {"Authorization": "Bearer analyst"}
-FALLEN = ("AF1905", "AF1809")  # the demo's Imam Sahib and Shirin Tagab
+FALLEN = ("AF1905", "AF1809")  # the demo's Imam Sahib and Khwaja Ghar
 
 
 def require_token(request: Request) -> str:
@@ -61,15 +59,7 @@ def click(action_id: str, key: str, user: str = "U42") -> bytes:
 
 
 def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
-    timestamp = str(int(time.time()))
-    digest = hmac.new(
-        secret.encode(), f"v0:{timestamp}:{body.decode()}".encode(), hashlib.sha256
-    ).hexdigest()
-    return {
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": f"v0={digest}",
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
+    return signed_headers(body, secret)
 
 
 def alert_on(resources: Resources, code: str, rule: str = "district-fallen") -> dict:

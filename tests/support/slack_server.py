@@ -919,3 +919,54 @@ def _view(
     if with_metadata and record["metadata"] is not None:
         message["metadata"] = record["metadata"]
     return message
+
+
+# --- interactivity: what Slack sends to an app when someone clicks a button ------------------
+def button_click(
+    message: JsonDict, action_id: str, user_id: str = "U42", user_name: str = "analyst"
+) -> bytes:
+    """The form body Slack posts to an app's interactivity URL when `user_id` clicks the
+    button `action_id` of a posted message (block_actions, the button's value as given)."""
+    from urllib.parse import urlencode
+
+    buttons = [
+        element
+        for block in message.get("blocks") or []
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+        if element.get("action_id") == action_id
+    ]
+    if not buttons:
+        raise ValueError(f"the message has no button {action_id!r}")
+    button = buttons[0]
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_name},
+        "channel": {"id": message.get("channel")},
+        "message": {"ts": message.get("ts")},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "feedback",
+                "value": button.get("value"),
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def signed_headers(body: bytes, secret: str, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's request-signing headers for `body` (v0 HMAC-SHA256 of version, timestamp
+    and body under the app's signing secret)."""
+    import hmac
+
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    base = f"v0:{stamp}:{body.decode()}".encode()
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }

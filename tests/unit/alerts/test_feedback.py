@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,6 +22,7 @@ from pipeline.alerts.feedback import (
     verdicts,
     verify,
 )
+from tests.support.slack_server import signed_headers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -39,10 +38,7 @@ def click_body(action_id: str = "feedback_false_alarm", key: str = "district-fal
 
 
 def signed(body: bytes, secret: str = SECRET, at: int | None = None) -> dict[str, str]:
-    timestamp = str(int(time.time()) if at is None else at)
-    base = f"v0:{timestamp}:{body.decode()}".encode()
-    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}"}
+    return signed_headers(body, secret, at)
 
 
 class MemoryFeedback:

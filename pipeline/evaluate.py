@@ -12,9 +12,11 @@ import json
 import logging
 import re
 import sys
+import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -727,6 +729,20 @@ class Analyzer:
         return analyze(entry, res.store, res.rules, res.extractor)
 
 
+@contextmanager
+def scratch_resources(resources: Resources) -> Iterator[Resources]:
+    """The same extractor and rules over an empty SQLite store with the seed corpus only:
+    extraction is scored on the text alone, never against what this database already
+    holds (a gold passage an operator stored would read as a copy, with no events)."""
+    from dataclasses import replace
+
+    with tempfile.TemporaryDirectory(prefix="evaluate-") as folder:
+        url = f"sqlite:///{Path(folder) / 'evaluate.sqlite3'}"
+        settings = replace(resources.settings, database_url=url)
+        with Resources.offline(settings, extractor=resources.extractor) as scratch:
+            yield scratch
+
+
 def predict_passage(analyzer: Analyzer, passage: GoldPassage) -> PassagePrediction:
     """Run `analyze` on one gold passage and keep what the scoring needs."""
     analysis = analyzer.analyze(passage.text, passage.url, _published(passage.date))
@@ -774,8 +790,9 @@ def cmd_evaluate_events(args: argparse.Namespace, resources: Resources) -> int:
     """Extract events from every gold passage and print P/R/F1, location and alert figures,
     and per-class pass counts for a challenge file."""
     passages = load_events_gold(Path(args.gold))
-    analyzer = Analyzer.open(resources)
-    predictions = [predict_passage(analyzer, p) for p in passages]
+    with scratch_resources(resources) as scratch:
+        analyzer = Analyzer.open(scratch)
+        predictions = [predict_passage(analyzer, p) for p in passages]
     report = score_events(passages, predictions)
     report["misses"] = limit_misses(report["misses"], args.show_misses)
     if args.json:

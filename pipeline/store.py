@@ -1557,7 +1557,6 @@ class Store:
                 events.c.province,
                 articles.c.title,
                 articles.c.url,
-                articles.c.text,
                 articles.c.published_at,
             )
             .join(articles, articles.c.id == alerts.c.article_id)

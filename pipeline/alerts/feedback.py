@@ -166,13 +166,15 @@ def labelled_set(
     verdict_by_key: Mapping[str, str], alerts: Iterable[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """Judged alerts as passages in the events gold format (`evaluate events --gold`):
-    the article's text; a confirmed alert's event as a gold event, a false alarm's as a
-    `forbid` pair; `alert_district_fallen` set for the fall rules (null for others, so
-    they are not scored as alerts). Disputed alerts are left out."""
+    the event's sentence (what the label is about: a false alarm's article may report
+    the same kind of event elsewhere, rightly); a confirmed alert's event as a gold
+    event, a false alarm's as a `forbid` pair; `alert_district_fallen` set for the fall
+    rules (null for others, so they are not scored as alerts). Disputed alerts and
+    alerts without an event are left out."""
     records = []
     for alert in alerts:
         label = verdict_by_key.get(str(alert["idempotency_key"]))
-        if label not in ("confirmed", "false_alarm") or not alert.get("text"):
+        if label not in ("confirmed", "false_alarm") or not alert.get("evidence"):
             continue
         pair = {"type": alert.get("category"), "actor": alert.get("actor")}
         event = pair | {
@@ -187,7 +189,7 @@ def labelled_set(
                 "class": f"feedback:{alert['rule_id']}",
                 "url": alert.get("url"),
                 "date": _day(alert.get("published_at")),
-                "text": alert["text"],
+                "text": alert["evidence"],
                 "alert_district_fallen": (label == "confirmed") if falls else None,
                 "events": [event] if label == "confirmed" and pair["type"] else [],
                 "forbid": [pair] if label == "false_alarm" and pair["type"] else [],

@@ -196,3 +196,35 @@ def test_a_mute_holds_back_that_rule_on_that_district_for_24_hours(
 def _alert_rows(store):  # type: ignore[no-untyped-def]
     with store.engine.connect() as conn:
         return conn.execute(select(alerts)).mappings().all()
+
+
+def test_evaluate_feedback_turns_clicks_into_a_gold_set_that_scores(
+    client: TestClient, demo: Resources, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    from pipeline.evaluate import cmd_evaluate_events
+    from pipeline.evaluate_feedback import cmd_evaluate_feedback, feedback_report
+
+    right, wrong = alert_on(demo, "AF1809"), alert_on(demo, "AF2901", "district-control-changed")
+    for action_id, alert, user in (
+        ("feedback_confirm", right, "U1"),
+        ("feedback_false_alarm", wrong, "U1"),
+        ("feedback_false_alarm", wrong, "U2"),
+        ("feedback_mute", right, "U3"),  # says nothing about truth
+    ):
+        body = click(action_id, alert["idempotency_key"], user)
+        assert client.post("/slack/interactivity", content=body, headers=signed(body)).is_success
+    report = feedback_report(demo)
+    assert report["alerts_judged"] == 2
+    assert report["by_rule"]["district-fallen"]["precision"] == 1.0
+    assert report["by_rule"]["district-control-changed"]["false_alarm"] == 1
+    out = tmp_path / "feedback.jsonl"
+    assert cmd_evaluate_feedback(argparse.Namespace(out=str(out), json=True), demo) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["label"] for r in records) == ["confirmed", "false_alarm"]
+    args = argparse.Namespace(gold=str(out), json=True, show_misses=5)
+    assert cmd_evaluate_events(args, demo) == 0
+    scored = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    # the confirmed fall is found again; Maymana's sentence still yields the wrong event
+    assert scored["alert"]["tp"] == 1, (scored, records)

@@ -273,6 +273,8 @@ def _delivery(store: Store, db: psycopg.Connection[Any]) -> None:
     store.block_alert(pending, "no channel")
     store.mark_alert_attempt_failed(pending, "boom", 5)
     store.mark_alert_sent(pending, "C0123", "1700000000.000100")
+    store.running_mutes()
+    store.mute_alert(_alert_id(db, "pending"), "muted: rule on district by U1 until ...")
 
 
 def _feed_run(store: Store, db: psycopg.Connection[Any]) -> None:
@@ -417,7 +419,8 @@ def test_hot_path_query_is_index_backed(
             bad += [
                 f"{v} (no index for it)"
                 for v in _violations(
-                    _explain(explainer, sql, params), {"feeds", "quarantine", "slack_channels"}
+                    _explain(explainer, sql, params),
+                    {"feeds", "quarantine", "slack_channels", "alert_feedback"},
                 )
             ]
         finally:

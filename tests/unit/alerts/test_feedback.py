@@ -187,7 +187,6 @@ def _judged(key: str, rule: str = "district-fallen") -> dict:
         "province": "Badakhshan",
         "title": "t",
         "url": "https://example.org/a",
-        "text": "Yawan falls. The Taliban overran the Yawan district centre.",
         "published_at": datetime(2021, 7, 3, 9, tzinfo=UTC),
     }
 
@@ -198,6 +197,7 @@ def test_a_confirmed_fall_becomes_a_gold_event_with_an_alert() -> None:
     assert record["events"][0]["type"] == "territory_captured"
     assert record["events"][0]["location"] == "Yawan district, Badakhshan"
     assert (record["date"], record["class"]) == ("2021-07-03", "feedback:district-fallen")
+    assert record["text"] == "The Taliban overran the Yawan district centre."
 
 
 def test_a_false_alarm_becomes_a_forbidden_pair_and_no_alert() -> None:

@@ -9,6 +9,7 @@ with the real slack_sdk verifier's scheme) are checked, stored and honoured.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
@@ -22,6 +23,8 @@ from pipeline.alerts import ConsoleSink, Router, deliver
 from pipeline.cycle import run_cycle
 from pipeline.resources import Resources
 from pipeline.schema import alert_feedback, alerts, events
+from pipeline.settings import load_settings
+from tests.conftest import _admin_execute, _with_database
 from tests.support.slack_server import signed_headers
 
 SECRET = "e2e-signing-secret-0123456789abcdef"
@@ -35,11 +38,18 @@ def require_token(request: Request) -> str:
     return "analyst"
 
 
+def _demo(url: str) -> Resources:
+    """Resources over `url` after one demo cycle (alerts printed nowhere)."""
+    settings = load_settings({"DATABASE_URL": url, "SLACK_SIGNING_SECRET": SECRET})
+    resources = Resources.live(settings, sink=ConsoleSink(lambda _line: None))
+    run_cycle(resources)
+    return resources
+
+
 @pytest.fixture
-def demo(database_url: str, make_settings) -> Iterator[Resources]:  # type: ignore[no-untyped-def]
-    settings = make_settings(database_url, SLACK_SIGNING_SECRET=SECRET)
-    with Resources.live(settings, sink=ConsoleSink(lambda _line: None)) as resources:
-        run_cycle(resources)
+def demo(database_url: str) -> Iterator[Resources]:
+    """A demo database of its own, for tests that click, mute or judge."""
+    with _demo(database_url) as resources:
         yield resources
 
 
@@ -47,6 +57,29 @@ def demo(database_url: str, make_settings) -> Iterator[Resources]:  # type: igno
 def client(demo: Resources) -> Iterator[TestClient]:
     with TestClient(create_app(lambda: demo, require_token)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def reader(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """One demo database per back end shared by the tests that only read."""
+    name = f"news_page_{uuid.uuid4().hex[:10]}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('page') / 'page.sqlite3'}"
+    else:
+        template = request.getfixturevalue("postgres_template")
+        _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        url = _with_database(name)
+    try:
+        with (
+            _demo(url) as resources,
+            TestClient(create_app(lambda: resources, require_token)) as test_client,
+        ):
+            yield test_client
+    finally:
+        if request.param == "postgres":
+            _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def click(action_id: str, key: str, user: str = "U42") -> bytes:
@@ -75,14 +108,16 @@ def alert_on(resources: Resources, code: str, rule: str = "district-fallen") -> 
     return dict(row._mapping)
 
 
-def test_anonymous_requests_are_refused(client: TestClient) -> None:
+def test_anonymous_requests_are_refused(reader: TestClient) -> None:
+    client = reader
     for path in ("/api/map", "/api/districts/AF1905", "/api/alerts", "/static/page.js"):
         assert client.get(path).status_code == 401, path
     page = client.get("/", follow_redirects=False)
     assert page.status_code == 307 and page.headers["location"].startswith("/auth/login?next=")
 
 
-def test_the_map_shows_the_demo_falls_with_counts(client: TestClient) -> None:
+def test_the_map_shows_the_demo_falls_with_counts(reader: TestClient) -> None:
+    client = reader
     data = client.get("/api/map", headers=ANALYST).json()
     status = {f["properties"]["code"]: f["properties"]["status"] for f in data["features"]}
     assert len(status) == 399 and sum(data["counts"].values()) == 399
@@ -92,7 +127,8 @@ def test_the_map_shows_the_demo_falls_with_counts(client: TestClient) -> None:
     assert later["national"]["since"] == "2021-08-15" and later["counts"]["taliban"] == 399
 
 
-def test_a_district_shows_its_timeline_with_evidence_and_alerts(client: TestClient) -> None:
+def test_a_district_shows_its_timeline_with_evidence_and_alerts(reader: TestClient) -> None:
+    client = reader
     data = client.get("/api/districts/AF1905", headers=ANALYST).json()
     assert (data["district"], data["status"]) == ("Imam Sahib", "taliban")
     [*_, latest] = data["timeline"]
@@ -102,7 +138,8 @@ def test_a_district_shows_its_timeline_with_evidence_and_alerts(client: TestClie
     assert client.get("/api/districts/XX9999", headers=ANALYST).status_code == 404
 
 
-def test_changes_incidents_and_queue_are_listed(client: TestClient) -> None:
+def test_changes_incidents_and_queue_are_listed(reader: TestClient) -> None:
+    client = reader
     changes = client.get("/api/changes", headers=ANALYST).json()["changes"]
     assert {c["code"] for c in changes} >= set(FALLEN)
     incidents = client.get("/api/incidents", headers=ANALYST).json()["incidents"]
@@ -112,7 +149,8 @@ def test_changes_incidents_and_queue_are_listed(client: TestClient) -> None:
     assert any(a["header"].startswith("CRITICAL") for a in queue["alerts"])
 
 
-def test_page_and_assets_are_served_to_a_signed_in_analyst(client: TestClient) -> None:
+def test_page_and_assets_are_served_to_a_signed_in_analyst(reader: TestClient) -> None:
+    client = reader
     page = client.get("/", headers=ANALYST)
     assert page.status_code == 200 and 'id="map"' in page.text
     assert client.get("/static/page.js", headers=ANALYST).status_code == 200
@@ -143,11 +181,8 @@ def test_a_signed_click_is_stored_and_shown_and_a_replay_is_refused(
     assert [(f["action"], f["user"]) for f in feedback] == [("false_alarm", "analyst-U42")]
 
 
-def test_without_a_signing_secret_every_click_is_refused(
-    database_url: str,
-    make_settings,  # type: ignore[no-untyped-def]
-) -> None:
-    resources = Resources.live(make_settings(database_url))
+def test_without_a_signing_secret_every_click_is_refused(database_url: str) -> None:
+    resources = Resources.live(load_settings({"DATABASE_URL": database_url}))
     with resources, TestClient(create_app(lambda: resources, require_token)) as test_client:
         body = click("feedback_confirm", "any")
         answer = test_client.post("/slack/interactivity", content=body, headers=signed(body))

@@ -8,9 +8,11 @@ government denies ends `claimed_by_taliban` or `contested`). The fold reads a di
 events in event-date order and records a change whenever that state differs from the
 last one. Rules:
 
-* only `territory_captured` / `territory_retaken` events with a district code count
-  (a provincial capital's fall carries its district's code; an aggregate statement such
-  as "dozens of districts" names none and changes nothing);
+* only `territory_captured` / `territory_retaken` events with a district code count,
+  and only when what was taken is the district itself: its centre, a town or the
+  provincial capital (which carries its district's code). A base, checkpoint, border
+  crossing, road or village taken inside a district does not hand the district over;
+  an aggregate statement such as "dozens of districts" names none and changes nothing;
 * hypothetical and negated events ("may fall", "did not fall") change nothing;
 * events of one day are read claims first, then reports (a report of what happened
   outweighs a claim of the same day, whichever outlet was read first), then in stored
@@ -32,6 +34,17 @@ STATUSES = ("taliban", "government", "contested", "claimed_by_taliban", "unknown
 NATIONAL_FROM = date(2021, 8, 15)
 NATIONAL_NOTE = "national: the Taliban took Kabul on 15 August 2021"
 TERRITORIAL = ("territory_captured", "territory_retaken")
+# what was taken must be the district: its centre, a town in it, or the provincial capital
+DISTRICT_TYPES = frozenset(
+    {
+        "district_captured",
+        "town_captured",
+        "provincial_capital_captured",
+        "district_retaken",
+        "town_retaken",
+        "provincial_capital_retaken",
+    }
+)
 COUNTING_REALIS = ("actual", "announced")
 # the extractor's `control` values, and a fallback for events stored before it existed
 CONTROL_STATUS = {
@@ -58,6 +71,7 @@ class TerritorialEvent:
     day: date
     incident_id: int | None = None
     outlets: int = 1
+    type: str | None = None  # None: stored before types were read (counts as a district)
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,8 @@ def status_of(event: TerritorialEvent) -> str | None:
     """The state an event leaves its district in, or None when it changes nothing."""
     if event.category not in TERRITORIAL or not event.district_code:
         return None
+    if event.type is not None and event.type not in DISTRICT_TYPES:
+        return None  # a base, crossing, road or village: the district is not handed over
     if event.realis not in COUNTING_REALIS:
         return None
     if event.control:

@@ -902,6 +902,7 @@ class Store:
                 events.c.article_id,
                 events.c.district_code,
                 events.c.category,
+                events.c.type,
                 events.c.actor,
                 events.c.realis,
                 events.c.claim_status,
@@ -932,6 +933,7 @@ class Store:
                 day=_event_day(row.event_date, row.published_at, row.created_at),
                 incident_id=row.incident_id,
                 outlets=row.n_independent_outlets or 1,
+                type=row.type,
             )
             for row in conn.execute(query)
         ]

@@ -703,6 +703,10 @@ def place_reference(token: Token, lex: Lexicon) -> tuple[str | None, int]:
         return "plural", _count(token) or 2
     count = _count(token)
     lemma = token.lemma_.lower()
+    if lemma in lex.minor_place_nouns or lemma in lex.base_nouns:
+        # "the road between Shirin Tagab and the provincial capital", "a post near the
+        # district centre": the settlement only locates the road or post that was taken
+        return None, 0
     if lemma in (
         "pair",
         "couple",

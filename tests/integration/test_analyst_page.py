@@ -241,7 +241,7 @@ def test_evaluate_feedback_turns_clicks_into_a_gold_set_that_scores(
     from pipeline.evaluate import cmd_evaluate_events
     from pipeline.evaluate_feedback import cmd_evaluate_feedback, feedback_report
 
-    right, wrong = alert_on(demo, "AF1809"), alert_on(demo, "AF2901", "district-control-changed")
+    right, wrong = alert_on(demo, "AF1809"), alert_on(demo, "AF0902", "territory-retaken")
     for action_id, alert, user in (
         ("feedback_confirm", right, "U1"),
         ("feedback_false_alarm", wrong, "U1"),
@@ -253,7 +253,7 @@ def test_evaluate_feedback_turns_clicks_into_a_gold_set_that_scores(
     report = feedback_report(demo)
     assert report["alerts_judged"] == 2
     assert report["by_rule"]["district-fallen"]["precision"] == 1.0
-    assert report["by_rule"]["district-control-changed"]["false_alarm"] == 1
+    assert report["by_rule"]["territory-retaken"]["false_alarm"] == 1
     out = tmp_path / "feedback.jsonl"
     assert cmd_evaluate_feedback(argparse.Namespace(out=str(out), json=True), demo) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
@@ -261,5 +261,5 @@ def test_evaluate_feedback_turns_clicks_into_a_gold_set_that_scores(
     args = argparse.Namespace(gold=str(out), json=True, show_misses=5)
     assert cmd_evaluate_events(args, demo) == 0
     scored = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    # the confirmed fall is found again; Maymana's sentence still yields the wrong event
+    # the confirmed fall is found again in its sentence
     assert scored["alert"]["tp"] == 1, (scored, records)

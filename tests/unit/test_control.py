@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from pipeline.control import TerritorialEvent, fold, fold_district, state_at, status_of
 
 _ids = iter(range(1, 10_000))
@@ -19,6 +21,7 @@ def _event(
     claim: str = "reported",
     actor: str = "Taliban",
     outlets: int = 1,
+    type: str | None = None,
 ) -> TerritorialEvent:
     ident = next(_ids)
     return TerritorialEvent(
@@ -33,6 +36,7 @@ def _event(
         date.fromisoformat(day),
         None,
         outlets,
+        type or ("district_retaken" if category == "territory_retaken" else "district_captured"),
     )
 
 
@@ -107,3 +111,25 @@ def test_a_report_outweighs_a_claim_of_the_same_day_whatever_was_read_first() ->
     claim = _event("2021-06-22", control="claimed_by_taliban", claim="claimed")
     assert fold_district([report, claim])[-1].status == "taliban"
     assert fold_district([claim, report])[-1].status == "taliban"
+
+
+@pytest.mark.parametrize(
+    "taken", ["base_captured", "border_crossing_captured", "territory_captured"]
+)
+def test_a_base_crossing_or_area_taken_does_not_hand_over_the_district(taken: str) -> None:
+    assert fold_district([_event("2021-07-01", type=taken)]) == []
+    # the district centre itself, the next day, does
+    changes = fold_district(
+        [_event("2021-07-01", type=taken), _event("2021-07-02", type="district_captured")]
+    )
+    assert [(c.status, c.valid_from) for c in changes] == [("taliban", date(2021, 7, 2))]
+
+
+def test_a_town_or_the_provincial_capital_taken_hands_over_its_district() -> None:
+    for taken in ("town_captured", "provincial_capital_captured"):
+        [change] = fold_district([_event("2021-07-01", type=taken)])
+        assert change.status == "taliban"
+    retaken = _event(
+        "2021-07-03", "territory_retaken", "government", actor="Afghan forces", type="base_retaken"
+    )
+    assert [c.status for c in fold_district([_event("2021-07-01"), retaken])] == ["taliban"]

@@ -919,3 +919,26 @@ def test_the_relevance_gate_reads_a_disguised_name() -> None:
     assert is_relevant("A spokesman for the Tal\u200biban spoke to reporters.")
     assert is_relevant(f"A spokesman for the {CYR_T}{CYR_A}liban spoke to reporters.")
     assert not is_relevant("A spokesman for the club spoke to reporters.")
+
+
+# --- a road that a settlement only locates -----------------------------------------------------
+@pytest.mark.parametrize(
+    "second",
+    [
+        "The insurgents now control the road between Almar and the provincial capital.",
+        "The insurgents now hold the highway between Almar and the provincial capital.",
+        "The Taliban now control the highway leading to the provincial capital.",
+    ],
+)
+def test_a_road_to_the_capital_is_not_the_capital(second: str) -> None:
+    text = f"Taliban fighters overran the Almar district centre in Faryab on Monday. {second}"
+    taken = {e.location.name for e in events(text) if e.category == "territory_captured"}
+    assert taken == {"Almar"}
+
+
+def test_the_capital_itself_taken_in_the_next_sentence_is_a_fall_there() -> None:
+    text = (
+        "Taliban fighters overran the Almar district centre in Faryab on Monday. "
+        "A day later they also took the provincial capital."
+    )
+    assert districts(falls(text)) == {"Almar", "Maymana"}

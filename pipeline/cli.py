@@ -383,6 +383,9 @@ def cmd_quarantine_retry(args: argparse.Namespace, resources: Resources) -> int:
 
 
 def cmd_status(args: argparse.Namespace, resources: Resources) -> int:
+    from pipeline.extraction.extractor import RuleExtractor
+    from pipeline.language import unread_note
+
     store, settings = resources.store, resources.settings
     data = {
         "feeds": store.list_feeds(),
@@ -401,13 +404,19 @@ def cmd_status(args: argparse.Namespace, resources: Resources) -> int:
             if feed["disabled"]
             else ("failing" if feed["consecutive_failures"] else "ok")
         )
+        languages = json.loads(feed.get("languages") or "{}")
+        unread = unread_note(languages, RuleExtractor.read_languages)
+        if unread and state == "ok":
+            state = "ok, UNREAD LANGUAGE"
         print(
             f"  [{state}] {feed['name'] or feed['url']}  last status {feed['last_status']}, "
             f"{feed['entries_last_fetch']} entries, failures in a row "
-            f"{feed['consecutive_failures']}"
+            f"{feed['consecutive_failures']}, languages {_languages(languages)}"
         )
         if feed["last_error"]:
             print(f"      last error: {feed['last_error']}")
+        if unread:
+            print(f"      {unread}")
     counts = data["counts"]
     print(
         f"articles: {counts['articles']} ({counts['seeds']} seeds), by status "
@@ -442,6 +451,12 @@ def cmd_status(args: argparse.Namespace, resources: Resources) -> int:
     if any(item["status"] == "held" for item in data["quarantine"]):
         print("  held entries are tried again after `python -m pipeline quarantine retry`")
     return 0
+
+
+def _languages(counts: dict[str, int]) -> str:
+    """ "en 12, ur 1" (entries of the feed's last run by language), or "-"."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{code} {n}" for code, n in ranked) or "-"
 
 
 def cmd_feeds(args: argparse.Namespace, resources: Resources) -> int:

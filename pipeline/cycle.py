@@ -19,6 +19,7 @@ from pipeline import dedupe
 from pipeline.alerts import AlertPlan, AlertRule, DeliveryReport, deliver, plan_alerts
 from pipeline.alerts.plan import add_notes, alerts_by_district, place_lookups
 from pipeline.incidents import Assignment, outlet_of
+from pipeline.language import Language, unread_note
 from pipeline.models import AlertMatch, DuplicateDecision, Entry, Event, FeedReport
 from pipeline.resources import Resources
 from pipeline.settings import FeedConfig, Settings
@@ -31,7 +32,11 @@ Progress = Callable[[str], None]
 class Extractor(Protocol):
     """What `analyze` needs of an extractor (pipeline.extraction.RuleExtractor)."""
 
+    read_languages: frozenset[str]
+
     def extract(self, text: str, published: datetime | None) -> list[Event]: ...
+
+    def identify(self, text: str) -> Language | None: ...
 
 
 @dataclass
@@ -46,6 +51,7 @@ class Analysis:
     plan: AlertPlan = field(default_factory=AlertPlan)
     # per event: the incident it joins or opens (None: it joins none), see incidents.py
     incidents: tuple[Assignment | None, ...] = ()
+    language: str | None = None  # ISO 639-1 code of the text (pipeline.language)
 
     @property
     def outlet(self) -> str | None:
@@ -128,7 +134,10 @@ def analyze(
         else extractor.extract(entry.text, entry.published)
     )
     found = _with_title_events(entry, found, extractor)
-    analysis = Analysis(entry, url_key, fingerprint, decision, found)
+    language = extractor.identify(f"{entry.title}\n{entry.text}")
+    analysis = Analysis(
+        entry, url_key, fingerprint, decision, found, language=language.code if language else None
+    )
     return replan(analysis, store, rules)
 
 
@@ -216,6 +225,7 @@ def store_analysis(
             source=source,
             decision=analysis.decision,
             shingle_sample=analysis.fingerprint.index_sample,
+            language=analysis.language,
         )
         if article_id is None:
             return None, 0, analysis
@@ -368,6 +378,12 @@ def _store_fetched(
     if result.permanent_redirect and result.final_url:
         store.move_feed(row["id"], result.final_url)
     notes = [f"malformed but usable: {parsed.bozo_reason}"[:300]] if parsed.bozo else []
+    if report.languages:
+        store.record_feed_languages(row["id"], report.languages)
+        unread = unread_note(report.languages, resources.extractor.read_languages)
+        if unread:
+            log.warning("feed %s: %s", feed.label, unread)
+            notes.append(unread)
     if report.quarantined:
         notes.append(f"{report.quarantined} entries quarantined (see `python -m pipeline status`)")
     report.error = "; ".join(notes) or None
@@ -482,6 +498,8 @@ class FeedRun:
         if self.full_text and (entry.url or "").startswith(("http://", "https://")):
             entry = with_full_text(entry, resources.http, resources.settings)
         analysis = analyze(entry, store, resources.rules, resources.extractor)
+        code = analysis.language or "unknown"
+        report.languages[code] = report.languages.get(code, 0) + 1
         if analysis.decision.method == "url" and analysis.decision.of_label == analysis.url_key:
             report.known += 1  # the same URL was stored before: nothing new to keep
             return

@@ -330,6 +330,7 @@ class GoldPassage:
     events: tuple[GoldEvent, ...] = ()
     error_class: str | None = None
     forbid: tuple[Pair, ...] = ()
+    language: str | None = None  # the gold file's `lang` (e.g. fa-AF, ps), when it has one
 
 
 @dataclass(frozen=True)
@@ -381,6 +382,7 @@ def parse_gold_passage(obj: dict[str, Any], where: str) -> GoldPassage:
         events=events,
         error_class=obj.get("class"),
         forbid=_parse_forbid(obj.get("forbid"), where),
+        language=obj.get("lang"),
     )
 
 
@@ -633,9 +635,27 @@ def challenge_results(
 def score_events(
     gold: Sequence[GoldPassage], predicted: Sequence[PassagePrediction]
 ) -> dict[str, Any]:
-    """All event figures; predictions are matched to gold passages by id."""
+    """All event figures, overall and (for a file whose passages name their `lang`)
+    per language; predictions are matched to gold passages by id."""
     by_id = {p.id: p for p in predicted}
     preds = [by_id.get(g.id, PassagePrediction(g.id)) for g in gold]
+    report = _score(gold, preds)
+    report["by_language"] = {
+        language: {
+            key: part[key] for key in ("passages", "gold_events", "pairs", "location", "alert")
+        }
+        for language in sorted({g.language for g in gold if g.language})
+        for part in [
+            _score(
+                [g for g in gold if g.language == language],
+                [p for g, p in zip(gold, preds, strict=True) if g.language == language],
+            )
+        ]
+    }
+    return report
+
+
+def _score(gold: Sequence[GoldPassage], preds: Sequence[PassagePrediction]) -> dict[str, Any]:
     location = [_location_results(g, p) for g, p in zip(gold, preds, strict=True)]
     alerts = Tally()
     for g, p in zip(gold, preds, strict=True):
@@ -917,6 +937,20 @@ def _print_classes(report: dict[str, Any], show_failures: int) -> None:
         print(f"  {item['id']}  [{name}] {'; '.join(item['reasons'])}")
 
 
+def _print_languages(by_language: dict[str, dict[str, Any]]) -> None:
+    """One line per language: alert, (category, actor) pairs and territory locations."""
+    print("\nby language:")
+    print(
+        f"  {'lang':<8} {'passages':>8}  {'alert P':>7} {'alert R':>7}  {'pairs F1':>8}  locations"
+    )
+    for language, part in by_language.items():
+        alert, pairs, loc = part["alert"], part["pairs"], part["location"]
+        print(
+            f"  {language:<8} {part['passages']:>8}  {alert['precision']:>7.3f} "
+            f"{alert['recall']:>7.3f}  {pairs['f1']:>8.3f}  {loc['hits']}/{loc['gold_events']}"
+        )
+
+
 def print_events(report: dict[str, Any], show_failures: int = DEFAULT_SHOW_MISSES) -> None:
     """Readable tables for the events report."""
     print(
@@ -938,6 +972,8 @@ def print_events(report: dict[str, Any], show_failures: int = DEFAULT_SHOW_MISSE
         f"provinces of territory events: {prov['hits']}/{prov['gold_events']} = "
         f"{prov['accuracy']:.3f} (a same-category predicted event in the gold province)"
     )
+    if report.get("by_language"):
+        _print_languages(report["by_language"])
     if report["classes"]:
         _print_classes(report, show_failures)
     for kind, group in report["misses"].items():

@@ -198,6 +198,8 @@ class FeedReport:
     alerts: int = 0
     quarantined: int = 0  # entries that failed and are kept for another try
     duplicate_notes: list[str] = field(default_factory=list)
+    # entries analysed this run by language code (pipeline.language); "unknown" if unsure
+    languages: dict[str, int] = field(default_factory=dict)
     # ok | failing | disabled | deferred (Retry-After); `change` is set when the health
     # moved this time (failing, recovered, disabled): operators hear about changes only
     health: str = "ok"

@@ -51,6 +51,8 @@ feeds = Table(
     Column("retry_after_until", DateTime(timezone=True)),
     # SHA-256 of the last 200 body whose entries were all stored: the same body is skipped
     Column("body_hash", String(64)),
+    # JSON counts by language code of the entries its last run analysed (see language.py)
+    Column("languages", Text),
 )
 
 articles = Table(
@@ -72,6 +74,7 @@ articles = Table(
     Column("dup_method", String(32)),
     Column("dup_score", Float),
     Column("dup_detail", Text),
+    Column("language", String(12)),  # ISO 639-1 from pipeline.language; NULL: not identified
     Index("ix_articles_feed_id_guid", "feed_id", "guid"),
 )
 

@@ -415,6 +415,15 @@ class Store:
             )
             return disabled
 
+    def record_feed_languages(self, feed_id: int, counts: Mapping[str, int]) -> None:
+        """The languages of the entries a feed's run analysed (shown by `status`)."""
+        with self.transaction() as conn:
+            conn.execute(
+                update(feeds)
+                .where(feeds.c.id == feed_id)
+                .values(languages=json.dumps(dict(sorted(counts.items()))))
+            )
+
     def move_feed(self, feed_id: int, new_url: str) -> None:
         """Follow a permanent redirect by updating the stored URL."""
         with self.transaction() as conn:
@@ -606,6 +615,7 @@ class Store:
         source: str,
         decision: DuplicateDecision,
         shingle_sample: Sequence[int],
+        language: str | None = None,
     ) -> int | None:
         """Insert one article and its index rows; None when its URL is already stored."""
         result = conn.execute(
@@ -626,6 +636,7 @@ class Store:
                 dup_method=decision.method,
                 dup_score=decision.score,
                 dup_detail=json.dumps(decision.detail) if decision.detail else None,
+                language=language,
             )
             .on_conflict_do_nothing(index_elements=["canonical_url"])
             .returning(articles.c.id)

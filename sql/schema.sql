@@ -63,7 +63,8 @@ CREATE TABLE public.articles (
     dup_status character varying(16) NOT NULL,
     dup_method character varying(32),
     dup_score double precision,
-    dup_detail text
+    dup_detail text,
+    language character varying(12)
 );
 
 CREATE SEQUENCE public.alerts_id_seq
@@ -162,7 +163,8 @@ CREATE TABLE public.feeds (
     disabled boolean NOT NULL,
     entries_last_fetch integer NOT NULL,
     retry_after_until timestamp with time zone,
-    body_hash character varying(64)
+    body_hash character varying(64),
+    languages text
 );
 
 CREATE SEQUENCE public.feeds_id_seq

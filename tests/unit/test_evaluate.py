@@ -168,6 +168,21 @@ def test_score_events_pairs_categories_actors_location_and_alert() -> None:
     assert report["alert"] == evaluate.prf(1, 1, 0)
 
 
+def test_score_events_splits_the_figures_by_language_when_the_gold_names_it() -> None:
+    from dataclasses import replace
+
+    gold, predicted = gold_and_predictions()
+    assert evaluate.score_events(gold, predicted)["by_language"] == {}  # no `lang`: none
+    tagged = [replace(gold[0], language="ps"), *(replace(g, language="ur") for g in gold[1:])]
+    by_language = evaluate.score_events(tagged, predicted)["by_language"]
+    assert sorted(by_language) == ["ps", "ur"]
+    assert by_language["ps"]["alert"] == evaluate.prf(1, 0, 0)  # the fall, found
+    assert by_language["ur"]["alert"] == evaluate.prf(0, 1, 0)  # prices "fell": a false alert
+    assert by_language["ur"]["location"]["hits"] == 0 and by_language["ps"]["passages"] == 1
+    parsed = evaluate.parse_gold_passage({"id": "m1", "text": "t", "lang": "fa-AF"}, "here")
+    assert parsed.language == "fa-AF"
+
+
 def test_score_events_lists_misses_with_ids_and_evidence() -> None:
     gold, predicted = gold_and_predictions()
     misses = evaluate.score_events(gold, predicted)["misses"]

@@ -1,0 +1,143 @@
+"""Which language an article is in, so that a feed we cannot read says so.
+
+Most articles are told by their letters and words, in microseconds: a Latin-script text
+full of English function words is English; in Arabic script the letters only Pashto
+(ټ ډ ړ ږ ښ ګ ڼ ې ۍ ځ څ) or only Urdu (ٹ ڈ ڑ ں ے) write decide those two, and پ چ ژ گ,
+which Arabic never writes, mark Persian. Anything else goes to `langid`, whose model
+ships inside the package (nothing is downloaded) but takes about five seconds to load,
+so it is loaded only when needed. langid alone reads short Pashto passages as Persian.
+Persian is one code, `fa`, for Dari and Iranian Persian alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# letters one of these languages writes and the others (and Persian, Arabic) do not
+PASHTO_LETTERS = frozenset("ټډړږښګڼېۍځڅ")
+URDU_LETTERS = frozenset("ٹڈڑںے")
+PERSIAN_LETTERS = frozenset("پچژگ")  # Persian, Pashto and Urdu write them; Arabic does not
+ENGLISH_WORDS = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "for",
+        "on",
+        "was",
+        "with",
+        "said",
+        "by",
+        "as",
+        "at",
+        "from",
+        "it",
+        "were",
+        "have",
+        "has",
+    ]
+)
+ENGLISH_SHARE = 0.12  # English prose: about a quarter of its words are these
+MIN_DISTINCT_LETTERS = 3  # a borrowed name carries one or two; a text in the language many
+SAMPLE_CHARS = 4000  # enough to be sure; long articles are not read whole for this
+NAMES = {
+    "en": "English",
+    "fa": "Persian (Dari/Farsi)",
+    "ps": "Pashto",
+    "ur": "Urdu",
+    "ar": "Arabic",
+    "ru": "Russian",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+    "tr": "Turkish",
+    "zh": "Chinese",
+    "hi": "Hindi",
+    "uz": "Uzbek",
+    "tg": "Tajik",
+}
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language code (ISO 639-1) with how sure the model is (0..1)."""
+
+    code: str
+    confidence: float
+
+    @property
+    def name(self) -> str:
+        return NAMES.get(self.code, self.code)
+
+
+def language_name(code: str | None) -> str:
+    return NAMES.get(code or "", code or "unknown")
+
+
+class LanguageIdentifier:
+    """langid's identifier, loaded on first use (about a second), one per extractor."""
+
+    def __init__(self) -> None:
+        self._model: Any = None
+
+    def _identifier(self) -> Any:
+        if self._model is None:
+            from langid.langid import LanguageIdentifier as Langid
+            from langid.langid import model
+
+            self._model = Langid.from_modelstring(model, norm_probs=True)
+        return self._model
+
+    def identify(self, text: str) -> Language | None:
+        """The text's language, or None when there is nothing to tell it by."""
+        sample = text[:SAMPLE_CHARS]
+        if sum(c.isalpha() for c in sample) < 3:
+            return None
+        quick = by_letters(sample) or by_words(sample)
+        if quick is not None:
+            return Language(quick, 1.0)
+        code, confidence = self._identifier().classify(sample)
+        return Language(str(code), round(float(confidence), 3))
+
+
+def by_letters(text: str) -> str | None:
+    """`ps`, `ur` or `fa` when an Arabic-script text writes enough of the letters only
+    that language uses (Pashto and Urdu first: they write Persian's letters too)."""
+    pashto = sum(c in PASHTO_LETTERS for c in text)
+    urdu = sum(c in URDU_LETTERS for c in text)
+    if max(pashto, urdu) >= MIN_DISTINCT_LETTERS:
+        return "ps" if pashto >= urdu else "ur"
+    if sum(c in PERSIAN_LETTERS for c in text) >= MIN_DISTINCT_LETTERS:
+        return "fa"
+    return None
+
+
+def by_words(text: str) -> str | None:
+    """`en` for Latin-script prose with English's function words, else None."""
+    words = [w.lower() for w in text.split() if w.isalpha()]
+    if len(words) < 5:
+        return None
+    share = sum(w in ENGLISH_WORDS for w in words) / len(words)
+    return "en" if share >= ENGLISH_SHARE else None
+
+
+def unread_note(counts: Mapping[str, int], read: Iterable[str]) -> str | None:
+    """A feed's warning when most of its new entries are in languages the extractor does
+    not read (their events are not extracted), else None."""
+    readable = set(read)
+    total = sum(counts.values())
+    unread = {code: n for code, n in counts.items() if code not in readable}
+    if not total or sum(unread.values()) * 2 < total:
+        return None
+    parts = ", ".join(
+        f"{n} in {language_name(code)} ({code})"
+        for code, n in sorted(unread.items(), key=lambda item: -item[1])
+    )
+    return f"{parts} of {total} new entries: a language not read yet, no events extracted"

@@ -1025,9 +1025,10 @@ class Store:
             conn.execute(district_control_changes.insert(), rows[start : start + 1000])
         return len(rows)
 
-    def control_changes(self) -> dict[str, list[ControlChange]]:
-        """Every district's stored changes, in order (for maps and exports)."""
-        return self._read(lambda conn: self._control_changes(conn))
+    def control_changes(self, codes: Sequence[str] | None = None) -> dict[str, list[ControlChange]]:
+        """Every district's stored changes (or these districts'), in order (for maps,
+        exports and the analyst page)."""
+        return self._read(lambda conn: self._control_changes(conn, codes))
 
     def _control_changes(
         self, conn: Connection, codes: Sequence[str] | None = None

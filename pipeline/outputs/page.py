@@ -93,7 +93,7 @@ def district_data(store: Store, code: str) -> dict[str, Any]:
     district = default_gazetteer().districts.get(code)
     if district is None:
         raise NotFound(f"no district with P-code {code!r}")
-    timeline = store.control_changes().get(code, [])
+    timeline = store.control_changes([code]).get(code, [])
     evidence = store.evidence(i for change in timeline for i in change.event_ids)
     status = timeline[-1].status if timeline else "unknown"
     return {

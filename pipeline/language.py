@@ -11,7 +11,8 @@ Persian is one code, `fa`, for Dari and Iranian Persian alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,7 @@ ENGLISH_WORDS = frozenset(
 ENGLISH_SHARE = 0.12  # English prose: about a quarter of its words are these
 MIN_DISTINCT_LETTERS = 3  # a borrowed name carries one or two; a text in the language many
 SAMPLE_CHARS = 4000  # enough to be sure; long articles are not read whole for this
+MIN_LETTERS = 20  # a headline fragment or a test stub: too short to tell
 NAMES = {
     "en": "English",
     "fa": "Persian (Dari/Farsi)",
@@ -81,29 +83,30 @@ def language_name(code: str | None) -> str:
     return NAMES.get(code or "", code or "unknown")
 
 
+@functools.cache
+def load_langid() -> Any:
+    """langid's model, decoded once per process (about 5 s), like spaCy's models."""
+    from langid.langid import LanguageIdentifier as Langid
+    from langid.langid import model
+
+    return Langid.from_modelstring(model, norm_probs=True)
+
+
 class LanguageIdentifier:
-    """langid's identifier, loaded on first use (about a second), one per extractor."""
+    """Letters and words first; langid's model only for what they cannot tell."""
 
-    def __init__(self) -> None:
-        self._model: Any = None
-
-    def _identifier(self) -> Any:
-        if self._model is None:
-            from langid.langid import LanguageIdentifier as Langid
-            from langid.langid import model
-
-            self._model = Langid.from_modelstring(model, norm_probs=True)
-        return self._model
+    def __init__(self, load: Callable[[], Any] = load_langid) -> None:
+        self._load = load
 
     def identify(self, text: str) -> Language | None:
-        """The text's language, or None when there is nothing to tell it by."""
+        """The text's language, or None when there is too little to tell it by."""
         sample = text[:SAMPLE_CHARS]
-        if sum(c.isalpha() for c in sample) < 3:
+        if sum(c.isalpha() for c in sample) < MIN_LETTERS:
             return None
         quick = by_letters(sample) or by_words(sample)
         if quick is not None:
             return Language(quick, 1.0)
-        code, confidence = self._identifier().classify(sample)
+        code, confidence = self._load().classify(sample)
         return Language(str(code), round(float(confidence), 3))
 
 

@@ -53,3 +53,17 @@ def test_a_feed_mostly_in_an_unread_language_is_flagged() -> None:
     assert note is not None and "12 in Urdu (ur)" in note and "of 13 new entries" in note
     assert unread_note({"en": 12, "ur": 1}, {"en"}) is None  # a stray entry is no flag
     assert unread_note({}, {"en"}) is None
+
+
+def test_the_regions_languages_and_short_texts_never_load_the_model() -> None:
+    def no_model() -> None:
+        raise AssertionError("langid's model was loaded")
+
+    quick = LanguageIdentifier(load=no_model)
+    assert [quick.identify(t).code for t in (ENGLISH, DARI, PASHTO, URDU)] == [  # type: ignore[union-attr]
+        "en",
+        "fa",
+        "ps",
+        "ur",
+    ]
+    assert quick.identify("Kunduz update") is None  # a stub: too short to tell

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -125,6 +126,35 @@ def _launch_chromium(playwright):  # type: ignore[no-untyped-def]
     )
 
 
+@contextmanager
+def signed_in_page(stack: AirflowStack, path: str, screenshot: Path, height: int = 900):  # type: ignore[no-untyped-def]
+    """A Chromium page signed in to Airflow's UI through its login form and opened at
+    `path`; on a failure inside the block, a screenshot next to `screenshot`."""
+    from playwright.sync_api import sync_playwright
+
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = _launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": height})
+            page.set_default_timeout(30_000)
+            try:
+                page.goto(f"{stack.base_url}{path}")
+                page.wait_for_url("**/auth/login**")
+                page.get_by_label("Username").fill(ADMIN_USER)
+                page.get_by_label("Password").fill(stack.admin_password)
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url(lambda url: "/auth/login" not in url)
+                page.goto(f"{stack.base_url}{path}")
+                yield page
+            except Exception:
+                failure = screenshot.with_name(f"{screenshot.stem}-failure.png")
+                page.screenshot(path=str(failure))
+                raise
+        finally:
+            browser.close()
+
+
 @pytest.fixture(scope="module")
 def browser_ready() -> None:
     """Debian's Chromium and the playwright package (checked before the stack starts)."""
@@ -137,35 +167,15 @@ def browser_ready() -> None:
 
 
 def test_ui_lists_dag_with_successful_last_run(browser_ready: None, news_cycle: NewsCycle) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    stack = news_cycle.stack
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = _launch_chromium(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.set_default_timeout(30_000)
-            try:
-                page.goto(f"{stack.base_url}/")
-                page.wait_for_url("**/auth/login**")
-                page.get_by_label("Username").fill(ADMIN_USER)
-                page.get_by_label("Password").fill(stack.admin_password)
-                page.get_by_role("button", name="Sign in").click()
-                page.wait_for_url(lambda url: "/auth/login" not in url)
-
-                page.goto(f"{stack.base_url}/dags")
-                expect(page.get_by_role("link", name=DAG_ID, exact=True)).to_be_visible()
-                # The card's "Latest Run" links to our run and carries a state badge.
-                latest = page.locator(f'a[href="/dags/{DAG_ID}/runs/{news_cycle.run_id}"]')
-                expect(latest).to_be_visible()
-                expect(latest.get_by_label("success", exact=True)).to_be_visible()
-                page.screenshot(path=str(SCREENSHOT), full_page=True)
-            except Exception:
-                page.screenshot(path=str(SCREENSHOT.with_name("airflow-ui-failure.png")))
-                raise
-        finally:
-            browser.close()
+    with signed_in_page(news_cycle.stack, "/dags", SCREENSHOT) as page:
+        expect(page.get_by_role("link", name=DAG_ID, exact=True)).to_be_visible()
+        # The card's "Latest Run" links to our run and carries a state badge.
+        latest = page.locator(f'a[href="/dags/{DAG_ID}/runs/{news_cycle.run_id}"]')
+        expect(latest).to_be_visible()
+        expect(latest.get_by_label("success", exact=True)).to_be_visible()
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
     print(f"\n[e2e] Airflow UI screenshot: {SCREENSHOT}")
 
@@ -251,36 +261,18 @@ def test_slack_button_click_is_verified_stored_and_shown(
 def test_analyst_page_in_the_airflow_ui_shows_the_fallen_districts(
     browser_ready: None, demo_loaded: NewsCycle
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    stack = demo_loaded.stack
-    PAGE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = _launch_chromium(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.set_default_timeout(30_000)
-            try:
-                page.goto(f"{stack.base_url}/plugin/district-control")
-                page.wait_for_url("**/auth/login**")
-                page.get_by_label("Username").fill(ADMIN_USER)
-                page.get_by_label("Password").fill(stack.admin_password)
-                page.get_by_role("button", name="Sign in").click()
-                page.wait_for_url(lambda url: "/auth/login" not in url)
-                page.goto(f"{stack.base_url}/plugin/district-control")
-                frame = page.frame_locator("iframe")
-                fallen = frame.locator('path.district[data-code="AF1905"]')
-                expect(fallen).to_have_attribute("data-status", "taliban")
-                expect(frame.locator('#legend li[data-status="taliban"]')).to_contain_text("(")
-                fallen.click()
-                expect(frame.locator("#district-panel h2")).to_contain_text("Imam Sahib")
-                expect(frame.locator("#timeline li.change").first).to_be_visible()
-                expect(frame.locator("#alert-queue tbody tr").first).to_be_visible()
-                page.screenshot(path=str(PAGE_SCREENSHOT), full_page=True)
-            except Exception:
-                page.screenshot(path=str(PAGE_SCREENSHOT.with_name("analyst-page-failure.png")))
-                raise
-        finally:
-            browser.close()
+    path = "/plugin/district-control"
+    with signed_in_page(demo_loaded.stack, path, PAGE_SCREENSHOT, height=1000) as page:
+        frame = page.frame_locator("iframe")
+        fallen = frame.locator('path.district[data-code="AF1905"]')
+        expect(fallen).to_have_attribute("data-status", "taliban")
+        expect(frame.locator('#legend li[data-status="taliban"]')).to_contain_text("(")
+        fallen.click()
+        expect(frame.locator("#district-panel h2")).to_contain_text("Imam Sahib")
+        expect(frame.locator("#timeline li.change").first).to_be_visible()
+        expect(frame.locator("#alert-queue tbody tr").first).to_be_visible()
+        page.screenshot(path=str(PAGE_SCREENSHOT), full_page=True)
     assert PAGE_SCREENSHOT.stat().st_size > 10_000
     print(f"\n[e2e] analyst page screenshot: {PAGE_SCREENSHOT}")

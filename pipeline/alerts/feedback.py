@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
+from pipeline.store import as_utc
+
 MUTE_FOR = timedelta(hours=24)
 # action_id of each button -> the feedback it records
 ACTIONS = {
@@ -118,24 +120,18 @@ def muted_pairs(rows: Iterable[Mapping[str, Any]], now: datetime) -> dict[tuple[
         code = row.get("district_code")
         if row.get("action") != "mute" or until is None or not code:
             continue
-        if _aware(until) > now:
+        if as_utc(until) > now:
             key = (str(row["rule_id"]), str(code))
-            if key not in pairs or _aware(until) > _aware(pairs[key]["muted_until"]):
+            if key not in pairs or as_utc(until) > as_utc(pairs[key]["muted_until"]):
                 pairs[key] = row
     return pairs
 
 
 def mute_note(row: Mapping[str, Any]) -> str:
     """Why a row was not posted: who muted its rule on its district, until when."""
-    until = _aware(row["muted_until"]).strftime("%Y-%m-%d %H:%M UTC")
+    until = as_utc(row["muted_until"]).strftime("%Y-%m-%d %H:%M UTC")
     who = row.get("user_name") or row.get("user_id")
     return f"muted: rule {row['rule_id']} on district {row['district_code']} by {who} until {until}"
-
-
-def _aware(moment: Any) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def verdicts(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:

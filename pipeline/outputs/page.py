@@ -22,7 +22,7 @@ from pipeline.control import STATUSES, ControlChange, state_at
 from pipeline.outputs.maps import BOUNDARIES, LABELS, changed_between
 from pipeline.places import default_gazetteer
 from pipeline.schema import alerts, articles, incident_events, incidents
-from pipeline.store import Store, utcnow
+from pipeline.store import Store, as_utc, utcnow
 
 NATIONAL_TEXT = "Taliban control nationwide since 15 August 2021 (Kabul taken)"
 
@@ -263,8 +263,4 @@ def _place(code: str | None) -> str | None:
 def _iso(value: date | datetime | str | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, datetime) and value.tzinfo is None:
-        from datetime import UTC
-
-        value = value.replace(tzinfo=UTC)
-    return value.isoformat()
+    return (as_utc(value) if isinstance(value, datetime) else value).isoformat()

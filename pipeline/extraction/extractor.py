@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from pipeline.extraction.arabic_script import LANGUAGES as SCRIPT_LANGUAGES
+from pipeline.extraction.arabic_script import ScriptExtractor
 from pipeline.extraction.lexicon import Lexicon, default_lexicon, word_forms
 from pipeline.extraction.normalize import NormalizedText, normalize_for_matching
 from pipeline.extraction.passage import Sentence, afghan_context, passage_events
@@ -43,8 +45,9 @@ class RuleExtractor:
     """spaCy parses read through the lexicon's frames, then the passage layer."""
 
     name = "rules"
-    # languages whose text these rules read (an article in another is stored, not read)
-    read_languages = frozenset({"en"})
+    # languages whose text these rules read (an article in another is stored, not read):
+    # English here, Dari/Persian, Pashto and Urdu in pipeline.extraction.arabic_script
+    read_languages = frozenset({"en", *SCRIPT_LANGUAGES})
 
     def __init__(
         self,
@@ -91,6 +94,7 @@ class RuleExtractor:
         )
         self._nlp = nlp
         self._languages = LanguageIdentifier()
+        self._script = ScriptExtractor(places=self.gazetteer)
 
     def identify(self, text: str) -> Language | None:
         """The language of an article's text (pipeline.language)."""
@@ -106,6 +110,10 @@ class RuleExtractor:
         and its span are those of the text as given."""
         if not text.strip():
             return []
+        if arabic_script(text):
+            language = self.identify(text)
+            code = language.code if language else None
+            return self._script.extract(text[:MAX_CHARS], published, code) if code else []
         normalized = normalize_for_matching(text[:MAX_CHARS])
         if not normalized.text.strip():
             return []
@@ -226,6 +234,14 @@ def _in_original(events: list[Event], normalized: NormalizedText) -> list[Event]
             )
         )
     return moved
+
+
+def arabic_script(text: str) -> bool:
+    """Most of the text's letters are Arabic script (Dari, Persian, Pashto, Urdu)."""
+    sample = text[:4000]
+    arabic = sum("\u0600" <= c <= "\u06ff" or "\ufb50" <= c <= "\ufeff" for c in sample)
+    latin = sum(c.isascii() and c.isalpha() for c in sample)
+    return arabic > latin
 
 
 def is_relevant(text: str) -> bool:

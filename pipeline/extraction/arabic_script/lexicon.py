@@ -1,0 +1,184 @@
+"""The words of one Arabic-script language (data/lexicon/fa.yaml, ps.yaml, ur.yaml),
+folded and compiled into phrases that match token sequences."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.extraction.arabic_script.fold import fold_word
+from pipeline.extraction.lexicon import PROJECT_ROOT
+from pipeline.settings import ConfigError
+
+LEXICON_DIR = PROJECT_ROOT / "data" / "lexicon"
+SUPPORTED_VERSION = 1
+MAX_GAP = 4  # words "..." may stand for
+WORD_LISTS = (
+    "district_words",
+    "province_words",
+    "city_words",
+    "capital_words",
+    "city_part_words",
+    "person_words",
+    "list_words",
+    "common_words",
+    "direction_words",
+    "captor_before",
+    "captor_after",
+    "source_before",
+    "source_after",
+)
+TRIGGERS = (
+    "capture",
+    "retake",
+    "surrender",
+    "hold",
+    "attack",
+    "withdrawal",
+    "talks",
+    "agreement",
+    "accusation",
+)
+CUES = ("again", "claim", "deny", "repelled", "attempt", "hedge", "other_senses")
+ACTOR_GROUPS = (
+    "Taliban",
+    "Afghan forces",
+    "Afghan government",
+    "Resistance",
+    "US",
+    "NATO",
+    "ISIS-K",
+    "al-Qaeda",
+)
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    prefix: bool  # written with a final *: any word it starts
+
+    def matches(self, token: str) -> bool:
+        return token.startswith(self.text) if self.prefix else token == self.text
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Parts of consecutive words; up to MAX_GAP words may stand between two parts."""
+
+    source: str
+    parts: tuple[tuple[Word, ...], ...]
+
+    @property
+    def size(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+    def match_at(self, tokens: Sequence[str], start: int) -> int | None:
+        """The end (exclusive) of a match starting at `start`, or None."""
+        end = _part_at(self.parts[0], tokens, start)
+        if end is None:
+            return None
+        for part in self.parts[1:]:
+            for gap in range(MAX_GAP + 1):
+                found = _part_at(part, tokens, end + gap)
+                if found is not None:
+                    end = found
+                    break
+            else:
+                return None
+        return end
+
+    def find(self, tokens: Sequence[str]) -> list[tuple[int, int]]:
+        """Every (start, end) where the phrase stands."""
+        spans = []
+        for start in range(len(tokens)):
+            end = self.match_at(tokens, start)
+            if end is not None:
+                spans.append((start, end))
+        return spans
+
+
+def _part_at(part: tuple[Word, ...], tokens: Sequence[str], start: int) -> int | None:
+    if start + len(part) > len(tokens):
+        return None
+    if all(word.matches(tokens[start + i]) for i, word in enumerate(part)):
+        return start + len(part)
+    return None
+
+
+def compile_phrase(text: str) -> Phrase:
+    parts: list[tuple[Word, ...]] = []
+    for chunk in str(text).split("..."):
+        words = []
+        for raw in chunk.split():
+            prefix = raw.endswith("*")
+            folded = fold_word(raw.rstrip("*"))
+            words += [Word(w, False) for w in folded.split()[:-1]]
+            words += [Word(folded.split()[-1], prefix)] if folded else []
+        if words:
+            parts.append(tuple(words))
+    if not parts:
+        raise ValueError(f"empty phrase {text!r}")
+    return Phrase(str(text), tuple(parts))
+
+
+@dataclass(frozen=True)
+class ScriptLexicon:
+    language: str
+    spacy_language: str
+    words: dict[str, tuple[Phrase, ...]]
+    triggers: dict[str, tuple[Phrase, ...]]
+    cues: dict[str, tuple[Phrase, ...]]
+    actors: dict[str, tuple[Phrase, ...]]
+
+    def single_words(self, name: str) -> frozenset[str]:
+        """The one-word entries of a word list, for token tests."""
+        return frozenset(p.parts[0][0].text for p in self.words[name] if p.size == 1)
+
+
+def _phrases(values: Any, where: str) -> tuple[Phrase, ...]:
+    if not isinstance(values, list):
+        raise ConfigError(f"{where}: expected a list of words or phrases")
+    try:
+        phrases = [compile_phrase(v) for v in values]
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return tuple(sorted(phrases, key=lambda p: -p.size))
+
+
+def load_lexicon(path: Path) -> ScriptLexicon:
+    """One language's lexicon; a missing section or a wrong shape names the file and key."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from None
+    if not isinstance(data, dict) or data.get("version") != SUPPORTED_VERSION:
+        raise ConfigError(f"{path}: expected a mapping with version: {SUPPORTED_VERSION}")
+    for key in ("language", "spacy_language", "actors", "triggers", "cues", *WORD_LISTS):
+        if key not in data:
+            raise ConfigError(f"{path}: missing key {key!r}")
+    actors = data["actors"] or {}
+    unknown = set(actors) - set(ACTOR_GROUPS)
+    if unknown:
+        raise ConfigError(f"{path}: actors: unknown group(s) {sorted(unknown)}")
+    return ScriptLexicon(
+        language=str(data["language"]),
+        spacy_language=str(data["spacy_language"]),
+        words={k: _phrases(data[k] or [], f"{path}: {k}") for k in WORD_LISTS},
+        triggers={
+            k: _phrases((data["triggers"] or {}).get(k) or [], f"{path}: triggers.{k}")
+            for k in TRIGGERS
+        },
+        cues={k: _phrases((data["cues"] or {}).get(k) or [], f"{path}: cues.{k}") for k in CUES},
+        actors={g: _phrases(actors[g] or [], f"{path}: actors.{g}") for g in actors},
+    )
+
+
+@functools.cache
+def script_lexicon(language: str) -> ScriptLexicon:
+    """The packaged lexicon of fa, ps or ur, loaded once per process."""
+    return load_lexicon(LEXICON_DIR / f"{language}.yaml")

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from pipeline.alerts.feedback import feedback_buttons
+from pipeline.language import by_letters, language_name
 from pipeline.models import AlertMatch, Event
 
 SLACK_LINK = re.compile(r"<([^|<>]+)\|([^<>]*)>")
@@ -84,6 +85,20 @@ def _claim_text(event: Event) -> str:
     }.get(event.claim_status, "reported")
 
 
+def source_language(text: str) -> str | None:
+    """The language of an Arabic-script sentence (Dari/Persian, Pashto, Urdu) by its
+    letters, or None for Latin script: an English message names what it quotes."""
+    arabic = sum("\u0600" <= c <= "\u06ff" for c in text)
+    if arabic * 2 < sum(c.isalpha() for c in text):
+        return None
+    return by_letters(text) or "fa"
+
+
+def _original_label(event: Event) -> str:
+    code = source_language(event.evidence)
+    return f"*Original ({language_name(code)}):*\n" if code else ""
+
+
 def _bold_trigger(evidence: str, trigger: str) -> str:
     escaped = escape(evidence)
     token = escape(trigger)
@@ -128,7 +143,10 @@ def build_message(
         f"*Status:* {escape(REALIS_TEXT.get(event.realis, event.realis))}; "
         f"{escape(_claim_text(event))}"
     )
-    evidence = _cut(quote(_bold_trigger(event.evidence, event.trigger)), SECTION_LIMIT)
+    evidence = _cut(
+        _original_label(event) + quote(_bold_trigger(event.evidence, event.trigger)),
+        SECTION_LIMIT,
+    )
     source = _source(title, url)
     blocks = [
         *([SectionBlock(text=MarkdownTextObject(text="<!here>"))] if match.mention_here else []),

@@ -235,9 +235,9 @@ class ScriptExtractor:
         words: list[str],
         lexicon: ScriptLexicon,
     ) -> list[Draft]:
-        if _near(lexicon.cues["other_senses"], words, trigger, exclude_places=sentence.places):
-            return []
         clause = _clause(words, trigger, sentence.places)
+        if _other_sense(trigger, words, clause, sentence, lexicon):
+            return []
         places = [
             p
             for p in sentence.places
@@ -479,6 +479,10 @@ def _resolve(
     }
     for place in places:
         around = _around(words, place, list_words)
+        common = name_key(place.label) in _common_keys(lexicon)
+        if common and lexicon.language != "ps":  # Persian and Urdu put "district" first
+            before = [w for w in words[max(0, place.start - 3) : place.start] if w not in QUOTES]
+            around = before[-1:]
         chain = by_chain[place.chain]
         provinces = {
             t.province_pcode
@@ -519,12 +523,24 @@ def _resolve(
             kind = "part"
         elif kind == "district" and named_as == "city":
             kind = "city"
-        common = name_key(place.label) in _common_keys(lexicon)
         weak = common or (
             kind in ("district", "city", "part")
             and gazetteer.is_weak(words[place.start : place.end])
         )
-        listed = place.chain in headed or (not common and _listed_with_context(place, chain))
+        if common:  # "Jurm" in "districts of Keshem, Jurm and ...", not "a heavy attack"
+            listed = (
+                place.chain in headed
+                and place.start > 0
+                and words[place.start - 1]
+                in {
+                    ",",
+                    "و",
+                    "او",
+                    "اور",
+                }
+            )
+        else:
+            listed = place.chain in headed or _listed_with_context(place, chain)
         if weak and named_as is None and not listed:
             kind = None  # "a heavy attack" (سنگین), not Sangin district
         place.kind = kind
@@ -772,6 +788,26 @@ def _modality(
     if any(p.find(whole) for p in cues["claim"]):
         return "actual", "claimed"
     return "actual", "reported"
+
+
+def _other_sense(
+    trigger: Mention,
+    words: list[str],
+    clause: tuple[int, int],
+    sentence: Sentence,
+    lexicon: ScriptLexicon,
+) -> bool:
+    """A currency, an aircraft or a government falls: a sense word next to the trigger,
+    or anywhere before it in a clause that names no district or city."""
+    senses = lexicon.cues["other_senses"]
+    if _near(senses, words, trigger, exclude_places=sentence.places):
+        return True
+    span = words[clause[0] : trigger.start]
+    places = lexicon.single_words("district_words") | lexicon.single_words("city_words")
+    named = any(w in places for w in words[clause[0] : clause[1]]) or any(
+        p.kind in ("district", "city") and clause[0] <= p.start < clause[1] for p in sentence.places
+    )
+    return not named and any(p.find(span) for p in senses)
 
 
 def _near(

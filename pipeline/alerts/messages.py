@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from pipeline.alerts.feedback import feedback_buttons
-from pipeline.language import by_letters, language_name
+from pipeline.language import PASHTO_LETTERS, URDU_LETTERS, language_name
 from pipeline.models import AlertMatch, Event
 
 SLACK_LINK = re.compile(r"<([^|<>]+)\|([^<>]*)>")
@@ -91,7 +91,12 @@ def source_language(text: str) -> str | None:
     arabic = sum("\u0600" <= c <= "\u06ff" for c in text)
     if arabic * 2 < sum(c.isalpha() for c in text):
         return None
-    return by_letters(text) or "fa"
+    # one sentence: a single letter only Pashto or only Urdu writes decides
+    pashto = sum(c in PASHTO_LETTERS for c in text)
+    urdu = sum(c in URDU_LETTERS for c in text)
+    if pashto or urdu:
+        return "ps" if pashto >= urdu else "ur"
+    return "fa"
 
 
 def _original_label(event: Event) -> str:

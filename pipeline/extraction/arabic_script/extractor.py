@@ -38,7 +38,19 @@ QUOTES = frozenset({'"', "'", "(", ")", "-", "/"})
 GOVERNMENT = frozenset({"Afghan forces", "Afghan government"})
 CONTRACT_ACTORS = frozenset({"Taliban", "Afghan government", "Afghan forces", "US", "NATO"})
 CONTRACT_ACTORS |= {"ISIS-K", "al-Qaeda"}
-YESTERDAY = ("دیروز", "روز گذشته", "پرون", "تیره ورز", "گزشته روز", "گذشته روز", "تیره شپه")
+# folded words for "yesterday" and "last night"
+YESTERDAY = (
+    "دیروز",
+    "روز گذشته",
+    "دیشب",
+    "شب گذشته",
+    "پرون",
+    "تیره ورز",
+    "تیره شپه",
+    "گزشته روز",
+    "گزشته رات",
+    "گذشته روز",
+)
 NEAR = 3  # words around a trigger its cues may stand in
 
 

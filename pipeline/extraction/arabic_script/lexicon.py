@@ -17,7 +17,7 @@ from pipeline.settings import ConfigError
 
 LEXICON_DIR = PROJECT_ROOT / "data" / "lexicon"
 SUPPORTED_VERSION = 1
-MAX_GAP = 4  # words "..." may stand for
+MAX_GAP = 7  # words "..." may stand for ("control of <a long place name> taken")
 WORD_LISTS = (
     "district_words",
     "province_words",

@@ -1,0 +1,157 @@
+"""The Dari/Persian, Pashto and Urdu extractor on sentences written for these tests:
+each rule's positive case sits next to the negative phrasing it must not confuse."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.alerts.rules import load_rules
+from pipeline.extraction import default_extractor
+from pipeline.extraction.arabic_script import ScriptExtractor
+from pipeline.models import Event
+from pipeline.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def extractor() -> ScriptExtractor:
+    return ScriptExtractor()
+
+
+def _territory(events: list[Event]) -> list[Event]:
+    return [e for e in events if e.category.startswith("territory")]
+
+
+def _falls(events: list[Event]) -> list[Event]:
+    """Events the district-fallen rule would alert on."""
+    rules = load_rules(load_settings({}).alerts_file)
+    rule = next(r for r in rules if r.id == "district-fallen")
+    return [e for e in events if rule.matches(e, 1)]
+
+
+FALLS = [
+    ("fa", "ولسوالی نهرین ولایت بغلان دیشب به دست طالبان سقوط کرد.", "Nahrin", "Baghlan"),
+    ("fa", "شهرستان «گلران» در استان هرات به تصرف طالبان درآمد.", "Gulran", "Herat"),
+    ("fa", "طالبان کنترل ولسوالی خاک سفید ولایت فراه را به دست گرفتند.", "Khak-e-Safed", "Farah"),
+    ("ps", "طالبانو پرون د بغلان ولایت نهرین ولسوالۍ ونیوله.", "Nahrin", "Baghlan"),
+    ("ps", "د هلمند ولایت ګرمسیر ولسوالۍ د طالبانو لاس ته ولوېده.", "Garmser", "Helmand"),
+    ("ur", "طالبان نے صوبہ بغلان کے ضلع نہرین پر قبضہ کر لیا۔", "Nahrin", "Baghlan"),
+    ("ur", "صوبہ فراہ کا ضلع گلستان طالبان کے قبضے میں آگیا۔", "Gulistan", "Farah"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "district", "province"), FALLS)
+def test_a_district_fall_is_read_with_its_english_names(
+    extractor: ScriptExtractor, language: str, text: str, district: str, province: str
+) -> None:
+    events = extractor.extract(text, date(2021, 7, 5), language)
+    falls = _falls(events)
+    assert falls, events
+    fall = falls[0]
+    assert (fall.actor, fall.type, fall.control) == ("Taliban", "district_captured", "taliban")
+    assert fall.location is not None
+    assert fall.location.name.startswith(district[:4])
+    assert fall.location.province == province or province in (fall.location.province or "")
+    assert fall.evidence in text  # quoted as published
+    yesterday = "دیشب" in text or "پرون" in text
+    assert fall.event_date == ("2021-07-04" if yesterday else "2021-07-05")
+
+
+NOT_FALLS = [
+    # the ministry denies the fall in the same sentence
+    ("fa", "وزارت دفاع سقوط ولسوالی نهرین ولایت بغلان به دست طالبان را رد کرد."),
+    ("ur", "افغان وزارت دفاع نے ضلع نہرین پر طالبان کے قبضے کی تردید کی ہے۔"),
+    ("ps", "ملي دفاع وزارت د نهرین ولسوالۍ د سقوط خبر رد کړ."),
+    # repulsed and attempted attacks
+    ("fa", "حمله طالبان بر ولسوالی نهرین ولایت بغلان دفع شد."),
+    ("ur", "طالبان نے ضلع نہرین پر قبضے کی کوشش کی جو ناکام بنا دی گئی۔"),
+    # may fall
+    ("fa", "مقامات محلی هشدار دادند که ولسوالی نهرین ممکن است به دست طالبان سقوط کند."),
+    ("ur", "طالبان صوبہ بغلان کے ضلع نہرین پر قبضہ کر سکتے ہیں، حکام کو خدشہ ہے۔"),
+    # other senses of a fall: a currency, an aircraft
+    ("fa", "ارزش افغانی در برابر دلار سقوط کرد و طالبان نگران بازار هستند."),
+    ("fa", "یک هواپیمای نظامی در ولایت بغلان سقوط کرد و طالبان مسئولیت را نپذیرفتند."),
+    ("ur", "طالبان کے آنے کے بعد افغان کرنسی کی قدر کا سقوط جاری ہے۔"),
+    # Kabul city's police districts are not districts
+    ("fa", "طالبان ناحیه هشتم شهر کابل را تصرف کردند."),
+    # retakes by government or resistance forces
+    ("fa", "نیروهای امنیتی ولسوالی نهرین را دوباره از طالبان پس گرفتند."),
+    ("ps", "امنیتي ځواکونو د نهرین ولسوالۍ بېرته ونیوله."),
+    ("ur", "افغان فورسز نے ضلع نہرین کا قبضہ طالبان سے واپس حاصل کر لیا۔"),
+    ("fa", "ولسوالی نهرین به دست نیروهای مقاومت افتاد و طالبان عقب نشستند."),
+    # soldiers surrendering are not a place surrendered
+    ("ps", "درې سرتیري طالبانو ته تسلیم شول او طالبانو د بغلان په نهرین ولسوالۍ کې برید وکړ."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), NOT_FALLS)
+def test_denials_repulses_hedges_other_senses_and_retakes_are_not_falls(
+    extractor: ScriptExtractor, language: str, text: str
+) -> None:
+    assert _falls(extractor.extract(text, None, language)) == []
+
+
+def test_a_retake_is_read_as_one_with_the_government_in_control(
+    extractor: ScriptExtractor,
+) -> None:
+    events = _territory(
+        extractor.extract("امنیتي ځواکونو د نهرین ولسوالۍ بېرته ونیوله.", None, "ps")
+    )
+    assert [(e.category, e.actor, e.control) for e in events] == [
+        ("territory_retaken", "Afghan forces", "government")
+    ]
+
+
+def test_a_fall_denied_later_in_the_passage_is_contested(extractor: ScriptExtractor) -> None:
+    text = (
+        "طالبان میگویند ولسوالی نهرین ولایت بغلان به دست آنان سقوط کرد.\n"
+        "وزارت دفاع این ادعا را بی اساس خواند."
+    )
+    events = _territory(extractor.extract(text, None, "fa"))
+    assert events and {e.control for e in events} == {"contested"}
+    assert _falls(events) == []
+
+
+def test_a_list_of_districts_gives_one_event_each_with_its_province(
+    extractor: ScriptExtractor,
+) -> None:
+    text = "ولسوالیهای نهرین، برکه و دوشی در بغلان و ولسوالی گلران در هرات به دست طالبان افتاد."
+    places = {
+        (e.location.name, e.location.province)
+        for e in _falls(extractor.extract(text, None, "fa"))
+        if e.location
+    }
+    assert ("Nahrin", "Baghlan") in places
+    assert ("Gulran", "Herat") in places
+    assert all(name != province for name, province in places)  # provinces only qualify
+
+
+def test_a_common_word_is_a_place_only_after_its_place_word(extractor: ScriptExtractor) -> None:
+    heavy = extractor.extract("طالبان با حمله سنگین ولسوالی نهرین را تصرف کردند.", None, "fa")
+    assert "Sangin" not in {e.location.name for e in heavy if e.location}
+    named = extractor.extract("ولسوالی سنگین هلمند به دست طالبان سقوط کرد.", None, "fa")
+    assert "Sangin" in {e.location.name for e in _falls(named) if e.location}
+
+
+def test_a_dateline_is_not_the_place_taken(extractor: ScriptExtractor) -> None:
+    events = extractor.extract(
+        "کابل (نیوز ڈیسک) طالبان نے ضلع نہرین پر قبضہ کر لیا ہے۔", None, "ur"
+    )
+    assert [e.location.name for e in _falls(events) if e.location] == ["Nahrin"]
+
+
+def test_spelling_variants_read_alike(extractor: ScriptExtractor) -> None:
+    persian = "ولسوالی نهرین ولایت بغلان دیشب به دست طالبان سقوط کرد."
+    arabic_letters = "ولسوالي نهرين ولايت بغلان ديشب به\u200cدست طالبان سقوط كرد."
+    first = extractor.extract(persian, None, "fa")
+    second = extractor.extract(arabic_letters, None, "fa")
+    assert [(e.type, e.location) for e in first] == [(e.type, e.location) for e in second]
+    assert second[0].evidence in arabic_letters  # quoted as published
+
+
+def test_the_rule_extractor_hands_arabic_script_to_this_one() -> None:
+    text = "طالبان نے صوبہ بغلان کے ضلع نہرین پر قبضہ کر لیا۔ " * 2
+    events = default_extractor().extract(text, None)
+    assert _falls(events)
+    assert default_extractor().extract("کتاب خوب است و هوا آفتابی است امروز در شهر.", None) == []

@@ -248,7 +248,9 @@ class ScriptExtractor:
         lexicon: ScriptLexicon,
     ) -> list[Draft]:
         clause = _clause(words, trigger, sentence.places)
-        if _other_sense(trigger, words, clause, sentence, lexicon):
+        if _other_sense(trigger, words, clause, sentence, lexicon) or _background(
+            trigger, words, lexicon
+        ):
             return []
         places = [
             p
@@ -820,6 +822,15 @@ def _other_sense(
         p.kind in ("district", "city") and clause[0] <= p.start < clause[1] for p in sentence.places
     )
     return not named and any(p.find(span) for p in senses)
+
+
+def _background(trigger: Mention, words: list[str], lexicon: ScriptLexicon) -> bool:
+    """ "After the fall of Kabul", "کابل پر قبضے کے بعد": a fall that dates something
+    else is background, not news."""
+    cues = lexicon.cues
+    return _near(cues["background_before"], words, trigger, before=2, after=0) or _near(
+        cues["background_after"], words, trigger, before=0, after=3
+    )
 
 
 def _near(

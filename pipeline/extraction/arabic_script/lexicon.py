@@ -44,7 +44,17 @@ TRIGGERS = (
     "agreement",
     "accusation",
 )
-CUES = ("again", "claim", "deny", "repelled", "attempt", "hedge", "other_senses")
+CUES = (
+    "again",
+    "claim",
+    "deny",
+    "repelled",
+    "attempt",
+    "hedge",
+    "background_before",
+    "background_after",
+    "other_senses",
+)
 ACTOR_GROUPS = (
     "Taliban",
     "Afghan forces",

@@ -103,7 +103,7 @@ class LanguageIdentifier:
         sample = text[:SAMPLE_CHARS]
         if sum(c.isalpha() for c in sample) < MIN_LETTERS:
             return None
-        quick = by_letters(sample) or by_words(sample)
+        quick = by_letters(sample) or by_words(sample) or by_script_words(sample)
         if quick is not None:
             return Language(quick, 1.0)
         code, confidence = self._load().classify(sample)
@@ -120,6 +120,31 @@ def by_letters(text: str) -> str | None:
     if sum(c in PERSIAN_LETTERS for c in text) >= MIN_DISTINCT_LETTERS:
         return "fa"
     return None
+
+
+# function words one of the Arabic-script languages writes often and the others rarely
+# (Arabic ي and ك read as Persian ی and ک: Afghan sites write either)
+SCRIPT_WORDS = {
+    "fa": frozenset({"است", "را", "از", "این", "برای", "شد", "کرد", "کردند", "میگوید", "اند"}),
+    "ps": frozenset({"د", "په", "کی", "چی", "ته", "دی", "شوی", "کړی", "وایی", "لپاره"}),
+    "ur": frozenset({"کے", "میں", "ہے", "نے", "سے", "کا", "کی", "ہیں", "گیا", "کیا"}),
+}
+SCRIPT_SHARE = 0.08
+
+
+def by_script_words(text: str) -> str | None:
+    """`fa`, `ps` or `ur` for an Arabic-script text whose function words clearly say
+    which (a Dari text in Arabic letters has too few of Persian's own to tell by them)."""
+    words = text.replace("ي", "ی").replace("ك", "ک").split()
+    if len(words) < 5:
+        return None
+    shares = {
+        code: sum(w in table for w in words) / len(words) for code, table in SCRIPT_WORDS.items()
+    }
+    best, second = sorted(shares.values(), reverse=True)[:2]
+    if best < SCRIPT_SHARE or best < 2 * second:
+        return None
+    return max(shares, key=lambda code: shares[code])
 
 
 def by_words(text: str) -> str | None:

@@ -67,3 +67,15 @@ def test_the_regions_languages_and_short_texts_never_load_the_model() -> None:
         "ur",
     ]
     assert quick.identify("Kunduz update") is None  # a stub: too short to tell
+
+
+def test_function_words_tell_dari_written_in_arabic_letters() -> None:
+    from pipeline.language import by_script_words
+
+    dari = "منابع محلي ميگويند كه اين ولسوالي ديروز از كنترل دولت خارج شد و جنگ ادامه دارد است"
+    assert by_script_words(dari) == "fa"
+    urdu = "حکام کا کہنا ہے کہ طالبان نے ضلع میں داخل ہو کر دفاتر پر قبضہ کر لیا ہے"
+    assert by_script_words(urdu) == "ur"
+    pashto = "چارواکي وايي چې طالبانو د ولسوالۍ په مرکز کې برید کړی او جګړه روانه ده"
+    assert by_script_words(pashto) == "ps"
+    assert by_script_words("کابل هرات") is None  # too short to tell

@@ -252,13 +252,15 @@ class ScriptExtractor:
             trigger, words, lexicon
         ):
             return []
+        candidates = [p for p in sentence.places if not p.person and not p.aside and p.kind]
         places = [
             p
-            for p in sentence.places
-            if not p.person
-            and not p.aside
-            and (clause[0] <= p.start < clause[1] or _chain_in(p, sentence, clause))
+            for p in candidates
+            if (clause[0] <= p.start < clause[1] or _chain_in(p, sentence, clause))
+            and _nearest_trigger(p, sentence) is trigger
         ]
+        if not places:
+            places = _subject_before(trigger, candidates, sentence, clause)
         if trigger.label == "surrender":
             if not _place_before(trigger, places, words, lexicon):
                 return []  # people surrender; a place is surrendered
@@ -525,6 +527,10 @@ def _resolve(
             targets = {t for t in targets if t.kind != "province"}
         elif "province" in kinds and named_as is None:
             targets = {t for t in targets if t.kind == "province"}
+        if provinces and not any(t.province_pcode in provinces for t in targets):
+            # "Nawa" in Helmand is Nawa-e-Barakzaiy, not Ghazni's Nawa
+            shortened = gazetteer.lookup_shortened(words[place.start : place.end], provinces)
+            targets = set(shortened) or targets
         if len({t.pcode for t in targets}) > 1 and provinces:
             inside = {t for t in targets if t.province_pcode in provinces}
             targets = inside or targets
@@ -645,6 +651,39 @@ def _clause(words: list[str], trigger: Mention, places: list[Mention]) -> tuple[
     return start, end
 
 
+def _territorial_triggers(sentence: Sentence) -> list[Mention]:
+    return [t for t in sentence.triggers if t.label in ("capture", "retake", "surrender")]
+
+
+def _nearest_trigger(place: Mention, sentence: Sentence) -> Mention | None:
+    """The territorial trigger a place belongs to: the nearest one (a list belongs whole
+    to the trigger nearest any of its members), "X retook Y and captured fighters"
+    keeping Y with "retook"."""
+    members = [p for p in sentence.places if p.chain == place.chain] or [place]
+
+    def distance(trigger: Mention) -> int:
+        return min(max(trigger.start - m.end, m.start - trigger.end, 0) for m in members)
+
+    triggers = _territorial_triggers(sentence)
+    return min(triggers, key=distance) if triggers else None
+
+
+def _subject_before(
+    trigger: Mention, candidates: list[Mention], sentence: Sentence, clause: tuple[int, int]
+) -> list[Mention]:
+    """ "Kunduz city, the capital of Kunduz province, fell on Sunday": with no place in
+    the trigger's clause, the list of places just before it, if no other trigger stands
+    between."""
+    before = [p for p in candidates if p.end <= clause[0]]
+    if not before:
+        return []
+    chain = before[-1].chain
+    last_end = max(p.end for p in before if p.chain == chain)
+    if any(last_end <= t.start < trigger.start for t in _territorial_triggers(sentence)):
+        return []
+    return [p for p in candidates if p.chain == chain]
+
+
 def _chain_in(place: Mention, sentence: Sentence, clause: tuple[int, int]) -> bool:
     """A member of the place's list stands in the clause, or the list ends right before
     it ("X، Y و Z، به دست طالبان افتاد")."""
@@ -679,7 +718,7 @@ def _place_before(
     trigger: Mention, places: list[Mention], words: list[str], lexicon: ScriptLexicon
 ) -> bool:
     kinds = _kind_words(lexicon)
-    window = range(max(0, trigger.start - 4), trigger.start)
+    window = range(max(0, trigger.start - 6), trigger.start)
     return any(words[i] in kinds for i in window) or any(p.end in window for p in places)
 
 
@@ -706,8 +745,11 @@ def _antecedent(
     clause: tuple[int, int],
     lexicon: ScriptLexicon,
 ) -> Mention | None:
-    """ "This district", "the province": the latest place of that kind named before."""
-    span = words[clause[0] : clause[1]]
+    """ "This district", "the province": the latest place of that kind named before
+    (a place word next to a name is that name's, not a reference; a place another
+    trigger of the sentence took is not referred to)."""
+    named = {i for p in sentence.places for i in (p.start - 1, p.start - 2, p.end, p.end + 1)}
+    span = [w for i, w in enumerate(words) if clause[0] <= i < clause[1] and i not in named]
     wanted = (
         "district"
         if any(w in lexicon.single_words("district_words") for w in span)
@@ -720,7 +762,9 @@ def _antecedent(
     if wanted is None or any(w.isdigit() for w in span):
         return None  # "13 districts" is a count, not a reference
     earlier = [p for s in sentences[: sentence.index] for p in s.places] + [
-        p for p in sentence.places if p.start < trigger.start
+        p
+        for p in sentence.places
+        if p.start < trigger.start and _nearest_trigger(p, sentence) in (trigger, None)
     ]
     earlier = [p for p in earlier if not (p.aside and p.start == 0)]
     earlier = [
@@ -736,9 +780,13 @@ def _captor(
     trigger: Mention, sentence: Sentence, sentences: list[Sentence], clause: tuple[int, int]
 ) -> Mention | None:
     """Who took the place: an actor a captor marker names, else the nearest one before
-    the trigger in its clause, else after it, else the passage's latest actor; never the
+    the trigger in its clause, else before the clause (the subject of a sentence whose
+    verb follows an aside), else after it, else the passage's latest actor; never the
     side it was taken from."""
     actors = [a for a in sentence.actors if a.role != "source"]
+    inside = [a for a in actors if trigger.start <= a.start < trigger.end]
+    if inside:  # "به دست طالبان افتاد", "به کنترول طالبان درآمد"
+        return inside[0]
     in_clause = [a for a in actors if clause[0] <= a.start < clause[1]]
     agents = [a for a in in_clause if a.role == "agent"]
     if agents:
@@ -747,11 +795,12 @@ def _captor(
     before = [a for a in in_clause if a.start < trigger.start]
     if before:
         return before[-1]
+    earlier = [a for a in actors if a.start < clause[0]]  # the subject before an aside
+    if earlier:
+        return earlier[-1]
     after = [a for a in in_clause if a.start >= trigger.start]
     if after:
         return after[0]
-    if actors:
-        return min(actors, key=lambda a: abs(a.start - trigger.start))
     for earlier in reversed(sentences[: sentence.index]):
         named = [a for a in earlier.actors if a.role != "source"]
         if named:

@@ -104,12 +104,18 @@ class ScriptGazetteer:
         self.max_words = 1
         self.centres: set[str] = set()
         self.english_names: dict[str, str] = {}  # district P-code: the CSV's English name
+        # the first word of a longer district name ("Nawa" of Nawa-e-Barakzaiy): a name
+        # the press shortens, read only inside a province the text names
+        self.first_words: dict[str, set[NameTarget]] = {}
 
     def add(self, name: str, target: NameTarget) -> None:
         if not fold_word(name):
             return
         self.max_words = max(self.max_words, len(fold_word(name).split()))
         self.exact.setdefault(name_key(name), set()).add(target)
+        words = fold_word(name).split()
+        if target.kind == "district" and len(words) > 1:
+            self.first_words.setdefault(name_key(words[0]), set()).add(target)
         if len(skeleton(name)) >= MIN_SKELETON:
             self.skeletons.setdefault(skeleton(name), set()).add(target)
 
@@ -138,7 +144,13 @@ class ScriptGazetteer:
         return gazetteer
 
     def lookup(self, words: Iterable[str]) -> set[NameTarget]:
-        return self.exact.get(name_key(" ".join(words)), set())
+        """Targets of a name; a prothetic alef before s+consonant is optional (اسپین
+        بولدک and سپین بولدک are one name)."""
+        key = name_key(" ".join(words))
+        found = self.exact.get(key, set())
+        if not found and len(key) > 4 and key.startswith("اس") and key[2] not in VOWEL_LETTERS:
+            found = self.exact.get(key[1:], set())
+        return found
 
     def lookup_skeleton(self, words: Iterable[str], provinces: set[str]) -> set[NameTarget]:
         """Districts sounding like the words, inside `provinces` when any are given."""
@@ -147,6 +159,15 @@ class ScriptGazetteer:
         }
         if provinces:
             found = {t for t in found if t.province_pcode in provinces}
+        return found if len({t.pcode for t in found}) == 1 else set()
+
+    def lookup_shortened(self, words: Iterable[str], provinces: set[str]) -> set[NameTarget]:
+        """A district named by the first word of its name, inside `provinces`."""
+        found = {
+            t
+            for t in self.first_words.get(name_key(" ".join(words)), set())
+            if t.province_pcode in provinces
+        }
         return found if len({t.pcode for t in found}) == 1 else set()
 
     def is_weak(self, words: Iterable[str]) -> bool:

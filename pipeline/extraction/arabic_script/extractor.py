@@ -36,6 +36,7 @@ CLAUSE_MARKS = frozenset({",", ";", ":"})
 QUOTES = frozenset({'"', "'", "(", ")", "-", "/"})
 # the side each group is on; Resistance fighters taking a place take it back
 GOVERNMENT = frozenset({"Afghan forces", "Afghan government"})
+NON_STATE = frozenset({"Taliban", "Resistance", "ISIS-K", "al-Qaeda"})
 CONTRACT_ACTORS = frozenset({"Taliban", "Afghan government", "Afghan forces", "US", "NATO"})
 CONTRACT_ACTORS |= {"ISIS-K", "al-Qaeda"}
 # folded words for "yesterday" and "last night"
@@ -144,14 +145,21 @@ class ScriptExtractor:
                 if tokens:
                     sentence = Sentence(len(sentences), start, end, tokens)
                     self._read(sentence, lexicon)
+                    _resolve_group_pronouns(sentence, sentences)
                     sentences.append(sentence)
             start = end
         return sentences
 
     def _read(self, sentence: Sentence, lexicon: ScriptLexicon) -> None:
+        """Places of two words or more first ("دولت شاه" is a district, not the state),
+        then actors, then one-word places where no actor stands."""
         words = [t.text for t in sentence.tokens]
-        sentence.actors = _actors(words, lexicon)
-        sentence.triggers = _triggers(words, lexicon)
+        long_places = [p for p in self._places(words, lexicon, []) if p.end - p.start > 1]
+        in_places = {i for p in long_places for i in range(p.start, p.end)}
+        sentence.actors = [
+            a for a in _actors(words, lexicon) if not in_places & set(range(a.start, a.end))
+        ]
+        sentence.triggers = _holders(_triggers(words, lexicon), sentence.actors)
         sentence.places = self._places(words, lexicon, sentence.actors)
 
     def _places(
@@ -380,13 +388,19 @@ def _find(phrases: Sequence[Phrase], words: list[str]) -> list[tuple[int, int, P
 
 
 def _actors(words: list[str], lexicon: ScriptLexicon) -> list[Mention]:
+    """Actor mentions with their roles; "this group" stays a pronoun (label "?group")
+    until the passage resolves it, "the police headquarters" names no actor."""
     phrases = [(p, g) for g, ps in lexicon.actors.items() for p in ps]
+    phrases += [(p, "?group") for p in lexicon.words["group_pronouns"]]
+    buildings = lexicon.single_words("building_words")
     phrases.sort(key=lambda pg: -pg[0].size)
     used: set[int] = set()
     found = []
     for phrase, group in phrases:
         for a, b in phrase.find(words):
             if b - a != phrase.size or used & set(range(a, b)):
+                continue
+            if a > 0 and words[a - 1] in buildings:
                 continue
             found.append(Mention(a, b, group))
             used |= set(range(a, b))
@@ -396,20 +410,47 @@ def _actors(words: list[str], lexicon: ScriptLexicon) -> list[Mention]:
     return found
 
 
+def _resolve_group_pronouns(sentence: Sentence, earlier: list[Sentence]) -> None:
+    """ "This group" is the non-state group named last before it (the Taliban when the
+    passage names none)."""
+    earlier_groups = [a.label for s in earlier for a in s.actors if a.label in NON_STATE]
+    for mention in sentence.actors:
+        if mention.label != "?group":
+            continue
+        here = [
+            a.label for a in sentence.actors if a.start < mention.start and a.label in NON_STATE
+        ]
+        named = earlier_groups + here
+        mention.label = named[-1] if named else "Taliban"
+
+
 def _role(mention: Mention, words: list[str], lexicon: ScriptLexicon) -> str | None:
     """agent when a captor marker names it ("به دست X", "X نے", "د X لخوا"), source when
     it is the side something was taken from ("از X", "X سے")."""
     before = words[max(0, mention.start - 3) : mention.start]
     after = words[mention.end : mention.end + 3]
-    if _ends_with(lexicon.words["captor_before"], before) or _starts_with(
-        lexicon.words["captor_after"], after
-    ):
+    agent = _ending_size(lexicon.words["captor_before"], before)
+    source = _ending_size(lexicon.words["source_before"], before[-2:])
+    if source and source >= agent:  # "از تصرف X" (from X's hold) over "تصرف X"
+        return "source"
+    if agent or _starts_with(lexicon.words["captor_after"], after):
         return "agent"
-    if _ends_with(lexicon.words["source_before"], before[-2:]) or _starts_with(
-        lexicon.words["source_after"], after[:1]
-    ):
+    if _starts_with(lexicon.words["source_after"], after[:1]):
         return "source"
     return None
+
+
+def _ending_size(phrases: Sequence[Phrase], words: list[str]) -> int:
+    """The size of the longest phrase that ends the words (0 when none does)."""
+    return max(
+        (
+            phrase.size
+            for phrase in phrases
+            for start in range(len(words))
+            if phrase.match_at(words, start) == len(words)
+        ),
+        default=0,
+    )
 
 
 def _ends_with(phrases: Sequence[Phrase], words: list[str]) -> bool:
@@ -430,9 +471,9 @@ def _triggers(words: list[str], lexicon: ScriptLexicon) -> list[Mention]:
     found: list[Mention] = []
     for kind in (
         "retake",
+        "hold",
         "capture",
         "surrender",
-        "hold",
         "attack",
         "withdrawal",
         "talks",
@@ -444,12 +485,24 @@ def _triggers(words: list[str], lexicon: ScriptLexicon) -> list[Mention]:
                 m.label in ("retake", "hold") and m.start <= a < m.end for m in found
             ):
                 continue
-            if kind == "hold" and any(
-                m.label in ("retake", "capture") and m.start <= a < m.end for m in found
-            ):
+            if kind == "hold" and any(m.label == "retake" and m.start <= a < m.end for m in found):
                 continue
             found.append(Mention(a, b, kind))
     return sorted(found, key=lambda m: m.start)
+
+
+def _holders(triggers: list[Mention], actors: list[Mention]) -> list[Mention]:
+    """ "Under the Taliban's control" reports a fall; under the government's it is a
+    hold that disputes one (the holder stands inside the phrase or right before it)."""
+    for trigger in triggers:
+        if trigger.label != "hold":
+            continue
+        inside = [a for a in actors if trigger.start <= a.start < trigger.end]
+        before = [a for a in actors if a.end <= trigger.start and trigger.start - a.end <= 3]
+        holder = (inside or before[-1:] or [None])[0]
+        if holder is not None and holder.label == "Taliban":
+            trigger.label = "capture"
+    return triggers
 
 
 def _kind_words(lexicon: ScriptLexicon) -> frozenset[str]:
@@ -675,9 +728,10 @@ def _subject_before(
     the trigger's clause, the list of places just before it, if no other trigger stands
     between."""
     before = [p for p in candidates if p.end <= clause[0]]
+    local = [p for p in before if p.kind != "province"]  # the district, not its province
     if not before:
         return []
-    chain = before[-1].chain
+    chain = (local or before)[-1].chain
     last_end = max(p.end for p in before if p.chain == chain)
     if any(last_end <= t.start < trigger.start for t in _territorial_triggers(sentence)):
         return []
@@ -945,6 +999,11 @@ def _other_event(trigger: Mention, sentence: Sentence, words: list[str]) -> Draf
     if category == "withdrawal" and actor.label not in ("US", "NATO"):
         return None
     others = [a.label for a in actors if a.label != actor.label]
+    parties = {actor.label, *others}
+    if category in ("talks_meeting", "agreement") and not (
+        len(parties) > 1 and parties & {"Taliban", "Afghan government"}
+    ):
+        return None  # talks need two sides, one of them the Taliban or Kabul
     places = [p for p in sentence.places if p.kind and not p.person]
     place = next((p for p in places if p.kind != "province"), places[0] if places else None)
     target_place = _targets_of(place)[0] if place else None
@@ -962,11 +1021,10 @@ def _other_event(trigger: Mention, sentence: Sentence, words: list[str]) -> Draf
 
 # --- the passage ------------------------------------------------------------------------
 def _afghan_context(sentences: list[Sentence], lexicon: ScriptLexicon) -> bool:
-    """Only passages naming the Taliban, Afghan forces or an Afghan place are read."""
+    """Only passages naming an Afghan place or Afghans are read: the Taliban alone may
+    be Pakistan's (Urdu news reports the TTP as "طالبان")."""
     return any(
-        s.places
-        or any(a.label in ("Taliban", "Afghan forces") for a in s.actors)
-        or any(t.text.startswith("افغان") for t in s.tokens)
+        any(p.kind for p in s.places) or any(t.text.startswith("افغان") for t in s.tokens)
         for s in sentences
     )
 

@@ -28,6 +28,8 @@ WORD_LISTS = (
     "list_words",
     "common_words",
     "direction_words",
+    "group_pronouns",
+    "building_words",
     "captor_before",
     "captor_after",
     "source_before",

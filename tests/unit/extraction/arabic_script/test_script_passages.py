@@ -1,6 +1,7 @@
-"""Regression on 48 short passages written for this project (tests/data/
-arabic_script_blind.jsonl: Dari, Iranian Persian, Pashto and Urdu, 5 falls and 7 hard
-negatives each): every district-fallen decision and every territory location holds."""
+"""Regression on 96 short passages written for this project (tests/data/
+arabic_script_blind.jsonl and arabic_script_heldout.jsonl: Dari, Iranian Persian, Pashto
+and Urdu, 5 falls and 7 hard negatives each per file, written without sight of the
+lexicons): every district-fallen decision and every territory location holds."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from pipeline.evaluate import TERRITORY, GoldPassage, load_events_gold, location
 from pipeline.extraction import default_extractor
 from pipeline.settings import load_settings
 
-PASSAGES = load_events_gold(Path(__file__).parents[3] / "data" / "arabic_script_blind.jsonl")
+DATA = Path(__file__).parents[3] / "data"
+PASSAGES = [
+    passage
+    for name in ("arabic_script_blind.jsonl", "arabic_script_heldout.jsonl")
+    for passage in load_events_gold(DATA / name)
+]
 
 
 @pytest.fixture(scope="module")

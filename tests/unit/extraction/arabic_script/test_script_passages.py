@@ -1,5 +1,5 @@
-"""Regression on 96 short passages written for this project (tests/data/
-arabic_script_blind.jsonl and arabic_script_heldout.jsonl: Dari, Iranian Persian, Pashto
+"""Regression on 136 short passages written for this project (tests/data/
+arabic_script_blind, _heldout and _fresh.jsonl: Dari, Iranian Persian, Pashto
 and Urdu, 5 falls and 7 hard negatives each per file, written without sight of the
 lexicons): every district-fallen decision and every territory location holds."""
 
@@ -17,7 +17,11 @@ from pipeline.settings import load_settings
 DATA = Path(__file__).parents[3] / "data"
 PASSAGES = [
     passage
-    for name in ("arabic_script_blind.jsonl", "arabic_script_heldout.jsonl")
+    for name in (
+        "arabic_script_blind.jsonl",
+        "arabic_script_heldout.jsonl",
+        "arabic_script_fresh.jsonl",
+    )
     for passage in load_events_gold(DATA / name)
 ]
 

@@ -90,6 +90,22 @@ class Sentence:
 
 
 @dataclass
+class PassageContext:
+    """What the passage has said so far: provinces named (they pick among districts of one
+    name later on) and names already read as places (a short one stays a place)."""
+
+    provinces: set[str] = field(default_factory=set)
+    known: set[str] = field(default_factory=set)
+
+    def learn(self, places: list[Mention]) -> None:
+        for place in places:
+            if place.kind is None:
+                continue
+            self.known.add(name_key(place.label))
+            self.provinces |= {t.province_pcode for t in place.targets if t.kind == "province"}
+
+
+@dataclass
 class Draft:
     category: str
     actor: str
@@ -132,6 +148,7 @@ class ScriptExtractor:
     def _sentences(self, text: str, lexicon: ScriptLexicon) -> list[Sentence]:
         tokenizer = _tokenizer(lexicon.spacy_language)
         sentences: list[Sentence] = []
+        context = PassageContext()
         start = 0
         for match in [*SENTENCE_END.finditer(text), None]:
             end = match.end() if match else len(text)
@@ -144,26 +161,31 @@ class ScriptExtractor:
                 ]
                 if tokens:
                     sentence = Sentence(len(sentences), start, end, tokens)
-                    self._read(sentence, lexicon)
+                    self._read(sentence, lexicon, context)
+                    context.learn(sentence.places)
                     _resolve_group_pronouns(sentence, sentences)
                     sentences.append(sentence)
             start = end
         return sentences
 
-    def _read(self, sentence: Sentence, lexicon: ScriptLexicon) -> None:
+    def _read(self, sentence: Sentence, lexicon: ScriptLexicon, context: PassageContext) -> None:
         """Places of two words or more first ("دولت شاه" is a district, not the state),
         then actors, then one-word places where no actor stands."""
         words = [t.text for t in sentence.tokens]
-        long_places = [p for p in self._places(words, lexicon, []) if p.end - p.start > 1]
+        long_places = [p for p in self._places(words, lexicon, [], context) if p.end - p.start > 1]
         in_places = {i for p in long_places for i in range(p.start, p.end)}
         sentence.actors = [
             a for a in _actors(words, lexicon) if not in_places & set(range(a.start, a.end))
         ]
         sentence.triggers = _holders(_triggers(words, lexicon), sentence.actors)
-        sentence.places = self._places(words, lexicon, sentence.actors)
+        sentence.places = self._places(words, lexicon, sentence.actors, context)
 
     def _places(
-        self, words: list[str], lexicon: ScriptLexicon, actors: list[Mention]
+        self,
+        words: list[str],
+        lexicon: ScriptLexicon,
+        actors: list[Mention],
+        context: PassageContext,
     ) -> list[Mention]:
         taken = {i for a in actors for i in range(a.start, a.end)}
         kind_words = _kind_words(lexicon)
@@ -190,7 +212,7 @@ class ScriptExtractor:
         found += self._unknown_names(words, lexicon, found, taken)
         found.sort(key=lambda m: m.start)
         _chain(found, words, lexicon)
-        _resolve(found, words, lexicon, self.gazetteer)
+        _resolve(found, words, lexicon, self.gazetteer, context)
         return [p for p in found if p.kind is not None]
 
     def _unknown_names(
@@ -236,7 +258,7 @@ class ScriptExtractor:
         words = [t.text for t in sentence.tokens]
         drafts: list[Draft] = []
         territorial = [
-            t for t in sentence.triggers if t.label in ("capture", "retake", "surrender")
+            t for t in sentence.triggers if t.label in ("capture", "loss", "retake", "surrender")
         ]
         for trigger in territorial:
             drafts += self._territory(trigger, sentence, sentences, words, lexicon)
@@ -280,7 +302,8 @@ class ScriptExtractor:
             antecedent = _antecedent(trigger, sentence, sentences, words, clause, lexicon)
             if antecedent is not None and (not places or antecedent.kind != "province"):
                 places = [antecedent]
-        captor = _captor(trigger, sentence, sentences, clause)
+        # a place the government lost went to the Taliban, whoever the sentence names
+        captor = None if trigger.label == "loss" else _captor(trigger, sentence, sentences, clause)
         category, actor, target = _roles(trigger, captor, words, lexicon)
         realis, claim = _modality(trigger, words, clause, lexicon, sentence, actor)
         if realis == "attempted":
@@ -429,7 +452,8 @@ def _resolve_group_pronouns(sentence: Sentence, earlier: list[Sentence]) -> None
 def _role(mention: Mention, words: list[str], lexicon: ScriptLexicon) -> str | None:
     """agent when a captor marker names it ("به دست X", "X نے", "د X لخوا"), source when
     it is the side something was taken from ("از X", "X سے")."""
-    before = words[max(0, mention.start - 3) : mention.start]
+    before = [w for w in words[max(0, mention.start - 4) : mention.start] if w not in QUOTES]
+    before = before[-3:]
     after = words[mention.end : mention.end + 3]
     agent = _ending_size(lexicon.words["captor_before"], before)
     source = _ending_size(lexicon.words["source_before"], before[-2:])
@@ -475,6 +499,7 @@ def _triggers(words: list[str], lexicon: ScriptLexicon) -> list[Mention]:
         "retake",
         "hold",
         "capture",
+        "loss",
         "surrender",
         "attack",
         "withdrawal",
@@ -483,7 +508,7 @@ def _triggers(words: list[str], lexicon: ScriptLexicon) -> list[Mention]:
         "accusation",
     ):
         for a, b, _phrase in _find(lexicon.triggers[kind], words):
-            if kind in ("capture", "surrender") and any(
+            if kind in ("capture", "loss", "surrender") and any(
                 m.label in ("retake", "hold") and m.start <= a < m.end for m in found
             ):
                 continue
@@ -529,7 +554,11 @@ def _chain(places: list[Mention], words: list[str], lexicon: ScriptLexicon) -> N
 
 
 def _resolve(
-    places: list[Mention], words: list[str], lexicon: ScriptLexicon, gazetteer: ScriptGazetteer
+    places: list[Mention],
+    words: list[str],
+    lexicon: ScriptLexicon,
+    gazetteer: ScriptGazetteer,
+    context: PassageContext,
 ) -> None:
     """Pick each place's target and kind from its neighbours: a district word makes it a
     district, a city word a city, the province named in its list picks among districts
@@ -586,9 +615,9 @@ def _resolve(
             # "Nawa" in Helmand is Nawa-e-Barakzaiy, not Ghazni's Nawa
             shortened = gazetteer.lookup_shortened(words[place.start : place.end], provinces)
             targets = set(shortened) or targets
-        if len({t.pcode for t in targets}) > 1 and provinces:
-            inside = {t for t in targets if t.province_pcode in provinces}
-            targets = inside or targets
+        for named in (provinces, context.provinces):  # its list's province, then the passage's
+            if len({t.pcode for t in targets}) > 1 and named:
+                targets = {t for t in targets if t.province_pcode in named} or targets
         if len({t.pcode for t in targets}) > 1:
             targets = {min(targets, key=lambda t: (t.pcode not in gazetteer.centres, t.pcode))}
         place.targets = frozenset(targets)
@@ -602,7 +631,9 @@ def _resolve(
             kind in ("district", "city", "part")
             and gazetteer.is_weak(words[place.start : place.end])
         )
-        if common:  # "Jurm" in "districts of Keshem, Jurm and ...", not "a heavy attack"
+        if name_key(place.label) in context.known:
+            listed = True  # read as a place earlier in the passage: the same place again
+        elif common:  # "Jurm" in "districts of Keshem, Jurm and ...", not "a heavy attack"
             listed = (
                 place.chain in headed
                 and place.start > 0
@@ -712,7 +743,7 @@ def _clause(words: list[str], trigger: Mention, places: list[Mention]) -> tuple[
 
 
 def _territorial_triggers(sentence: Sentence) -> list[Mention]:
-    return [t for t in sentence.triggers if t.label in ("capture", "retake", "surrender")]
+    return [t for t in sentence.triggers if t.label in ("capture", "loss", "retake", "surrender")]
 
 
 def _nearest_trigger(place: Mention, sentence: Sentence) -> Mention | None:
@@ -779,7 +810,7 @@ def _place_before(
     trigger: Mention, places: list[Mention], words: list[str], lexicon: ScriptLexicon
 ) -> bool:
     kinds = _kind_words(lexicon)
-    window = range(max(0, trigger.start - 6), trigger.start)
+    window = range(max(0, trigger.start - 8), trigger.start)
     return any(words[i] in kinds for i in window) or any(p.end in window for p in places)
 
 

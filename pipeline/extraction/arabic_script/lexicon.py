@@ -37,6 +37,7 @@ WORD_LISTS = (
 )
 TRIGGERS = (
     "capture",
+    "loss",
     "retake",
     "surrender",
     "hold",

@@ -41,6 +41,16 @@ FALLS = [
     ("fa", "طالبان ولسوالی نهرین ولایت بغلان را اشغال کردند.", "Nahrin", "Baghlan"),
     ("ur", "طالبان نے صوبہ بغلان کے ضلع نہرین کا کنٹرول سنبھال لیا۔", "Nahrin", "Baghlan"),
     ("ps", "د بغلان ولایت نهرین ولسوالۍ طالبانو ته ولوېده.", "Nahrin", "Baghlan"),
+    # lost by the government, entered, handed over, the flag raised
+    ("ps", "حکومت د بغلان ولایت نهرین ولسوالۍ له لاسه ورکړه.", "Nahrin", "Baghlan"),
+    ("fa", "طالبان بدون مقاومت وارد ولسوالی نهرین ولایت بغلان شدند.", "Nahrin", "Baghlan"),
+    (
+        "ur",
+        "صوبہ بغلان کا ضلع نہرین بغیر لڑائی کے طالبان کے حوالے کر دیا گیا۔",
+        "Nahrin",
+        "Baghlan",
+    ),
+    ("fa", "طالبان پرچم خود را در ولسوالی نهرین ولایت بغلان برافراشتند.", "Nahrin", "Baghlan"),
 ]
 
 
@@ -87,6 +97,11 @@ NOT_FALLS = [
     ("fa", "پس از سقوط کابل به دست طالبان، هزاران نفر از کشور خارج شدند."),
     ("ur", "کابل پر طالبان کے قبضے کے بعد ہزاروں افراد ملک چھوڑ گئے۔"),
     ("ps", "د کابل له سقوط وروسته زرګونه کسان له هېواده ووتل."),
+    # "did not fall", "residents fear it may fall"
+    ("fa", "والی بغلان گفت ولسوالی نهرین سقوط نکرده و در اختیار نیروهای امنیتی است."),
+    ("fa", "باشندگان نگرانند که ولسوالی نهرین ولایت بغلان به دست طالبان سقوط کند."),
+    # government forces pushed the Taliban out: a retake, whatever "repulsed" says
+    ("ur", "افغان فورسز نے ضلع نہرین سے طالبان کو پسپا کر کے علاقے کا کنٹرول دوبارہ سنبھال لیا۔"),
     # soldiers surrendering are not a place surrendered
     ("ps", "درې سرتیري طالبانو ته تسلیم شول او طالبانو د بغلان په نهرین ولسوالۍ کې برید وکړ."),
 ]
@@ -162,3 +177,34 @@ def test_the_rule_extractor_hands_arabic_script_to_this_one() -> None:
     events = default_extractor().extract(text, None)
     assert _falls(events)
     assert default_extractor().extract("کتاب خوب است و هوا آفتابی است امروز در شهر.", None) == []
+
+
+def test_this_group_and_building_owners_find_the_captor(extractor: ScriptExtractor) -> None:
+    text = (
+        "سخنگوی طالبان گفت جنگجویان این گروه مقر پولیس و مرکز ولسوالی نهرین ولایت بغلان را "
+        "تصرف کرده‌اند."
+    )
+    falls = _falls(extractor.extract(text, None, "fa"))
+    assert [(e.actor, e.location.name if e.location else None) for e in falls] == [
+        ("Taliban", "Nahrin")
+    ]
+
+
+def test_a_province_named_earlier_picks_between_districts_of_one_name(
+    extractor: ScriptExtractor,
+) -> None:
+    # Dawlat Abad is a district of Balkh and of Faryab; the headline says which
+    text = "درگیری در ولایت فاریاب ادامه دارد.\nطالبان مرکز ولسوالی دولت‌آباد را تصرف کردند."
+    [fall] = _falls(extractor.extract(text, None, "fa"))
+    assert fall.location is not None and fall.location.province_code == "AF29"
+    alone = "طالبان مرکز ولسوالی دولت‌آباد را تصرف کردند."
+    assert [e.location.province_code for e in _falls(extractor.extract(alone, None, "fa"))]
+
+
+def test_a_short_name_read_as_a_place_stays_one_in_the_passage(
+    extractor: ScriptExtractor,
+) -> None:
+    text = "ولسوالی جرم ولایت بدخشان زیر فشار است.\nامروز جرم به دست طالبان سقوط کرد."
+    assert "Jorm" in {e.location.name for e in _falls(extractor.extract(text, None, "fa"))}
+    crime = "امروز جرم به دست طالبان سقوط کرد و این یک حادثه بود."
+    assert _falls(extractor.extract(crime, None, "fa")) == []

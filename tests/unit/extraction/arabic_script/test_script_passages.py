@@ -1,7 +1,7 @@
-"""Regression on 136 short passages written for this project (tests/data/
-arabic_script_blind, _heldout and _fresh.jsonl: Dari, Iranian Persian, Pashto
-and Urdu, 5 falls and 7 hard negatives each per file, written without sight of the
-lexicons): every district-fallen decision and every territory location holds."""
+"""Regression on 176 passages written for this project without sight of the lexicons
+(tests/data/arabic_script_blind, _heldout, _fresh and _fresh4.jsonl: Dari, Iranian
+Persian, Pashto and Urdu, falls and hard negatives in each): every district-fallen
+decision and every territory location holds."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ PASSAGES = [
         "arabic_script_blind.jsonl",
         "arabic_script_heldout.jsonl",
         "arabic_script_fresh.jsonl",
+        "arabic_script_fresh4.jsonl",
     )
     for passage in load_events_gold(DATA / name)
 ]

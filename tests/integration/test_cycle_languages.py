@@ -4,9 +4,12 @@ counted in district control."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from pipeline.cycle import run_cycle
+from pipeline.digest import build_digest
 from pipeline.resources import Resources
 from pipeline.schema import articles, events
 from pipeline.settings import FeedConfig
@@ -57,6 +60,7 @@ def test_dari_and_urdu_falls_are_stored_alerted_in_english_and_counted(
     feeds = [FeedConfig(url=feed_server.url("/mixed.xml"), name="mixed")]
     with Resources.live(settings) as resources:
         result = run_cycle(resources, feeds=feeds)
+        digest = build_digest(resources.store, now=datetime(2021, 6, 22, 23, tzinfo=UTC))
         with resources.store.engine.connect() as conn:
             stored = {
                 row.guid.rsplit("/", 1)[-1]: row.language
@@ -82,6 +86,10 @@ def test_dari_and_urdu_falls_are_stored_alerted_in_english_and_counted(
     }
     assert "AF1905" in fa_places  # the Dari report was read, then joined the English one
     assert "not read yet" not in (result.feeds[0].error or "")
+    # the digest counts each fall once: Imam Sahib (English and Dari, one incident) and
+    # Dasht-e-Archi (Urdu)
+    assert digest.by_category["territory_captured"] == 2
+    assert digest.by_province["Kunduz"] >= 2
     # Imam Sahib and Dasht-e-Archi are both Taliban-held in the control state
     assert control["AF1905"] == "taliban" and control["AF1906"] == "taliban"
     falls = [m for m in slack_server.messages if "District fallen" in str(m.get("blocks", ""))]

@@ -21,7 +21,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pipeline.extraction.arabic_script.fold import FoldedText, fold
-from pipeline.extraction.arabic_script.lexicon import Phrase, ScriptLexicon, script_lexicon
+from pipeline.extraction.arabic_script.lexicon import (
+    Phrase,
+    ScriptLexicon,
+    any_match,
+    find_all,
+    script_lexicon,
+)
 from pipeline.extraction.arabic_script.places import (
     NameTarget,
     ScriptGazetteer,
@@ -404,31 +410,38 @@ def _find(phrases: Sequence[Phrase], words: list[str]) -> list[tuple[int, int, P
     """Non-overlapping matches, longer phrases first."""
     used: set[int] = set()
     spans = []
-    for phrase in phrases:
-        for a, b in phrase.find(words):
-            if not used & set(range(a, b)):
-                spans.append((a, b, phrase))
-                used |= set(range(a, b))
+    matches = find_all(tuple(phrases), words)
+    for a, b, phrase in sorted(matches, key=lambda m: (-m[2].size, m[0])):
+        if not used & set(range(a, b)):
+            spans.append((a, b, phrase))
+            used |= set(range(a, b))
     return sorted(spans, key=lambda s: s[0])
+
+
+@functools.cache
+def _actor_phrases(language: str) -> tuple[tuple[Phrase, ...], dict[Phrase, str]]:
+    """Every actor phrase of a lexicon with its group ("?group" for "this group")."""
+    lexicon = script_lexicon(language)
+    groups = {p: g for g, ps in lexicon.actors.items() for p in ps}
+    groups |= {p: "?group" for p in lexicon.words["group_pronouns"]}
+    return tuple(groups), groups
 
 
 def _actors(words: list[str], lexicon: ScriptLexicon) -> list[Mention]:
     """Actor mentions with their roles; "this group" stays a pronoun (label "?group")
     until the passage resolves it, "the police headquarters" names no actor."""
-    phrases = [(p, g) for g, ps in lexicon.actors.items() for p in ps]
-    phrases += [(p, "?group") for p in lexicon.words["group_pronouns"]]
+    phrases, groups = _actor_phrases(lexicon.language)
     buildings = lexicon.single_words("building_words")
-    phrases.sort(key=lambda pg: -pg[0].size)
     used: set[int] = set()
     found = []
-    for phrase, group in phrases:
-        for a, b in phrase.find(words):
-            if b - a != phrase.size or used & set(range(a, b)):
-                continue
-            if (a > 0 and words[a - 1] in buildings) or (b < len(words) and words[b] in buildings):
-                continue  # "مقر پولیس", "د پولیسو قوماندانۍ": a building, not the police
-            found.append(Mention(a, b, group))
-            used |= set(range(a, b))
+    for a, b, phrase in sorted(find_all(phrases, words), key=lambda m: (-m[2].size, m[0])):
+        group = groups[phrase]
+        if b - a != phrase.size or used & set(range(a, b)):
+            continue
+        if (a > 0 and words[a - 1] in buildings) or (b < len(words) and words[b] in buildings):
+            continue  # "مقر پولیس", "د پولیسو قوماندانۍ": a building, not the police
+        found.append(Mention(a, b, group))
+        used |= set(range(a, b))
     found.sort(key=lambda m: m.start)
     for mention in found:
         mention.role = _role(mention, words, lexicon)
@@ -817,7 +830,7 @@ def _place_before(
 def _kind_hint(words: list[str], clause: tuple[int, int], lexicon: ScriptLexicon) -> str | None:
     """The kind of place the clause talks about when it names none ("13 districts")."""
     span = words[clause[0] : clause[1]]
-    if any(p.find(span) for p in lexicon.words["capital_words"]):
+    if any_match(lexicon.words["capital_words"], span):
         return "capital"
     for key, kind in (
         ("district_words", "district"),
@@ -933,16 +946,16 @@ def _modality(
     span = words[clause[0] : clause[1]]
     if _near(cues["attempt"], words, trigger, before=4, after=4):
         return "attempted", "reported"
-    if any(p.find(span) for p in cues["hedge"]):
+    if any_match(cues["hedge"], span):
         return "hypothetical", "reported"
     whole = [t.text for t in sentence.tokens]
-    denied = any(p.find(whole) for p in cues["deny"]) or (
-        actor == "Taliban" and any(p.find(whole) for p in cues["repelled"])
+    denied = any_match(cues["deny"], whole) or (
+        actor == "Taliban" and any_match(cues["repelled"], whole)
     )
     held = any(t.label == "hold" for t in sentence.triggers)
     if denied or held:
         return "actual", "disputed"
-    if any(p.find(whole) for p in cues["claim"]):
+    if any_match(cues["claim"], whole):
         return "actual", "claimed"
     return "actual", "reported"
 
@@ -960,7 +973,7 @@ def _other_sense(
     if _near(senses, words, trigger, exclude_places=sentence.places):
         return True
     span = words[clause[0] : trigger.start]
-    if not any(p.find(span) for p in senses):
+    if not any_match(senses, span):
         return False
     # a helicopter "crashed in X district": X stands after "in", the fall is the aircraft's
     subjects = [
@@ -1006,7 +1019,7 @@ def _near(
     right = words[trigger.end : trigger.end + after]
     if exclude_places and any(p.start == trigger.end and p.kind for p in exclude_places):
         right = []  # "the fall of <place>": the place says which sense
-    return any(p.find(left) or p.find(right) for p in phrases)
+    return any_match(phrases, left) or any_match(phrases, right)
 
 
 def _event_kind(place: Mention, target: NameTarget, hint: str | None) -> str:
@@ -1139,7 +1152,7 @@ def _later_denials(
         for later in sentences[draft.sentence.index + 1 :]:
             words = [t.text for t in later.tokens]
             names = {t.pcode for p in later.places for t in p.targets}
-            denies = any(p.find(words) for p in lexicon.cues["deny"])
+            denies = any_match(lexicon.cues["deny"], words)
             holds = any(t.label == "hold" for t in later.triggers)
             if (denies and (key in names or not later.places)) or (holds and key in names):
                 states[key] = "contested"

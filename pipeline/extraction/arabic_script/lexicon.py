@@ -115,6 +115,49 @@ class Phrase:
         return spans
 
 
+PhraseIndex = tuple[dict[str, tuple[Phrase, ...]], tuple[Phrase, ...]]
+_INDEXES: dict[int, tuple[tuple[Phrase, ...], PhraseIndex]] = {}
+
+
+def _index(phrases: tuple[Phrase, ...]) -> PhraseIndex:
+    """The phrases by their first word (those starting with `word*` apart), built once
+    per lexicon list: a sentence is then read once, not once per phrase."""
+    cached = _INDEXES.get(id(phrases))
+    if cached is not None and cached[0] is phrases:
+        return cached[1]
+    exact: dict[str, list[Phrase]] = {}
+    prefixed = []
+    for phrase in phrases:
+        first = phrase.parts[0][0]
+        if first.prefix:
+            prefixed.append(phrase)
+        else:
+            exact.setdefault(first.text, []).append(phrase)
+    index = ({k: tuple(v) for k, v in exact.items()}, tuple(prefixed))
+    _INDEXES[id(phrases)] = (phrases, index)
+    return index
+
+
+def find_all(phrases: tuple[Phrase, ...], tokens: Sequence[str]) -> list[tuple[int, int, Phrase]]:
+    """Every (start, end, phrase) where one of the phrases stands."""
+    exact, prefixed = _index(phrases)
+    found = []
+    for start, token in enumerate(tokens):
+        candidates = exact.get(token, ())
+        if prefixed:
+            first = [p for p in prefixed if token.startswith(p.parts[0][0].text)]
+            candidates = (*candidates, *first)
+        for phrase in candidates:
+            end = phrase.match_at(tokens, start)
+            if end is not None:
+                found.append((start, end, phrase))
+    return found
+
+
+def any_match(phrases: tuple[Phrase, ...], tokens: Sequence[str]) -> bool:
+    return bool(find_all(phrases, tokens))
+
+
 def _part_at(part: tuple[Word, ...], tokens: Sequence[str], start: int) -> int | None:
     if start + len(part) > len(tokens):
         return None

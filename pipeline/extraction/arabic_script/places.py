@@ -43,6 +43,7 @@ class NameTarget:
     province_pcode: str
 
 
+@functools.lru_cache(maxsize=65536)
 def name_key(text: str) -> str:
     """The exact key: folded, spaces removed, a final ه/ی made one letter."""
     key = fold_word(text).replace(" ", "")
@@ -51,6 +52,7 @@ def name_key(text: str) -> str:
     return key
 
 
+@functools.lru_cache(maxsize=65536)
 def skeleton(text: str) -> str:
     """The consonant skeleton: the first letter kept, vowel letters dropped after it,
     letters that sound alike made one."""

@@ -51,6 +51,9 @@ FALLS = [
         "Baghlan",
     ),
     ("fa", "طالبان پرچم خود را در ولسوالی نهرین ولایت بغلان برافراشتند.", "Nahrin", "Baghlan"),
+    # the government evacuated the district centre; "fell at the hands of the Taliban"
+    ("ps", "امنیتي ځواکونو د بغلان ولایت د نهرین ولسوالۍ مرکز تخلیه کړ.", "Nahrin", "Baghlan"),
+    ("ur", "حکام کے مطابق صوبہ بغلان کا ضلع نہرین طالبان کے ہاتھوں گر گیا۔", "Nahrin", "Baghlan"),
 ]
 
 
@@ -100,6 +103,8 @@ NOT_FALLS = [
     # "did not fall", "residents fear it may fall"
     ("fa", "والی بغلان گفت ولسوالی نهرین سقوط نکرده و در اختیار نیروهای امنیتی است."),
     ("fa", "باشندگان نگرانند که ولسوالی نهرین ولایت بغلان به دست طالبان سقوط کند."),
+    # an evacuation only considered
+    ("ps", "چارواکي د نهرین ولسوالۍ د مرکز د تخلیه کولو په اړه غور کوي."),
     # government forces pushed the Taliban out: a retake, whatever "repulsed" says
     ("ur", "افغان فورسز نے ضلع نہرین سے طالبان کو پسپا کر کے علاقے کا کنٹرول دوبارہ سنبھال لیا۔"),
     # soldiers surrendering are not a place surrendered

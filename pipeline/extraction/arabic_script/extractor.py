@@ -183,7 +183,8 @@ class ScriptExtractor:
         sentence.actors = [
             a for a in _actors(words, lexicon) if not in_places & set(range(a.start, a.end))
         ]
-        sentence.triggers = _holders(_triggers(words, lexicon), sentence.actors)
+        triggers = _holders(_triggers(words, lexicon), sentence.actors)
+        sentence.triggers = [t for t in triggers if not _pluperfect(t, words, lexicon)]
         sentence.places = self._places(words, lexicon, sentence.actors, context)
 
     def _places(
@@ -308,8 +309,11 @@ class ScriptExtractor:
             antecedent = _antecedent(trigger, sentence, sentences, words, clause, lexicon)
             if antecedent is not None and (not places or antecedent.kind != "province"):
                 places = [antecedent]
-        # a place the government lost went to the Taliban, whoever the sentence names
-        captor = None if trigger.label == "loss" else _captor(trigger, sentence, sentences, clause)
+        captor = _captor(trigger, sentence, sentences, clause, words)
+        if trigger.label == "loss":
+            if any(a.label in ("US", "NATO") for a in sentence.actors):
+                return []  # foreign troops leaving a base: a withdrawal, not a fall
+            captor = None  # a place the government lost went to the Taliban
         category, actor, target = _roles(trigger, captor, words, lexicon)
         realis, claim = _modality(trigger, words, clause, lexicon, sentence, actor)
         if realis == "attempted":
@@ -529,6 +533,14 @@ def _triggers(words: list[str], lexicon: ScriptLexicon) -> list[Mention]:
                 continue
             found.append(Mention(a, b, kind))
     return sorted(found, key=lambda m: m.start)
+
+
+def _pluperfect(trigger: Mention, words: list[str], lexicon: ScriptLexicon) -> bool:
+    """ "Had fallen a week ago", "طالبانو نیولی و": a fall told as the background of
+    what the passage reports (a retake, a denial), not as news."""
+    if trigger.label not in ("capture", "loss", "surrender"):
+        return False
+    return any_match(lexicon.cues["pluperfect_after"], words[trigger.end : trigger.end + 3])
 
 
 def _holders(triggers: list[Mention], actors: list[Mention]) -> list[Mention]:
@@ -864,8 +876,16 @@ def _antecedent(
         if any(w in lexicon.single_words("city_words") for w in span)
         else None
     )
-    if wanted is None or any(w.isdigit() for w in span):
-        return None  # "13 districts" is a count, not a reference
+    counts = lexicon.single_words("count_words") | {w for w in span if w.isdigit()}
+    kinds = _kind_words(lexicon)
+    window = [
+        span[j]
+        for i, w in enumerate(span)
+        if w in kinds
+        for j in range(max(0, i - 2), min(len(span), i + 3))
+    ]
+    if wanted is None or any(w in counts or w.isdigit() for w in window):
+        return None  # "13 districts", "the number of fallen districts": a count
     earlier = [p for s in sentences[: sentence.index] for p in s.places] + [
         p
         for p in sentence.places
@@ -882,7 +902,11 @@ def _antecedent(
 
 
 def _captor(
-    trigger: Mention, sentence: Sentence, sentences: list[Sentence], clause: tuple[int, int]
+    trigger: Mention,
+    sentence: Sentence,
+    sentences: list[Sentence],
+    clause: tuple[int, int],
+    words: list[str],
 ) -> Mention | None:
     """Who took the place: an actor a captor marker names, else the nearest one before
     the trigger in its clause, else before the clause (the subject of a sentence whose
@@ -894,13 +918,20 @@ def _captor(
         return inside[0]
     in_clause = [a for a in actors if clause[0] <= a.start < clause[1]]
     agents = [a for a in in_clause if a.role == "agent"]
+    before = [a for a in in_clause if a.start < trigger.start]
     if agents:
         before_agents = [a for a in agents if a.start < trigger.start]
-        return before_agents[-1] if before_agents else agents[0]
-    before = [a for a in in_clause if a.start < trigger.start]
+        agent = before_agents[-1] if before_agents else agents[0]
+        # "به دست طالبان افتاده بود و ارتش آن را پس گرفت": the nearer subject acts
+        nearer = [a for a in before if agent.end <= a.start]
+        return nearer[-1] if nearer else agent
     if before:
         return before[-1]
-    earlier = [a for a in actors if a.start < clause[0]]  # the subject before an aside
+    # the subject before an aside: the sentence's first segment first ("X، که طالبان
+    # گرفته بودند، پس گرفت": not the Taliban of the aside)
+    marks = [i for i in range(clause[0]) if words[i] in CLAUSE_MARKS]
+    head = [a for a in actors if marks and a.start < marks[0]]
+    earlier = head or [a for a in actors if a.start < clause[0]]
     if earlier:
         return earlier[-1]
     after = [a for a in in_clause if a.start >= trigger.start]
@@ -908,6 +939,8 @@ def _captor(
         return after[0]
     for earlier in reversed(sentences[: sentence.index]):
         named = [a for a in earlier.actors if a.role != "source"]
+        if trigger.label != "retake":  # "fell", said with no one named: not to Kabul
+            named = [a for a in named if a.label not in GOVERNMENT]
         if named:
             return named[-1]
     return None
@@ -921,7 +954,10 @@ def _roles(
     group = captor.label if captor else None
     retake = trigger.label == "retake" or (
         trigger.label == "capture"
-        and _near(lexicon.cues["again"], words, trigger, before=4, after=0)
+        and (
+            _near(lexicon.cues["again"], words, trigger, before=4, after=0)
+            or any_match(lexicon.cues["again"], words[trigger.start : trigger.end])
+        )
     )
     if group is None:
         group = "Afghan forces" if retake else "Taliban"
@@ -973,7 +1009,10 @@ def _other_sense(
     if _near(senses, words, trigger, exclude_places=sentence.places):
         return True
     span = words[clause[0] : trigger.start]
-    if not any_match(senses, span):
+    if not any_match(senses, span) and not any_match(
+        lexicon.cues["other_subjects"],
+        words[: trigger.start],  # a clause before, even
+    ):
         return False
     # a helicopter "crashed in X district": X stands after "in", the fall is the aircraft's
     subjects = [
@@ -987,14 +1026,14 @@ def _other_sense(
 
 
 def _after_in(place: Mention, words: list[str], lexicon: ScriptLexicon) -> bool:
-    """The place follows "in" ("در ولسوالی X", "په X کې", "X میں")."""
+    """The place follows "in" ("در ولسوالی X", "در مسیر X", "په X کې", "X میں")."""
     kinds = _kind_words(lexicon)
     head = place.start
     while head > 0 and (words[head - 1] in kinds or words[head - 1] in QUOTES):
         head -= 1
-    before = words[head - 1] if head else ""
+    before = words[max(0, head - 2) : head]
     after = words[place.end] if place.end < len(words) else ""
-    return before in {"در", "په"} or after in {"کی", "مین"}
+    return bool({"در", "په"} & set(before)) or after in {"کی", "مین"}
 
 
 def _background(trigger: Mention, words: list[str], lexicon: ScriptLexicon) -> bool:
@@ -1143,13 +1182,16 @@ def _fold_control(drafts: list[Draft], sentences: list[Sentence], lexicon: Scrip
 def _later_denials(
     drafts: list[Draft], sentences: list[Sentence], lexicon: ScriptLexicon, states: dict[str, str]
 ) -> None:
-    """A later sentence denying the claim (naming the place, or naming none) or holding
-    the place for the government makes a Taliban fall contested."""
+    """Another sentence denying the claim (naming the place, or naming none) or holding
+    the place for the government makes a Taliban fall contested, before it or after it
+    (a headline "ministry denies the fall of X" comes first)."""
     for draft in drafts:
         if draft.target_place is None or draft.actor != "Taliban":
             continue
         key = draft.target_place.pcode
-        for later in sentences[draft.sentence.index + 1 :]:
+        for later in sentences:
+            if later.index == draft.sentence.index:
+                continue
             words = [t.text for t in later.tokens]
             names = {t.pcode for p in later.places for t in p.targets}
             denies = any_match(lexicon.cues["deny"], words)

@@ -30,6 +30,7 @@ WORD_LISTS = (
     "direction_words",
     "group_pronouns",
     "building_words",
+    "count_words",
     "captor_before",
     "captor_after",
     "source_before",
@@ -56,7 +57,9 @@ CUES = (
     "hedge",
     "background_before",
     "background_after",
+    "pluperfect_after",
     "other_senses",
+    "other_subjects",
 )
 ACTOR_GROUPS = (
     "Taliban",

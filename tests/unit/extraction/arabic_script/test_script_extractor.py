@@ -103,6 +103,16 @@ NOT_FALLS = [
     # "did not fall", "residents fear it may fall"
     ("fa", "والی بغلان گفت ولسوالی نهرین سقوط نکرده و در اختیار نیروهای امنیتی است."),
     ("fa", "باشندگان نگرانند که ولسوالی نهرین ولایت بغلان به دست طالبان سقوط کند."),
+    # a fall told as background of a retake ("had fallen a week ago")
+    ("fa", "ولسوالی نهرین هفته گذشته به دست طالبان افتاده بود و امروز ارتش آن را پس گرفت."),
+    ("ur", "طالبان نے دو ہفتے قبل ضلع نہرین پر قبضہ کیا تھا۔"),
+    ("ps", "د نهرین ولسوالۍ، چې طالبانو نیولې وه، پاڅونوالو بېرته ونیوله."),
+    # a helicopter crashing "in" a district a clause after it is named
+    ("fa", "یک فروند چرخبال ارتش در مسیر نهرین، در ولسوالی نهرین ولایت بغلان سقوط کرد."),
+    # the national flag raised again after Taliban fighters were killed
+    ("fa", "ده جنگجوی طالب کشته شدند و پرچم کشور بار دیگر در مرکز ولسوالی نهرین برافراشته شد."),
+    # foreign troops leaving a base
+    ("ps", "امریکايي ځواکونو د پروان ولایت بګرام هوايي ډګر تخلیه کړ."),
     # an evacuation only considered
     ("ps", "چارواکي د نهرین ولسوالۍ د مرکز د تخلیه کولو په اړه غور کوي."),
     # government forces pushed the Taliban out: a retake, whatever "repulsed" says
@@ -213,3 +223,20 @@ def test_a_short_name_read_as_a_place_stays_one_in_the_passage(
     assert "Jorm" in {e.location.name for e in _falls(extractor.extract(text, None, "fa"))}
     crime = "امروز جرم به دست طالبان سقوط کرد و این یک حادثه بود."
     assert _falls(extractor.extract(crime, None, "fa")) == []
+
+
+def test_a_denial_in_the_headline_contests_a_claim_told_later(extractor: ScriptExtractor) -> None:
+    text = (
+        "وزارت دفاع: گزارش سقوط ولسوالی نهرین نادرست است\n"
+        "پیشتر برخی حساب‌های طالبان از سقوط ولسوالی نهرین ولایت بغلان خبر دادند."
+    )
+    events = _territory(extractor.extract(text, None, "fa"))
+    assert events and {e.control for e in events} == {"contested"}
+
+
+def test_the_number_of_fallen_districts_refers_to_none(extractor: ScriptExtractor) -> None:
+    text = (
+        "طالبانو د بغلان ولایت نهرین ولسوالۍ ونیوله.\nد سقوط شویو ولسوالیو شمېر اوو ته رسېدلی دی."
+    )
+    events = _territory(extractor.extract(text, None, "ps"))
+    assert [e.location.name for e in events if e.location] == ["Nahrin"]

@@ -1,5 +1,5 @@
-"""Regression on 216 passages written for this project without sight of the lexicons
-(tests/data/arabic_script_blind, _heldout, _fresh, _fresh4, _fresh5.jsonl: Dari, Iranian
+"""Regression on 264 passages written for this project without sight of the lexicons
+(tests/data/arabic_script_*.jsonl, six rounds: Dari, Iranian
 Persian, Pashto and Urdu, falls and hard negatives in each): every district-fallen
 decision and every territory location holds."""
 
@@ -23,6 +23,7 @@ PASSAGES = [
         "arabic_script_fresh.jsonl",
         "arabic_script_fresh4.jsonl",
         "arabic_script_fresh5.jsonl",
+        "arabic_script_fresh6.jsonl",
     )
     for passage in load_events_gold(DATA / name)
 ]

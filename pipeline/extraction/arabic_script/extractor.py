@@ -175,36 +175,40 @@ class ScriptExtractor:
         return sentences
 
     def _read(self, sentence: Sentence, lexicon: ScriptLexicon, context: PassageContext) -> None:
-        """Places of two words or more first ("دولت شاه" is a district, not the state),
-        then actors, then one-word places where no actor stands."""
+        """Actors, places, then triggers; a place of two words or more wins over an actor
+        inside it ("دولت شاه" is a district, not the state)."""
         words = [t.text for t in sentence.tokens]
-        long_places = [p for p in self._places(words, lexicon, [], context) if p.end - p.start > 1]
-        in_places = {i for p in long_places for i in range(p.start, p.end)}
-        sentence.actors = [
-            a for a in _actors(words, lexicon) if not in_places & set(range(a.start, a.end))
-        ]
+        actors = _actors(words, lexicon)
+        in_actors = {i for a in actors for i in range(a.start, a.end)}
+        sentence.places = self._places(words, lexicon, context, in_actors)
+        in_places = {
+            i for p in sentence.places if p.end - p.start > 1 for i in range(p.start, p.end)
+        }
+        sentence.actors = [a for a in actors if not in_places & set(range(a.start, a.end))]
         triggers = _holders(_triggers(words, lexicon), sentence.actors)
         sentence.triggers = [t for t in triggers if not _pluperfect(t, words, lexicon)]
-        sentence.places = self._places(words, lexicon, sentence.actors, context)
 
     def _places(
         self,
         words: list[str],
         lexicon: ScriptLexicon,
-        actors: list[Mention],
         context: PassageContext,
+        taken: set[int],
     ) -> list[Mention]:
-        taken = {i for a in actors for i in range(a.start, a.end)}
+        """Places of the sentence; a name of two words or more may hold an actor's word
+        ("دولت شاه" is a district, not the state), a one-word name may not."""
         kind_words = _kind_words(lexicon)
         found: list[Mention] = []
         i = 0
         while i < len(words):
             hit = None
-            if i not in taken and words[i] not in kind_words:
+            if words[i] not in kind_words:
                 for size in range(min(self.gazetteer.max_words + 1, len(words) - i), 0, -1):
                     span = words[i : i + size]
                     if any(w in kind_words or w in QUOTES for w in span[1:]):
                         continue
+                    if size == 1 and i in taken:
+                        break
                     targets = self.gazetteer.lookup(span)
                     if not targets and size == 1 and span[0].startswith("و") and len(span[0]) > 3:
                         targets = self.gazetteer.lookup([span[0][1:]])  # "واوبند": and Ab Band

@@ -500,14 +500,6 @@ def _ending_size(phrases: Sequence[Phrase], words: list[str]) -> int:
     )
 
 
-def _ends_with(phrases: Sequence[Phrase], words: list[str]) -> bool:
-    return any(
-        phrase.match_at(words, start) == len(words)
-        for phrase in phrases
-        for start in range(len(words))
-    )
-
-
 def _starts_with(phrases: Sequence[Phrase], words: list[str]) -> bool:
     return any(phrase.match_at(words, 0) is not None for phrase in phrases)
 
@@ -1143,8 +1135,8 @@ def _afghan_context(sentences: list[Sentence], lexicon: ScriptLexicon) -> bool:
 
 
 def _merge(drafts: list[Draft]) -> list[Draft]:
-    """One event per (category, actor, place) of a passage, the first report kept; a
-    disputed or hedged report of the same place makes the kept one say so."""
+    """One event per (category, place) of a passage, the first report kept; a disputed
+    report of the same place makes the kept one say so."""
     kept: dict[tuple[Any, ...], Draft] = {}
     for draft in drafts:
         key = (

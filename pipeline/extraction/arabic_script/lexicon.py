@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline.extraction.arabic_script.fold import fold_word
 from pipeline.extraction.lexicon import PROJECT_ROOT
-from pipeline.settings import ConfigError
+from pipeline.settings import ConfigError, read_yaml_mapping
 
 LEXICON_DIR = PROJECT_ROOT / "data" / "lexicon"
 SUPPORTED_VERSION = 1
@@ -211,12 +209,9 @@ def _phrases(values: Any, where: str) -> tuple[Phrase, ...]:
 
 def load_lexicon(path: Path) -> ScriptLexicon:
     """One language's lexicon; a missing section or a wrong shape names the file and key."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
-    if not isinstance(data, dict) or data.get("version") != SUPPORTED_VERSION:
-        raise ConfigError(f"{path}: expected a mapping with version: {SUPPORTED_VERSION}")
+    data = read_yaml_mapping(path)
+    if data.get("version") != SUPPORTED_VERSION:
+        raise ConfigError(f"{path}: expected version: {SUPPORTED_VERSION}")
     for key in ("language", "spacy_language", "actors", "triggers", "cues", *WORD_LISTS):
         if key not in data:
             raise ConfigError(f"{path}: missing key {key!r}")

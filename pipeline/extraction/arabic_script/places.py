@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from pipeline.extraction.arabic_script.fold import fold_word
 from pipeline.places import DEFAULT_GAZETTEER_DIR, DISTRICTS_FILE, PROVINCES_FILE
-from pipeline.settings import ConfigError
+from pipeline.settings import ConfigError, read_yaml_mapping
 
 SPELLINGS_FILE = "spellings_arabic_script.yaml"
 SPELLINGS_VERSION = 1
@@ -71,12 +69,9 @@ class SpellingEntry:
 
 def load_spellings(path: Path) -> list[SpellingEntry]:
     """The project's Arabic-script spellings; a wrong key or shape names the file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
-    if not isinstance(data, dict) or data.get("version") != SPELLINGS_VERSION:
-        raise ConfigError(f"{path}: expected a mapping with version: {SPELLINGS_VERSION}")
+    data = read_yaml_mapping(path)
+    if data.get("version") != SPELLINGS_VERSION:
+        raise ConfigError(f"{path}: expected version: {SPELLINGS_VERSION}")
     entries = []
     for number, item in enumerate(data.get("entries") or [], start=1):
         where = f"{path}: entries[{number}]"

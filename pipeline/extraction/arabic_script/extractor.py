@@ -554,6 +554,12 @@ def _holders(triggers: list[Mention], actors: list[Mention]) -> list[Mention]:
 
 
 def _kind_words(lexicon: ScriptLexicon) -> frozenset[str]:
+    return _kind_words_of(lexicon.language)
+
+
+@functools.cache
+def _kind_words_of(language: str) -> frozenset[str]:
+    lexicon = script_lexicon(language)
     return frozenset().union(
         *(
             lexicon.single_words(k)

@@ -193,8 +193,20 @@ class ScriptLexicon:
     actors: dict[str, tuple[Phrase, ...]]
 
     def single_words(self, name: str) -> frozenset[str]:
-        """The one-word entries of a word list, for token tests."""
-        return frozenset(p.parts[0][0].text for p in self.words[name] if p.size == 1)
+        """The one-word entries of a word list, for token tests (built once per list:
+        the extractor asks for them in every sentence)."""
+        return _single_words(self.words[name])
+
+
+_SINGLE: dict[int, tuple[tuple[Phrase, ...], frozenset[str]]] = {}
+
+
+def _single_words(phrases: tuple[Phrase, ...]) -> frozenset[str]:
+    cached = _SINGLE.get(id(phrases))
+    if cached is None or cached[0] is not phrases:
+        words = frozenset(p.parts[0][0].text for p in phrases if p.size == 1)
+        cached = _SINGLE[id(phrases)] = (phrases, words)
+    return cached[1]
 
 
 def _phrases(values: Any, where: str) -> tuple[Phrase, ...]:

@@ -13,6 +13,20 @@ def _fall(text: str, published: datetime) -> object:
     return next(e for e in events if e.category == "territory_captured" and e.location)
 
 
+def _assign(event, known, key, day):  # type: ignore[no-untyped-def]
+    """The incident a Dari outlet's event joins (a window of three days)."""
+    return assign_incidents(
+        [event],
+        [known],
+        article_key=key,
+        outlet="dari.example",
+        independent=True,
+        published=day,
+        now=day,
+        window_days=3,
+    )
+
+
 def test_an_english_and_a_dari_report_of_one_fall_share_an_incident() -> None:
     day = datetime(2021, 7, 6, 9, tzinfo=UTC)
     english = _fall("The Taliban captured Nahrin district in Baghlan province on Monday.", day)
@@ -27,27 +41,9 @@ def test_an_english_and_a_dari_report_of_one_fall_share_an_incident() -> None:
         1,
         frozenset({"english.example"}),
     )
-    [assignment] = assign_incidents(
-        [dari],
-        [known],
-        article_key="https://dari.example/1",
-        outlet="dari.example",
-        independent=True,
-        published=day,
-        now=day,
-        window_days=3,
-    )
+    [assignment] = _assign(dari, known, "https://dari.example/1", day)
     assert assignment.incident_id == 7 and assignment.outlets_after == 2
     # the same words about another district stay apart
     other = _fall("ولسوالی دوشی ولایت بغلان امروز به دست طالبان سقوط کرد.", day)
-    [apart] = assign_incidents(
-        [other],
-        [known],
-        article_key="https://dari.example/2",
-        outlet="dari.example",
-        independent=True,
-        published=day,
-        now=day,
-        window_days=3,
-    )
+    [apart] = _assign(other, known, "https://dari.example/2", day)
     assert apart.is_new
